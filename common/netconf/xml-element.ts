@@ -1,0 +1,160 @@
+/**
+ * A small namespace-aware XML element tree shared by the NETCONF layer and the
+ * RFC 9061 codec. Parsing uses fast-xml-parser (preserveOrder) and then
+ * resolves prefixes to namespace URIs (Namespaces in XML 1.0 §6), because
+ * NETCONF peers prefix freely (ncclient sends `<nc:rpc>`): code matches on
+ * (namespace, local name), never on the raw tag text.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { ProtocolError } from '../errors.js';
+
+/** One element: local name, resolved namespace URI, attributes, children, text. */
+export interface XmlElement {
+  /** Local name, without prefix. */
+  name: string;
+  /** Namespace URI the element is in ('' when none). */
+  ns: string;
+  /**
+   * Attributes by local name (unprefixed), with the namespace URI of prefixed
+   * attributes in `attrNs` (e.g. `operation` → NETCONF base namespace).
+   * xmlns declarations are not listed.
+   */
+  attrs: Record<string, string>;
+  attrNs: Record<string, string>;
+  children: XmlElement[];
+  /** Concatenated character data directly inside this element, trimmed. */
+  text: string;
+}
+
+type OrderedNode = Record<string, unknown>;
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  commentPropName: '#comment',
+});
+
+/** Parse an XML document or fragment with exactly one root element. */
+export function parseXml(text: string): XmlElement {
+  const roots = parseXmlFragment(text);
+  if (roots.length !== 1) {
+    throw new ProtocolError(`expected one root XML element, found ${roots.length}`);
+  }
+  return roots[0]!;
+}
+
+/** Parse a fragment that may hold several sibling elements (e.g. the content of `<config>`). */
+export function parseXmlFragment(text: string): XmlElement[] {
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(text, true) as OrderedNode[];
+  } catch (err) {
+    throw new ProtocolError(`malformed XML: ${(err as Error).message}`, { cause: err });
+  }
+  return convertList(nodes, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]));
+}
+
+function convertList(nodes: OrderedNode[], scope: Map<string, string>): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const node of nodes) {
+    const tag = Object.keys(node).find((k) => k !== ':@');
+    if (tag === undefined || tag === '#text' || tag === '#comment') continue;
+    out.push(convertElement(tag, node, scope));
+  }
+  return out;
+}
+
+function convertElement(tag: string, node: OrderedNode, parentScope: Map<string, string>): XmlElement {
+  const rawAttrs = (node[':@'] as Record<string, string> | undefined) ?? {};
+  let scope = parentScope;
+  // 1. Namespace declarations on this element open a new scope.
+  for (const [k, v] of Object.entries(rawAttrs)) {
+    if (k === 'xmlns' || k.startsWith('xmlns:')) {
+      if (scope === parentScope) scope = new Map(parentScope);
+      scope.set(k === 'xmlns' ? '' : k.slice(6), v);
+    }
+  }
+  // 2. Resolve the element's own prefix.
+  const [prefix, local] = splitQName(tag);
+  const ns = scope.get(prefix) ?? '';
+  if (prefix !== '' && !scope.has(prefix)) {
+    throw new ProtocolError(`XML prefix '${prefix}' of <${tag}> is not declared`);
+  }
+  // 3. Attributes: unprefixed ones have no namespace (XML Names §6.3).
+  const attrs: Record<string, string> = {};
+  const attrNs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawAttrs)) {
+    if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
+    const [ap, al] = splitQName(k);
+    attrs[al] = v;
+    if (ap !== '') {
+      const uri = scope.get(ap);
+      if (uri === undefined) throw new ProtocolError(`XML prefix '${ap}' of attribute ${k} is not declared`);
+      attrNs[al] = uri;
+    }
+  }
+  // 4. Children and text.
+  const childNodes = (node[tag] as OrderedNode[] | undefined) ?? [];
+  let text = '';
+  for (const c of childNodes) if ('#text' in c) text += String(c['#text']);
+  return { name: local, ns, attrs, attrNs, children: convertList(childNodes, scope), text: text.trim() };
+}
+
+function splitQName(q: string): [string, string] {
+  const i = q.indexOf(':');
+  return i < 0 ? ['', q] : [q.slice(0, i), q.slice(i + 1)];
+}
+
+/** First child with this local name (and namespace, when given). */
+export function child(el: XmlElement, name: string, ns?: string): XmlElement | undefined {
+  return el.children.find((c) => c.name === name && (ns === undefined || c.ns === ns));
+}
+
+/** All children with this local name (and namespace, when given). */
+export function childrenNamed(el: XmlElement, name: string, ns?: string): XmlElement[] {
+  return el.children.filter((c) => c.name === name && (ns === undefined || c.ns === ns));
+}
+
+/** Text of the first child with this name, or undefined. */
+export function childText(el: XmlElement, name: string, ns?: string): string | undefined {
+  return child(el, name, ns)?.text;
+}
+
+/** Escape character data / attribute values. */
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * Serialise an element tree. A default namespace declaration is written on
+ * each element whose namespace differs from its parent's; prefixed
+ * attributes get a generated prefix declared on that element.
+ */
+export function serializeXml(el: XmlElement, parentNs = ''): string {
+  let attrs = '';
+  if (el.ns !== parentNs) attrs += ` xmlns="${escapeXml(el.ns)}"`;
+  let n = 0;
+  for (const [k, v] of Object.entries(el.attrs)) {
+    const uri = el.attrNs[k];
+    if (uri) {
+      const p = `a${n++}`;
+      attrs += ` xmlns:${p}="${escapeXml(uri)}" ${p}:${k}="${escapeXml(v)}"`;
+    } else {
+      attrs += ` ${k}="${escapeXml(v)}"`;
+    }
+  }
+  const inner = el.children.map((c) => serializeXml(c, el.ns)).join('') + escapeXml(el.text);
+  return inner === '' ? `<${el.name}${attrs}/>` : `<${el.name}${attrs}>${inner}</${el.name}>`;
+}
+
+/** Build an element (handy for codecs): `elem('spi', NS, [], '4097')`. */
+export function elem(name: string, ns: string, children: XmlElement[] = [], text = '', attrs: Record<string, string> = {}, attrNs: Record<string, string> = {}): XmlElement {
+  return { name, ns, attrs, attrNs, children, text };
+}
