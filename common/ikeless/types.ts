@@ -48,15 +48,40 @@ export interface TrafficSelector {
   remotePorts?: PortRange[];
 }
 
-/** `tunnel` container (tunnel mode only). */
+/** `tunnel-grouping/dscp-mapping` list entry (RFC 9061 `ietf-i2nsf-ikec`; only when `bypassDscp` is false). */
+export interface DscpMapping {
+  id: number;
+  innerDscp?: number;
+  /** YANG default 0. */
+  outerDscp?: number;
+}
+
+/** `tunnel` container (tunnel mode only). Absent optional leaves take their YANG defaults (df-bit clear, bypass-dscp true). */
 export interface TunnelEndpoints {
   local: string;
   remote: string;
   dfBit?: DfBit;
   bypassDscp?: boolean;
+  dscpMapping?: DscpMapping[];
 }
 
-/** `lifetime` grouping; 0 means no limit (RFC 9061 §5.1). `bytes`/`packets` are uint64. */
+/** The SAD entry's `tunnel` container: the grouping plus the SAD-only `dscp-values` leaf-list. */
+export interface SadTunnel extends TunnelEndpoints {
+  dscpValues?: number[];
+}
+
+/** `ipsec-ikec:esp-encap` (NAT traversal encapsulation, RFC 3948 / RFC 8229). */
+export type EspEncap = 'espintcp' | 'espinudp' | 'none';
+
+/** `sad-entry/ipsec-sa-config/encapsulation-type` (YANG defaults: none, 4500, 4500). */
+export interface EncapsulationType {
+  espencap?: EspEncap;
+  sport?: number;
+  dport?: number;
+  oaddr?: string[];
+}
+
+/** `lifetime` grouping; 0 means no limit (RFC 9061 §5.1). `bytes` is uint64 (bigint); time, packets and idle are uint32. */
 export interface Lifetime {
   time?: number;
   bytes?: bigint;
@@ -97,10 +122,15 @@ export interface SadEntry {
   espSa: EspSa;
   lifetimeHard?: Lifetime;
   lifetimeSoft?: SoftLifetime;
-  tunnel?: TunnelEndpoints;
+  tunnel?: SadTunnel;
+  encapsulationType?: EncapsulationType;
 }
 
-/** `ipsec-sa-state` of a SAD entry (config false). */
+/**
+ * `ipsec-sa-state` of a SAD entry (config false). `t`, `b`, `packetDropped`
+ * and `failed` are uint64/counter64 in YANG but numbers here: the codec
+ * rejects values above 2^53 - 1 instead of rounding them.
+ */
 export interface SadEntryState {
   name: string;
   lifetimeCurrent: { time: number; bytes: bigint; packets: number; idle: number };
@@ -159,6 +189,21 @@ export interface IkelessEdit {
   /** Entries to delete by name (operation delete/remove). */
   deleteSpd: string[];
   deleteSad: string[];
+  /**
+   * The operation each listed entry carries, by entry name, when it is not the
+   * plain one (merge for `spd`/`sad`, delete for `deleteSpd`/`deleteSad`). The
+   * XML decoder fills it for every entry, so a server can answer `create` of an
+   * existing entry with data-exists and `delete` of a missing one with
+   * data-missing, and tell `remove` apart.
+   */
+  operations?: { spd: Map<string, EditOperation>; sad: Map<string, EditOperation> };
+  /**
+   * The whole table is replaced (operation `replace`, `delete` or `remove` on
+   * the `spd`/`sad` container or above, or default-operation replace): after
+   * the edit the table holds exactly the entries in `spd`/`sad`.
+   */
+  replaceSpd?: boolean;
+  replaceSad?: boolean;
 }
 
 /** `sadb-expire` notification. */

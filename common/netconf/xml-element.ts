@@ -36,6 +36,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
+  // Without this, numeric character references (&#65; &#x41;) stay literal.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: '#comment',
@@ -50,15 +52,26 @@ export function parseXml(text: string): XmlElement {
   return roots[0]!;
 }
 
-/** Parse a fragment that may hold several sibling elements (e.g. the content of `<config>`). */
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const WRAPPER = 'qnfv-fragment-root';
+
+/**
+ * Parse a fragment that may hold several sibling elements (e.g. the content
+ * of `<config>`). DOCTYPE declarations are refused: their internal entities
+ * allow entity-expansion attacks, and NETCONF never needs them.
+ */
 export function parseXmlFragment(text: string): XmlElement[] {
+  if (/<!DOCTYPE/i.test(text)) throw new ProtocolError('malformed XML: DOCTYPE declarations are not accepted');
+  // The validator wants one root: wrap the fragment (after any XML declaration).
+  const body = text.replace(/^\s*<\?xml[^>]*\?>/, '');
   let nodes: OrderedNode[];
   try {
-    nodes = parser.parse(text, true) as OrderedNode[];
+    nodes = parser.parse(`<${WRAPPER}>${body}</${WRAPPER}>`, true) as OrderedNode[];
   } catch (err) {
     throw new ProtocolError(`malformed XML: ${(err as Error).message}`, { cause: err });
   }
-  return convertList(nodes, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]));
+  const root = nodes.find((n) => WRAPPER in n);
+  return convertList((root?.[WRAPPER] as OrderedNode[] | undefined) ?? [], new Map([['xml', XML_NS]]));
 }
 
 function convertList(nodes: OrderedNode[], scope: Map<string, string>): XmlElement[] {
@@ -93,6 +106,7 @@ function convertElement(tag: string, node: OrderedNode, parentScope: Map<string,
   for (const [k, v] of Object.entries(rawAttrs)) {
     if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
     const [ap, al] = splitQName(k);
+    if (al in attrs) throw new ProtocolError(`attribute '${al}' of <${tag}> appears in two namespaces; qnfv cannot tell them apart`);
     attrs[al] = v;
     if (ap !== '') {
       const uri = scope.get(ap);
@@ -143,7 +157,9 @@ export function serializeXml(el: XmlElement, parentNs = ''): string {
   let n = 0;
   for (const [k, v] of Object.entries(el.attrs)) {
     const uri = el.attrNs[k];
-    if (uri) {
+    if (uri === XML_NS) {
+      attrs += ` xml:${k}="${escapeXml(v)}"`;
+    } else if (uri) {
       const p = `a${n++}`;
       attrs += ` xmlns:${p}="${escapeXml(uri)}" ${p}:${k}="${escapeXml(v)}"`;
     } else {

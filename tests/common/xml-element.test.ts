@@ -32,3 +32,27 @@ describe('namespace-aware XML elements', () => {
     expect(parseXml(serializeXml(once))).toEqual(once);
   });
 });
+
+describe('entities and attribute collisions', () => {
+  it('decodes numeric character references', () => {
+    expect(parseXml('<a>&#65;&#x42;</a>').text).toBe('AB');
+  });
+  it('refuses the same attribute name in two namespaces', () => {
+    expect(() => parseXml('<a xmlns:n="urn:n" n:op="1" op="2"/>')).toThrow(/two namespaces/);
+  });
+});
+
+describe('fragments, DOCTYPE and xml: attributes', () => {
+  it('parses several sibling roots as a fragment', async () => {
+    const { parseXmlFragment } = await import('../../common/netconf/xml-element.js');
+    const els = parseXmlFragment('<?xml version="1.0"?><a xmlns="urn:a"/><b xmlns="urn:b">t</b>');
+    expect(els.map((e) => [e.name, e.ns, e.text])).toEqual([['a', 'urn:a', ''], ['b', 'urn:b', 't']]);
+  });
+  it('refuses DOCTYPE (entity expansion)', () => {
+    expect(() => parseXml('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')).toThrow(/DOCTYPE/);
+  });
+  it('writes xml:lang with the reserved prefix', () => {
+    const el = parseXml('<a xml:lang="en">x</a>');
+    expect(serializeXml(el)).toBe('<a xml:lang="en">x</a>');
+  });
+});

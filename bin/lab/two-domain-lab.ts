@@ -1,0 +1,128 @@
+/**
+ * The two-domain lab of the walking skeleton, everything real on one host:
+ * a QKD link (two KMEs serving ETSI 014, fed by the stand-in CSPRNG link),
+ * per domain a Hybridization Module (ETSI 004 northbound, ML-KEM with its
+ * peer), a VIM (`netns` driver) and a VCA (SSH, JSON-RPC), and the NFVO
+ * (REST) that knows the domains as VIM accounts. The demo and the end-to-end
+ * tests start it; each component talks to the others over its real protocol.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { QkdLink, HybridizationModule } from '../../qkd/index.js';
+import { createVimDriver, type VimDriver } from '../../vim/index.js';
+import { VcaService } from '../../vca/index.js';
+import { NfvoServer, SshDomainConnector, type VimAccount } from '../../nfvo/index.js';
+import { loadOrCreateKeyPair } from '../../common/ssh/index.js';
+import { ProtocolError } from '../../common/index.js';
+
+export interface LabDomain {
+  name: string;
+  nodeUuid: string;
+  hm: HybridizationModule;
+  vim: VimDriver;
+  vca: VcaService;
+  account?: VimAccount;
+}
+
+export interface LabOptions {
+  dataDir: string;
+  installationId: string;
+  /** Domain names (default domain-a, domain-b). */
+  domains?: [string, string];
+  /** QKD keys per second on the link (default 20) and keys ready at start (default 64). */
+  qkdKeyRate?: number;
+  qkdPrefill?: number;
+}
+
+/** A running lab. */
+export class TwoDomainLab {
+  private constructor(
+    readonly link: QkdLink,
+    readonly domains: [LabDomain, LabDomain],
+    readonly nfvo: NfvoServer,
+    readonly nfvoUrl: string,
+  ) {}
+
+  /** Start every component and register both domains with the NFVO. */
+  static async start(opts: LabOptions): Promise<TwoDomainLab> {
+    const names = opts.domains ?? ['domain-a', 'domain-b'];
+    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    const stops: (() => Promise<unknown>)[] = [];
+    try {
+      // 1. The QKD link between the domains' nodes.
+      const sae = names.map((n) => `sae-hm-${n}`);
+      const link = await QkdLink.start({
+        nodes: [
+          { kmeId: `kme-${names[0]}`, saeIds: [sae[0]!] },
+          { kmeId: `kme-${names[1]}`, saeIds: [sae[1]!] },
+        ],
+        keyRate: opts.qkdKeyRate ?? 20,
+        prefill: opts.qkdPrefill ?? 64,
+      });
+      stops.push(() => link.stop());
+
+      // 2. The Hybridization Modules, introduced to each other.
+      const uuids = [randomUUID(), randomUUID()];
+      const hms: HybridizationModule[] = [];
+      for (const i of [0, 1]) {
+        const hm = await HybridizationModule.start({
+          nodeUuid: uuids[i]!,
+          peerNodeUuid: uuids[1 - i]!,
+          saeId: sae[i]!,
+          peerSaeId: sae[1 - i]!,
+          kme014Url: link.nodes[i]!.kme014Url,
+          name: names[i],
+        });
+        stops.push(() => hm.stop());
+        hms.push(hm);
+      }
+      hms[0]!.setPeerUrl(hms[1]!.peerEndpointUrl);
+      hms[1]!.setPeerUrl(hms[0]!.peerEndpointUrl);
+
+      // 3. The NFVO's SSH identity, then each domain's VIM and VCA.
+      const nfvoKey = await loadOrCreateKeyPair(join(opts.dataDir, 'nfvo', 'ssh_client_ed25519_key'), 'qnfv-nfvo');
+      const domains: LabDomain[] = [];
+      for (const i of [0, 1]) {
+        const vim = createVimDriver('netns', { installationId: opts.installationId, domain: names[i]! });
+        await vim.checkPrerequisites();
+        const vca = new VcaService({
+          domain: names[i]!,
+          vim,
+          hm: { host: '127.0.0.1', port: hms[i]!.port },
+          dataDir: join(opts.dataDir, names[i]!),
+          nfvoAuthorizedKeys: [nfvoKey.publicKey],
+        });
+        const bound = await vca.start();
+        stops.push(() => vca.stop());
+        domains.push({ name: names[i]!, nodeUuid: uuids[i]!, hm: hms[i]!, vim, vca, account: { id: '', name: names[i]!, vimType: 'netns', vca: { host: bound.host, port: bound.port, username: 'nfvo', hostKeyFingerprint: bound.hostKeyFingerprint }, hybridNodeUuid: uuids[i]! } });
+      }
+
+      // 4. The NFVO, and the domains registered over its REST API.
+      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector: new SshDomainConnector({ privateKey: nfvoKey.privateKey }) });
+      const url = await nfvo.start();
+      stops.push(() => nfvo.stop());
+      for (const d of domains) {
+        const { id: _omit, ...body } = d.account!;
+        const res = await fetch(`${url}/admin/v1/vim_accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (res.status !== 201) throw new ProtocolError(`registering ${d.name} failed: ${res.status} ${await res.text()}`);
+        d.account = (await res.json()) as VimAccount;
+      }
+      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url);
+    } catch (err) {
+      for (const s of stops.reverse()) await s().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Stop everything (NS instances should be terminated first; leftovers are reconciled). */
+  async stop(): Promise<void> {
+    await this.nfvo.stop().catch(() => undefined);
+    for (const d of this.domains) {
+      await d.vca.stop().catch(() => undefined);
+      await d.vim.reconcile([]).catch(() => undefined);
+      await d.hm.stop().catch(() => undefined);
+    }
+    await this.link.stop();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * ETSI SOL005 catalog routes: NSD management (`/nsd/v1/ns_descriptors`,
+ * clause 5.4) and VNF package management (`/vnfpkgm/v1/vnf_packages`,
+ * clause 9.4), plus OSM's one-shot `…_content` uploads. Descriptor content
+ * is YAML (`application/yaml`, `text/yaml`, `text/plain` or
+ * `application/octet-stream`); problems in it are answered with 422 and the
+ * full list of problems (path, reason, line), as OSM's NBI does.
+ */
+import type { ServerRoute, Request } from '@hapi/hapi';
+import Boom from '@hapi/boom';
+import { ValidationError } from '../../common/index.js';
+import type { Catalog } from '../catalog/index.js';
+import { wrap } from './nslcm-routes.js';
+
+const YAML_UPLOAD = {
+  parse: false as const,
+  output: 'data' as const,
+  allow: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain', 'application/octet-stream', 'application/gzip', 'application/zip', 'application/x-tar'],
+  maxBytes: 16 * 1024 * 1024,
+};
+
+/** The uploaded descriptor text, or 415 for archives (not read yet). */
+function descriptorText(req: Request): string {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const body = req.payload as Buffer;
+  if (['application/gzip', 'application/zip', 'application/x-tar'].includes(type) || (body.length > 2 && body[0] === 0x1f && body[1] === 0x8b)) {
+    throw Boom.unsupportedMediaType('package archives (tar.gz, CSAR zip) are not accepted yet: upload the descriptor YAML');
+  }
+  return body.toString('utf8');
+}
+
+/** Descriptor problems → 422 with every problem listed. */
+async function onboarding<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ValidationError) throw Boom.badData(err.message, { problems: err.problems });
+    throw err;
+  }
+}
+
+const fileName = (req: Request, dflt: string): string => {
+  const cd = String(req.headers['content-disposition'] ?? '');
+  return /filename="?([^";]+)"?/.exec(cd)?.[1] ?? dflt;
+};
+
+/** The `/nsd/v1` and `/vnfpkgm/v1` routes. */
+export function catalogRoutes(catalog: Catalog): ServerRoute[] {
+  const vnf = '/vnfpkgm/v1';
+  const nsd = '/nsd/v1';
+  const userData = (req: Request) => ((req.payload as { userDefinedData?: Record<string, unknown> } | null)?.userDefinedData);
+  return [
+    {
+      method: 'POST',
+      path: `${vnf}/vnf_packages`,
+      handler: wrap(async (req, h) => {
+        const p = await catalog.createVnfPackage(userData(req));
+        return h.response(p).code(201).header('Location', p._links.self.href);
+      }),
+    },
+    { method: 'GET', path: `${vnf}/vnf_packages`, handler: wrap(async () => catalog.vnfPkgs.list()) },
+    { method: 'GET', path: `${vnf}/vnf_packages/{id}`, handler: wrap(async (req) => catalog.getVnfPackage(req.params.id as string)) },
+    {
+      method: 'PUT',
+      path: `${vnf}/vnf_packages/{id}/package_content`,
+      options: { payload: YAML_UPLOAD },
+      handler: wrap(async (req, h) => {
+        await onboarding(() => catalog.uploadVnfd(req.params.id as string, descriptorText(req), fileName(req, 'vnfd.yaml')));
+        return h.response().code(202);
+      }),
+    },
+    {
+      method: 'POST',
+      path: `${vnf}/vnf_packages_content`,
+      options: { payload: YAML_UPLOAD },
+      handler: wrap(async (req, h) => {
+        const text = descriptorText(req);
+        const p = await catalog.createVnfPackage();
+        try {
+          const done = await onboarding(() => catalog.uploadVnfd(p.id, text, fileName(req, 'vnfd.yaml')));
+          return h.response({ id: done.id }).code(201).header('Location', done._links.self.href);
+        } catch (err) {
+          await catalog.vnfPkgs.delete(p.id);
+          throw err;
+        }
+      }),
+    },
+    {
+      method: 'GET',
+      path: `${vnf}/vnf_packages/{id}/vnfd`,
+      handler: wrap(async (req, h) => h.response(await catalog.vnfdText(req.params.id as string)).type('application/yaml')),
+    },
+    {
+      method: 'DELETE',
+      path: `${vnf}/vnf_packages/{id}`,
+      handler: wrap(async (req, h) => {
+        await catalog.deleteVnfPackage(req.params.id as string);
+        return h.response().code(204);
+      }),
+    },
+    {
+      method: 'POST',
+      path: `${nsd}/ns_descriptors`,
+      handler: wrap(async (req, h) => {
+        const n = await catalog.createNsd(userData(req));
+        return h.response(n).code(201).header('Location', n._links.self.href);
+      }),
+    },
+    { method: 'GET', path: `${nsd}/ns_descriptors`, handler: wrap(async () => catalog.nsds.list()) },
+    { method: 'GET', path: `${nsd}/ns_descriptors/{id}`, handler: wrap(async (req) => catalog.getNsd(req.params.id as string)) },
+    {
+      method: 'PUT',
+      path: `${nsd}/ns_descriptors/{id}/nsd_content`,
+      options: { payload: YAML_UPLOAD },
+      handler: wrap(async (req, h) => {
+        await onboarding(() => catalog.uploadNsd(req.params.id as string, descriptorText(req), fileName(req, 'nsd.yaml')));
+        return h.response().code(204);
+      }),
+    },
+    {
+      method: 'POST',
+      path: `${nsd}/ns_descriptors_content`,
+      options: { payload: YAML_UPLOAD },
+      handler: wrap(async (req, h) => {
+        const text = descriptorText(req);
+        const n = await catalog.createNsd();
+        try {
+          const done = await onboarding(() => catalog.uploadNsd(n.id, text, fileName(req, 'nsd.yaml')));
+          return h.response({ id: done.id }).code(201).header('Location', done._links.self.href);
+        } catch (err) {
+          await catalog.nsds.delete(n.id);
+          throw err;
+        }
+      }),
+    },
+    {
+      method: 'GET',
+      path: `${nsd}/ns_descriptors/{id}/nsd_content`,
+      handler: wrap(async (req, h) => h.response(await catalog.nsdText(req.params.id as string)).type('application/yaml')),
+    },
+    {
+      method: 'DELETE',
+      path: `${nsd}/ns_descriptors/{id}`,
+      handler: wrap(async (req, h) => {
+        await catalog.deleteNsd(req.params.id as string);
+        return h.response().code(204);
+      }),
+    },
+  ];
+}

@@ -1,0 +1,129 @@
+/**
+ * ETSI SOL005 NS lifecycle management routes (clause 6.4): NS instances,
+ * the instantiate/terminate task resources (202 + Location of the new
+ * NsLcmOpOcc, 409 when another operation runs, 405 for other methods) and
+ * LCM operation occurrences.
+ */
+import type { ServerRoute, Request, ResponseToolkit } from '@hapi/hapi';
+import Boom from '@hapi/boom';
+import type { NsLcm } from '../lcm/index.js';
+import { ajvValidator } from './validate.js';
+import { toBoom } from './problem.js';
+import { ConflictError } from '../../common/index.js';
+
+const createNsSchema = {
+  type: 'object',
+  required: ['nsdId', 'nsName'],
+  properties: {
+    nsdId: { type: 'string', minLength: 1 },
+    nsName: { type: 'string', minLength: 1, maxLength: 256 },
+    nsDescription: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
+const instantiateSchema = {
+  type: 'object',
+  properties: {
+    nsFlavourId: { type: 'string' },
+    vimAccountId: { type: 'string' },
+    vnf: {
+      type: 'array',
+      items: { type: 'object', required: ['member-vnf-index', 'vimAccountId'], properties: { 'member-vnf-index': { type: 'string' }, vimAccountId: { type: 'string' } } },
+    },
+    locationConstraints: {
+      type: 'array',
+      items: { type: 'object', required: ['vnfProfileId'], properties: { vnfProfileId: { type: 'string' }, locationConstraints: { type: 'object' } } },
+    },
+    vld: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: { type: 'string' }, 'ip-profile': { type: 'object', properties: { 'subnet-address': { type: 'string' }, 'gateway-address': { type: 'string' } } } },
+      },
+    },
+    additionalParamsForNs: { type: 'object' },
+  },
+};
+
+const wrap =
+  (fn: (req: Request, h: ResponseToolkit) => Promise<unknown>) =>
+  async (req: Request, h: ResponseToolkit) => {
+    try {
+      return await fn(req, h);
+    } catch (err) {
+      throw toBoom(err);
+    }
+  };
+
+const methodNotAllowed = () => {
+  throw Boom.methodNotAllowed('only POST is supported on a task resource', undefined, ['POST']);
+};
+
+/** The `/nslcm/v1` routes. */
+export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
+  const task = (name: 'instantiate' | 'terminate'): ServerRoute[] => [
+    {
+      method: 'POST',
+      path: `${base}/ns_instances/{id}/${name}`,
+      options: { validate: name === 'instantiate' ? { payload: ajvValidator(instantiateSchema, 'InstantiateNsRequest') } : {} },
+      handler: wrap(async (req, h) => {
+        const id = req.params.id as string;
+        const op = name === 'instantiate' ? await lcm.instantiate(id, (req.payload ?? {}) as never) : await lcm.terminate(id, req.payload ?? {});
+        return h.response().code(202).header('Location', op._links.self.href);
+      }),
+    },
+    { method: ['GET', 'PUT', 'PATCH', 'DELETE'], path: `${base}/ns_instances/{id}/${name}`, handler: methodNotAllowed },
+  ];
+  return [
+    {
+      method: 'POST',
+      path: `${base}/ns_instances`,
+      options: { validate: { payload: ajvValidator(createNsSchema, 'CreateNsRequest') } },
+      handler: wrap(async (req, h) => {
+        const ns = await lcm.create(req.payload as never);
+        return h.response(ns).code(201).header('Location', ns._links.self.href);
+      }),
+    },
+    {
+      method: 'GET',
+      path: `${base}/ns_instances`,
+      handler: wrap(async () => lcm.instances.list()),
+    },
+    { method: 'GET', path: `${base}/ns_instances/{id}`, handler: wrap(async (req) => lcm.get(req.params.id as string)) },
+    {
+      method: 'DELETE',
+      path: `${base}/ns_instances/{id}`,
+      handler: wrap(async (req, h) => {
+        await lcm.delete(req.params.id as string);
+        return h.response().code(204);
+      }),
+    },
+    ...task('instantiate'),
+    ...task('terminate'),
+    {
+      method: 'GET',
+      path: `${base}/ns_lcm_op_occs`,
+      handler: wrap(async (req) => {
+        const ops = await lcm.opOccs.list();
+        const ns = req.query.nsInstanceId as string | undefined;
+        return ops.filter((o) => !ns || o.nsInstanceId === ns).sort((a, b) => a.startTime.localeCompare(b.startTime));
+      }),
+    },
+    { method: 'GET', path: `${base}/ns_lcm_op_occs/{id}`, handler: wrap(async (req) => lcm.getOpOcc(req.params.id as string)) },
+    {
+      method: 'POST',
+      path: `${base}/ns_lcm_op_occs/{id}/fail`,
+      handler: wrap(async (req) => {
+        const op = await lcm.getOpOcc(req.params.id as string);
+        if (op.operationState !== 'FAILED_TEMP') throw new ConflictError(`operation ${op.id} is ${op.operationState}, not FAILED_TEMP`);
+        const failed = { ...op, operationState: 'FAILED' as const, statusEnteredTime: new Date().toISOString() };
+        await lcm.opOccs.put(op.id, failed);
+        return failed;
+      }),
+    },
+  ];
+}
+
+export { wrap };

@@ -1,0 +1,2 @@
+/** The NFVO catalog: VNF packages and NS descriptors. */
+export { Catalog } from './catalog.js';

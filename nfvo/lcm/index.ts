@@ -1,0 +1,7 @@
+/** NS lifecycle management: instances, operations, address plan. */
+export * from './ns-lcm.js';
+export * from './ip-plan.js';
+export * from './ipv4.js';
+export * from './resolved-ns.js';
+export * from './domain-client.js';
+export * from './instantiate-request.js';

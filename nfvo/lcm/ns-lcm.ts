@@ -1,0 +1,215 @@
+/**
+ * NS lifecycle management (ETSI SOL005 clause 6): NS instance records, the
+ * task resources instantiate/terminate, and their LCM operation occurrences.
+ * One operation per NS instance at a time (409 otherwise); operations run in
+ * the background after the 202 and persist every state change; on start, an
+ * occurrence left PROCESSING by a crashed NFVO becomes FAILED_TEMP.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError, ValidationError, createLogger, type Logger } from '../../common/index.js';
+import type { Store, Collection } from '../store/index.js';
+import type { LcmOperationType, NsInstance, NsLcmOpOcc, VimAccount } from '../model.js';
+import { runOperation, type OperationContext } from './operation-runner.js';
+import { planAddresses } from './ip-plan.js';
+import { interpretInstantiateRequest, type InstantiateNsRequest } from './instantiate-request.js';
+import { instantiateNs, INSTANTIATE_STEPS } from './instantiate.js';
+import { terminateNs, TERMINATE_STEPS } from './terminate.js';
+import type { NsResolver } from './resolved-ns.js';
+import type { DomainConnector } from './domain-client.js';
+
+export interface CreateNsRequest {
+  nsdId: string;
+  nsName: string;
+  nsDescription?: string;
+}
+
+export interface NsLcmOptions {
+  store: Store;
+  resolver: NsResolver;
+  connector: DomainConnector;
+  installationId: string;
+  /** Base path for `_links` (e.g. `/nslcm/v1`). */
+  basePath?: string;
+  logger?: Logger;
+}
+
+/** The NS LCM service behind the `/nslcm/v1` routes. */
+export class NsLcm {
+  readonly instances: Collection<NsInstance>;
+  readonly opOccs: Collection<NsLcmOpOcc>;
+  private readonly accounts: Collection<VimAccount>;
+  private readonly running = new Map<string, Promise<NsLcmOpOcc>>();
+  private readonly log: Logger;
+  private readonly base: string;
+
+  constructor(private readonly opts: NsLcmOptions) {
+    this.instances = opts.store.collection<NsInstance>('ns_instances');
+    this.opOccs = opts.store.collection<NsLcmOpOcc>('ns_lcm_op_occs');
+    this.accounts = opts.store.collection<VimAccount>('vim_accounts');
+    this.log = opts.logger ?? createLogger('nfvo.lcm');
+    this.base = opts.basePath ?? '/nslcm/v1';
+  }
+
+  /** Mark occurrences a previous process left PROCESSING as FAILED_TEMP (SOL005 6.6.2.2). */
+  async recover(): Promise<number> {
+    let n = 0;
+    for (const op of await this.opOccs.list()) {
+      if (op.operationState === 'PROCESSING' || op.operationState === 'ROLLING_BACK') {
+        await this.opOccs.put(op.id, {
+          ...op,
+          operationState: 'FAILED_TEMP',
+          statusEnteredTime: new Date().toISOString(),
+          error: { status: 500, title: 'NFVO restarted', detail: `the NFVO stopped during stage ${op.progress.stage} (${op.progress.detail}); retry or roll back` },
+        });
+        n++;
+      }
+    }
+    if (n > 0) this.log.warn('found unfinished operations from a previous run', { count: n });
+    return n;
+  }
+
+  /** POST /ns_instances: a new NOT_INSTANTIATED instance of an onboarded NSD. */
+  async create(req: CreateNsRequest): Promise<NsInstance> {
+    const resolved = await this.opts.resolver.resolve(req.nsdId);
+    const id = randomUUID();
+    const ns: NsInstance = {
+      id,
+      nsInstanceName: req.nsName,
+      nsInstanceDescription: req.nsDescription ?? '',
+      nsdId: resolved.nsdId,
+      nsdInfoId: resolved.nsdInfoId,
+      nsState: 'NOT_INSTANTIATED',
+      vnfInstance: [],
+      _links: this.nsLinks(id),
+    };
+    await this.instances.put(id, ns);
+    this.log.info('NS instance created', { nsInstanceId: id, nsdId: resolved.nsdId });
+    return ns;
+  }
+
+  /** GET /ns_instances/{id}. */
+  async get(id: string): Promise<NsInstance> {
+    const ns = await this.instances.get(id);
+    if (!ns) throw new NotFoundError('NS instance', id);
+    return ns;
+  }
+
+  /** DELETE /ns_instances/{id}: only when NOT_INSTANTIATED. */
+  async delete(id: string): Promise<void> {
+    const ns = await this.get(id);
+    if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is ${ns.nsState}; terminate it first`);
+    await this.assertIdle(id);
+    await this.instances.delete(id);
+  }
+
+  /** POST /ns_instances/{id}/instantiate: validates synchronously, runs in the background. */
+  async instantiate(id: string, req: InstantiateNsRequest): Promise<NsLcmOpOcc> {
+    const ns = await this.get(id);
+    if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is already INSTANTIATED`);
+    await this.assertIdle(id);
+    const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
+    const flavour = req.nsFlavourId ?? resolved.flavours[0] ?? '';
+    if (!resolved.flavours.includes(flavour)) throw new ValidationError(`nsFlavourId: '${flavour}' is not a flavour of this NSD (${resolved.flavours.join(', ')})`);
+    const topology = resolved.topology(flavour);
+    const plan = interpretInstantiateRequest(
+      req,
+      topology.vnfProfiles.map((v) => v.id),
+      resolved.flavours,
+      topology.virtualLinks.map((l) => l.id),
+    );
+    const placement = new Map<string, VimAccount>();
+    for (const [vnf, ref] of plan.placement) placement.set(vnf, await this.account(ref));
+    const ipPlan = planAddresses(topology, plan.overrides);
+    const saved = { ...ns, flavourId: plan.flavourId };
+    await this.instances.put(id, saved);
+    return this.start(saved, 'INSTANTIATE', req, INSTANTIATE_STEPS, (ctx) =>
+      instantiateNs(ctx, {
+        installationId: this.opts.installationId,
+        ns: saved,
+        plan: ipPlan,
+        placement,
+        security: resolved.security,
+        connector: this.opts.connector,
+        saveNs: (n) => this.instances.put(id, n),
+      }),
+    );
+  }
+
+  /** POST /ns_instances/{id}/terminate. */
+  async terminate(id: string, req: unknown): Promise<NsLcmOpOcc> {
+    const ns = await this.get(id);
+    if (ns.nsState !== 'INSTANTIATED') throw new ConflictError(`NS instance ${id} is NOT_INSTANTIATED`);
+    await this.assertIdle(id);
+    const accounts = new Map((await this.accounts.list()).map((a) => [a.id, a]));
+    return this.start(ns, 'TERMINATE', req ?? {}, TERMINATE_STEPS, (ctx) =>
+      terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) }),
+    );
+  }
+
+  /** GET /ns_lcm_op_occs/{id}. */
+  async getOpOcc(id: string): Promise<NsLcmOpOcc> {
+    const op = await this.opOccs.get(id);
+    if (!op) throw new NotFoundError('NS LCM operation occurrence', id);
+    return op;
+  }
+
+  /** Resolves when the running operation of this instance (if any) has ended. */
+  async settle(nsInstanceId: string): Promise<NsLcmOpOcc | undefined> {
+    return this.running.get(nsInstanceId);
+  }
+
+  /** Wait for every running operation (shutdown, tests). */
+  async settleAll(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async start(
+    ns: NsInstance,
+    type: LcmOperationType,
+    params: unknown,
+    steps: number,
+    body: (ctx: OperationContext) => Promise<void>,
+  ): Promise<NsLcmOpOcc> {
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    const op: NsLcmOpOcc = {
+      id,
+      operationState: 'PROCESSING',
+      statusEnteredTime: now,
+      nsInstanceId: ns.id,
+      lcmOperationType: type,
+      startTime: now,
+      isAutomaticInvocation: false,
+      operationParams: params,
+      isCancelPending: false,
+      progress: { stage: `0/${steps}`, detail: 'starting' },
+      _links: { self: { href: `${this.base}/ns_lcm_op_occs/${id}` }, nsInstance: { href: `${this.base}/ns_instances/${ns.id}` } },
+    };
+    await this.opOccs.put(id, op);
+    this.log.info('operation started', { opOccId: id, nsInstanceId: ns.id, type });
+    const run = runOperation(op, steps, this.opOccs, this.log, body).finally(() => this.running.delete(ns.id));
+    this.running.set(ns.id, run);
+    return op;
+  }
+
+  private async assertIdle(nsInstanceId: string): Promise<void> {
+    if (this.running.has(nsInstanceId)) {
+      throw new ConflictError(`another LCM operation is running on NS instance ${nsInstanceId}`);
+    }
+    const stuck = (await this.opOccs.list()).find((o) => o.nsInstanceId === nsInstanceId && o.operationState === 'FAILED_TEMP');
+    if (stuck) throw new ConflictError(`operation ${stuck.id} on this NS instance is FAILED_TEMP; retry, roll back or fail it first`);
+  }
+
+  private async account(ref: string): Promise<VimAccount> {
+    const byId = await this.accounts.get(ref).catch(() => undefined);
+    if (byId) return byId;
+    const byName = (await this.accounts.list()).find((a) => a.name === ref);
+    if (!byName) throw new ValidationError(`VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)`);
+    return byName;
+  }
+
+  private nsLinks(id: string): NsInstance['_links'] {
+    const self = `${this.base}/ns_instances/${id}`;
+    return { self: { href: self }, instantiate: { href: `${self}/instantiate` }, terminate: { href: `${self}/terminate` } };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Embedded store: one JSON file per record under `<dataDir>/<collection>/`,
+ * written atomically (write to a temporary file in the same directory, fsync,
+ * rename), so a crash never leaves a half-written record and a restart of the
+ * NFVO loses nothing that was acknowledged. Writes to one record are
+ * serialised; reads come from disk, so several readers see the same state.
+ */
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ValidationError } from '../../common/index.js';
+import type { Collection, Store } from './store.js';
+
+const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Check an id can be a file name (no path separators, no dot-only names). */
+function fileNameFor(id: string): string {
+  if (!SAFE_ID.test(id) || id === '.' || id === '..') {
+    throw new ValidationError(`record id '${id}' is not a valid identifier (letters, digits, '.', '_', '-')`);
+  }
+  return `${id}.json`;
+}
+
+class FileCollection<T> implements Collection<T> {
+  private ready: Promise<unknown>;
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly dir: string) {
+    this.ready = mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  async get(id: string): Promise<T | undefined> {
+    await this.ready;
+    try {
+      return JSON.parse(await readFile(join(this.dir, fileNameFor(id)), 'utf8')) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  put(id: string, value: T): Promise<void> {
+    const file = join(this.dir, fileNameFor(id));
+    return this.serialise(id, async () => {
+      await this.ready;
+      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(value, null, 1));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    const file = join(this.dir, fileNameFor(id));
+    return this.serialise(id, async () => {
+      await this.ready;
+      try {
+        await rm(file);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
+    });
+  }
+
+  async list(): Promise<T[]> {
+    await this.ready;
+    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'));
+    const out: T[] = [];
+    for (const n of names) {
+      const v = await this.get(n.slice(0, -5)).catch(() => undefined);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  /** Run writes to one record one after another. */
+  private serialise<R>(id: string, fn: () => Promise<R>): Promise<R> {
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.queues.set(id, tail);
+    void tail.then(() => {
+      if (this.queues.get(id) === tail) this.queues.delete(id);
+    });
+    return next;
+  }
+}
+
+/** A Store whose collections are folders of JSON files under `dataDir`. */
+export class FileStore implements Store {
+  private readonly collections = new Map<string, FileCollection<unknown>>();
+  constructor(private readonly dataDir: string) {}
+
+  collection<T>(name: string): Collection<T> {
+    fileNameFor(name);
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new FileCollection<unknown>(join(this.dataDir, name));
+      this.collections.set(name, c);
+    }
+    return c as Collection<T>;
+  }
+
+  async close(): Promise<void> {
+    // Nothing is buffered: every put is on disk when it resolves.
+  }
+}

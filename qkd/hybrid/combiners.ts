@@ -1,0 +1,142 @@
+/**
+ * Key combiners of the Hybridization Module, as pure functions over named
+ * secrets (the model is noble-post-quantum's pluggable `Combiner`, src/hybrid.ts).
+ * Inputs are always put in a fixed order by source name (QKD, then ML-KEM),
+ * never by value.
+ *  - `xor`: K = K_QKD ⊕ K_KEM (NIST SP 800-133r2 §6.3: only for independent keys
+ *    of equal length; unequal lengths are an error, never padded). No binding
+ *    to the KEM ciphertext or the stream: as in the source documents.
+ *  - `hmac`: K = HMAC-SHA-256(key = K_QKD, msg = K_KEM) (RFC 2104), as in the
+ *    source documents but with the key role fixed by source, not by value.
+ *  - `kdf` (default): K = HKDF-SHA-256 (RFC 5869) with salt = none (HashLen
+ *    zeros), IKM = ‖ over sources in order of u32be(len) ‖ secret, info =
+ *    u32be(len) ‖ "qnfv hybrid v1" ‖ u32be(len) ‖ context, L = output length.
+ *    Concatenate-then-KDF: K stays secret if either input is (NIST SP 800-56C
+ *    r2 hybrid Z' = Z ‖ T; GHP18 "KEM combiners"); the context binds the stream.
+ * Output length ≤ input length for xor and ≤ 32 for hmac (truncation, never
+ * extension). Every intermediate is zeroed in `finally`.
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ValidationError, zeroize } from '../../common/index.js';
+import { HKDF_SHA256_MAX_LENGTH, HMAC_SHA256_LENGTH, KDF_LABEL, SOURCE_ORDER } from './constants.js';
+import type { CombinerName } from './hybrid-uri.js';
+
+/** One secret and the source it came from (`QKD`, `ML-KEM-512`, …). */
+export interface SecretInput {
+  source: string;
+  secret: Uint8Array;
+}
+
+/** Output length in bytes, and the context the `kdf` combiner binds (ignored by xor/hmac). */
+export interface CombineOptions {
+  length: number;
+  context?: Uint8Array;
+}
+
+/** A combiner: named secrets in, one key out (the caller zeroes it). */
+export type Combiner = (inputs: readonly SecretInput[], opts: CombineOptions) => Uint8Array;
+
+/** The inputs in the fixed source order (QKD, ML-KEM-512/768/1024); unknown or repeated sources throw. */
+export function orderBySource(inputs: readonly SecretInput[]): SecretInput[] {
+  const seen = new Set<string>();
+  for (const i of inputs) {
+    if (!SOURCE_ORDER.includes(i.source)) throw new ValidationError(`unknown key source '${i.source}'`);
+    if (seen.has(i.source)) throw new ValidationError(`key source '${i.source}' given twice`);
+    seen.add(i.source);
+  }
+  return [...inputs].sort((a, b) => SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source));
+}
+
+/** Concatenate `u32be(len) ‖ bytes` for each part. */
+export function lengthPrefixed(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let off = 0;
+  for (const p of parts) {
+    view.setUint32(off, p.length);
+    out.set(p, off + 4);
+    off += 4 + p.length;
+  }
+  return out;
+}
+
+/** RFC 5869 HKDF with SHA-256 (`salt` undefined = HashLen zero bytes). */
+export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_LENGTH) {
+    throw new ValidationError(`HKDF-SHA-256 length must be 1..${HKDF_SHA256_MAX_LENGTH}, got ${length}`);
+  }
+  return hkdf(sha256, ikm, salt, info, length);
+}
+
+/** RFC 2104 HMAC-SHA-256. */
+export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  return hmac(sha256, key, message);
+}
+
+/** `xor`: XOR of equal-length secrets, truncated to `length`. */
+export const xorCombiner: Combiner = (inputs, opts) => {
+  const ordered = checkInputs(inputs, 'xor');
+  const n = ordered[0].secret.length;
+  if (ordered.some((i) => i.secret.length !== n)) {
+    throw new ValidationError(`xor needs equal-length inputs, got ${ordered.map((i) => `${i.source}=${i.secret.length}`).join(', ')} bytes`);
+  }
+  checkLength(opts.length, n, 'xor');
+  const acc = new Uint8Array(n);
+  try {
+    for (const i of ordered) for (let k = 0; k < n; k++) acc[k] ^= i.secret[k];
+    return acc.slice(0, opts.length);
+  } finally {
+    zeroize(acc);
+  }
+};
+
+/** `hmac`: HMAC-SHA-256 keyed by the first secret in source order (QKD) over the second (ML-KEM). */
+export const hmacCombiner: Combiner = (inputs, opts) => {
+  const ordered = checkInputs(inputs, 'hmac');
+  if (ordered.length !== 2) throw new ValidationError(`hmac combines exactly 2 secrets, got ${ordered.length}`);
+  checkLength(opts.length, HMAC_SHA256_LENGTH, 'hmac');
+  const mac = hmacSha256(ordered[0].secret, ordered[1].secret);
+  try {
+    return mac.slice(0, opts.length);
+  } finally {
+    zeroize(mac);
+  }
+};
+
+/** `kdf`: HKDF-SHA-256 over length-prefixed secrets in source order, label + context as info. */
+export const kdfCombiner: Combiner = (inputs, opts) => {
+  const ordered = checkInputs(inputs, 'kdf');
+  checkLength(opts.length, HKDF_SHA256_MAX_LENGTH, 'kdf');
+  const ikm = lengthPrefixed(ordered.map((i) => i.secret));
+  const info = lengthPrefixed([new TextEncoder().encode(KDF_LABEL), opts.context ?? new Uint8Array(0)]);
+  try {
+    return hkdfSha256(ikm, undefined, info, opts.length);
+  } finally {
+    zeroize(ikm);
+  }
+};
+
+/** The combiners by their URI name. */
+export const COMBINERS: Readonly<Record<CombinerName, Combiner>> = {
+  xor: xorCombiner,
+  hmac: hmacCombiner,
+  kdf: kdfCombiner,
+};
+
+function checkInputs(inputs: readonly SecretInput[], name: string): SecretInput[] {
+  if (inputs.length < 2) throw new ValidationError(`${name} needs at least 2 secrets, got ${inputs.length}`);
+  for (const i of inputs) {
+    if (!(i.secret instanceof Uint8Array) || i.secret.length === 0) {
+      throw new ValidationError(`${name}: secret of ${i.source} must be a non-empty Uint8Array`);
+    }
+  }
+  return orderBySource(inputs);
+}
+
+function checkLength(length: number, max: number, name: string): void {
+  if (!Number.isInteger(length) || length < 1 || length > max) {
+    throw new ValidationError(`${name} output length must be 1..${max} bytes, got ${length}`);
+  }
+}

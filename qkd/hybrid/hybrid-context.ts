@@ -1,0 +1,45 @@
+/**
+ * The context the `kdf` combiner binds (PROTOCOL-NOTES.md §4: label plus
+ * transcript binding, as in ETSI TS 103 744 CatKDF and X-Wing): the
+ * Key_stream_ID, the GET_KEY index, the source and destination URIs as side A
+ * sent them, and per source (in the fixed source order) its name, its key ids
+ * (QKD key_IDs) and the SHA-256 of its public transcript (the ML-KEM
+ * ciphertext). Byte layout, every field length-prefixed with u32be(len):
+ *   ksid ‖ u32be(index) ‖ source ‖ destination ‖ n × (name ‖ [key ids…] ‖ sha256(transcript))
+ * Both sides build it from the same public values, so it holds no secrets.
+ */
+import { SOURCE_ORDER } from './constants.js';
+import { lengthPrefixed } from './combiners.js';
+
+/** What one source contributes to the context (public values only). */
+export interface SourceBinding {
+  source: string;
+  /** Key ids this source used (QKD key_IDs); empty for ML-KEM. */
+  keyIds: readonly string[];
+  /** SHA-256 of the public transcript (ML-KEM ciphertext); empty for QKD. */
+  transcriptHash: Uint8Array;
+}
+
+/** The fields bound into one hybrid key. */
+export interface HybridContextFields {
+  ksid: string;
+  index: number;
+  source: string;
+  destination: string;
+  bindings: readonly SourceBinding[];
+}
+
+/** Encode the context bytes for the `kdf` combiner. */
+export function encodeHybridContext(f: HybridContextFields): Uint8Array {
+  const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const index = new Uint8Array(4);
+  new DataView(index.buffer).setUint32(0, f.index);
+  const ordered = [...f.bindings].sort((a, b) => SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source));
+  return lengthPrefixed([
+    utf8(f.ksid),
+    index,
+    utf8(f.source),
+    utf8(f.destination),
+    ...ordered.map((b) => lengthPrefixed([utf8(b.source), lengthPrefixed(b.keyIds.map(utf8)), b.transcriptHash])),
+  ]);
+}

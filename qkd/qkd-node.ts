@@ -1,0 +1,68 @@
+/**
+ * One QKD node (ARCHITECTURE.md §5): its KME serving ETSI GS QKD 014 v1.1.1 to
+ * the SAEs attached to it, over this node's key stores (one per link). ETSI
+ * GS QKD 004 at the node itself is not served yet (the Hybridization Module
+ * speaks 004 northbound and 014 to the node).
+ *
+ * Caveat: plain HTTP and an unauthenticated SAE identity (see
+ * `etsi014/sae-identity.ts`) until the HTTPS + client certificate issue.
+ */
+import { Etsi014KmeServer, type KmeRoute, type SaeIdentityResolver } from './etsi014/index.js';
+
+/** What a node needs to know about itself. */
+export interface QkdNodeConfig {
+  /** KME id reported as `source_KME_ID` / `target_KME_ID`. */
+  kmeId: string;
+  /** SAEs attached to this node (its only callers). */
+  saeIds: readonly string[];
+  /** ETSI 014 port; 0 (default) = ephemeral. */
+  port?: number;
+}
+
+/** Options of `QkdNode.start`. */
+export interface QkdNodeOptions extends QkdNodeConfig {
+  /** The links this node ends: peer KME, SAEs behind it, and this node's store for the link. */
+  routes: readonly KmeRoute[];
+  host?: string;
+  saeIdentity?: SaeIdentityResolver;
+  maxKeyPerRequest?: number;
+}
+
+/** A running QKD node. */
+export class QkdNode {
+  readonly kmeId: string;
+  readonly saeIds: readonly string[];
+  readonly routes: readonly KmeRoute[];
+  private readonly kme014: Etsi014KmeServer;
+
+  private constructor(opts: QkdNodeOptions, kme014: Etsi014KmeServer) {
+    this.kmeId = opts.kmeId;
+    this.saeIds = [...opts.saeIds];
+    this.routes = opts.routes;
+    this.kme014 = kme014;
+  }
+
+  /** Start the node's KME. */
+  static async start(opts: QkdNodeOptions): Promise<QkdNode> {
+    const kme014 = await Etsi014KmeServer.start({
+      kmeId: opts.kmeId,
+      saeIds: opts.saeIds,
+      routes: opts.routes,
+      host: opts.host,
+      port: opts.port,
+      saeIdentity: opts.saeIdentity,
+      maxKeyPerRequest: opts.maxKeyPerRequest,
+    });
+    return new QkdNode(opts, kme014);
+  }
+
+  /** Base URL of the node's ETSI 014 API (`http://127.0.0.1:<port>`). */
+  get kme014Url(): string {
+    return this.kme014.url;
+  }
+
+  /** Stop serving (the stores are owned and cleared by the link). */
+  async stop(): Promise<void> {
+    await this.kme014.stop();
+  }
+}

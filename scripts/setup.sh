@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up everything qnfv needs on a fresh Debian 12 machine, idempotently:
+# Debian packages (only the missing ones), npm packages, the TypeScript build
+# and the TUN addon. `--test` adds what the test suite needs (independent
+# peers and validators: Scapy, ncclient, yanglint, tshark, OpenSSH client).
+# Run as root: the demo and tests create network namespaces and TUN devices.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# 1. Debian packages: install only what is missing.
+pkgs=(iproute2 iputils-ping tcpdump procps g++ make python3 openssh-client)
+if [ "$want_test" = 1 ]; then
+  pkgs+=(python3-scapy python3-ncclient libyang2-tools tshark curl ethtool)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "[setup] missing Debian packages: ${missing[*]}" >&2
+    echo "[setup] run this script as root, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Node.js version.
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("[setup] Node.js >= 20.19 is required, found "+process.version); process.exit(1); }'
+
+# 3. npm packages (skipped when node_modules matches the lock file).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# 4. Build: the TUN addon (node-gyp, offline thanks to nodedir=/usr in .npmrc) and the TypeScript.
+if [ ! -f build/Release/qnfv_tun.node ] || [ virtual-router/tun/native/tun.c -nt build/Release/qnfv_tun.node ]; then
+  say "building the TUN addon"
+  npm run --silent build:native >/dev/null
+fi
+say "compiling TypeScript"
+npm run --silent build
+say "ready"

@@ -1,0 +1,88 @@
+/**
+ * Applies one domain intent with the domain's VIM (ARCHITECTURE §3 step 3):
+ * networks first, then for each router its day-0 configuration (a fresh SSH
+ * host key, whose fingerprint the VCA pins, and the VCA's own client key as
+ * the NETCONF admin) and the router itself, started by the VIM in its
+ * namespace; then the site hosts. Waits until every router answers NETCONF.
+ */
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKeyPair, fingerprint, writePrivateKey } from '../common/ssh/index.js';
+import { createLogger } from '../common/index.js';
+import type { VimDriver } from '../vim/index.js';
+import { DEFAULT_TUN_MTU, DEFAULT_TUN_NAME, NETCONF_PORT, routerMainPath, type RouterConfig } from '../virtual-router/index.js';
+import type { DeployResult, DomainIntent } from './protocol.js';
+import type { RouterSessions } from './router-sessions.js';
+
+const log = createLogger('vca.deploy');
+
+export interface DeployerOptions {
+  vim: VimDriver;
+  routers: RouterSessions;
+  /** Where day-0 files and router logs go (`<dir>/<instance>/<vnf>/`). */
+  workDir: string;
+  /** The VCA's NETCONF client public key (OpenSSH line). */
+  clientPublicKey: string;
+  /** Node binary that runs the router program. */
+  nodePath?: string;
+}
+
+/** Deploy an intent; returns what the NFVO records about each router and host. */
+export async function deployIntent(opts: DeployerOptions, intent: DomainIntent): Promise<DeployResult> {
+  const { vim } = opts;
+  for (const n of intent.networks) await vim.ensureNetwork({ instanceId: intent.instanceId, id: n.id, kind: n.kind });
+
+  const result: DeployResult = { routers: [], hosts: [] };
+  const main = routerMainPath();
+  for (const r of intent.routers) {
+    const dir = join(opts.workDir, intent.instanceId, r.vnfId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const hostKey = generateKeyPair(`qnfv-router-${r.vnfId}`);
+    const hostKeyFile = join(dir, 'ssh_host_ed25519_key');
+    await writePrivateKey(hostKeyFile, hostKey.privateKey);
+    // The VIM assigns the management address; the router learns it from its config, written after createRouter.
+    const configFile = join(dir, 'router.json');
+    const info = await vim.createRouter({
+      instanceId: intent.instanceId,
+      vnfId: r.vnfId,
+      ports: r.ports,
+      routes: r.routes,
+      program: {
+        argv: [opts.nodePath ?? process.execPath, main, '--config', configFile, '--wait-for-config'],
+        cwd: dir,
+        logFile: join(dir, 'router.log'),
+        env: { QNFV_LOG_LEVEL: process.env.QNFV_LOG_LEVEL ?? 'info' },
+      },
+    });
+    const config: RouterConfig = {
+      name: r.vnfId,
+      instanceId: intent.instanceId,
+      tun: { name: DEFAULT_TUN_NAME, mtu: DEFAULT_TUN_MTU },
+      tunnelAddresses: [r.tunnelAddress],
+      netconf: {
+        listenAddress: info.mgmt.routerAddress,
+        port: NETCONF_PORT,
+        hostKeyFile,
+        users: [{ name: 'admin', groups: ['admin'], authorizedKeys: [opts.clientPublicKey] }],
+      },
+      keyReaderGroups: ['admin'],
+    };
+    // Written atomically: the router (started with --wait-for-config) polls for the file.
+    await writeFile(`${configFile}.tmp`, JSON.stringify(config, null, 2), { mode: 0o600 });
+    await rename(`${configFile}.tmp`, configFile);
+    const fp = fingerprint(hostKey.publicKey);
+    await opts.routers.open(intent.instanceId, r.vnfId, { host: info.mgmt.routerAddress, port: NETCONF_PORT, hostKeyFingerprint: fp });
+    log.info('router up', { instanceId: intent.instanceId, vnfId: r.vnfId, namespace: info.namespace, mgmt: info.mgmt.routerAddress });
+    result.routers.push({ vnfId: r.vnfId, namespace: info.namespace, mgmtAddress: info.mgmt.routerAddress, netconfPort: NETCONF_PORT, hostKeyFingerprint: fp, pid: info.pid });
+  }
+  for (const h of intent.hosts) {
+    const info = await vim.createHost({ instanceId: intent.instanceId, id: h.id, port: { network: h.network, address: h.address }, gateway: h.gateway });
+    result.hosts.push({ id: h.id, namespace: info.namespace, address: info.address });
+  }
+  return result;
+}
+
+/** Remove the instance's day-0 files (keys included). */
+export async function removeWorkDir(workDir: string, instanceId: string): Promise<void> {
+  await rm(join(workDir, instanceId), { recursive: true, force: true });
+}

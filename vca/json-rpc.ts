@@ -1,0 +1,148 @@
+/**
+ * JSON-RPC 2.0 over a byte stream, one JSON object per line (the framing of
+ * the NFVO → VCA channel, which runs inside an SSH subsystem). A server side
+ * dispatches requests to handlers; a client side correlates responses by id.
+ * Errors travel as JSON-RPC error objects carrying the QnfvError code, so the
+ * NFVO can report a readable reason in the op occurrence.
+ */
+import type { Duplex } from 'node:stream';
+import { QnfvError, ProtocolError, createLogger, errorMessage } from '../common/index.js';
+
+const log = createLogger('vca.rpc');
+/** Largest accepted line, to bound memory on a misbehaving peer. */
+const MAX_LINE = 16 * 1024 * 1024;
+
+interface RpcRequest {
+  jsonrpc: '2.0';
+  id: number;
+  method: string;
+  params: unknown;
+}
+interface RpcResponse {
+  jsonrpc: '2.0';
+  id: number;
+  result?: unknown;
+  error?: { code: number; message: string; data?: { qnfvCode?: string } };
+}
+
+/** Split a stream into lines and hand each parsed JSON value to `onMessage`. */
+function readLines(stream: Duplex, onMessage: (msg: unknown) => void, onError: (err: Error) => void): void {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    if (buf.length > MAX_LINE) {
+      onError(new ProtocolError('JSON-RPC line too long'));
+      stream.destroy();
+      return;
+    }
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line === '') continue;
+      try {
+        onMessage(JSON.parse(line));
+      } catch (err) {
+        onError(new ProtocolError(`malformed JSON-RPC message: ${errorMessage(err)}`));
+      }
+    }
+  });
+}
+
+/** Handlers by method name; each returns the result or throws. */
+export type RpcHandlers = Record<string, (params: unknown) => Promise<unknown>>;
+
+/** Serve JSON-RPC requests arriving on `stream` (the VCA side). */
+export function serveJsonRpc(stream: Duplex, handlers: RpcHandlers): void {
+  const send = (r: RpcResponse): void => {
+    if (!stream.writableEnded) stream.write(JSON.stringify(r) + '\n');
+  };
+  readLines(
+    stream,
+    (msg) => {
+      const req = msg as Partial<RpcRequest>;
+      if (typeof req !== 'object' || req === null || typeof req.id !== 'number' || typeof req.method !== 'string') {
+        send({ jsonrpc: '2.0', id: -1, error: { code: -32600, message: 'invalid request' } });
+        return;
+      }
+      const handler = handlers[req.method];
+      if (!handler) {
+        send({ jsonrpc: '2.0', id: req.id, error: { code: -32601, message: `method not found: ${req.method}` } });
+        return;
+      }
+      handler(req.params ?? {}).then(
+        (result) => send({ jsonrpc: '2.0', id: req.id!, result: result ?? null }),
+        (err: unknown) => {
+          const qnfvCode = err instanceof QnfvError ? err.code : undefined;
+          log.warn('request failed', { method: req.method, error: errorMessage(err) });
+          send({ jsonrpc: '2.0', id: req.id!, error: { code: -32000, message: errorMessage(err), data: { qnfvCode } } });
+        },
+      );
+    },
+    (err) => log.warn('bad message on channel', { error: err.message }),
+  );
+}
+
+/** The calling side of a JSON-RPC channel (the NFVO side). */
+export class JsonRpcClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private closedError: Error | undefined;
+
+  constructor(private readonly stream: Duplex, private readonly peerName: string) {
+    readLines(
+      stream,
+      (msg) => this.onResponse(msg as RpcResponse),
+      (err) => this.failAll(err),
+    );
+    stream.on('close', () => this.failAll(new ProtocolError(`channel to ${peerName} closed`)));
+    stream.on('error', (err: Error) => this.failAll(new ProtocolError(`channel to ${peerName}: ${err.message}`)));
+  }
+
+  /** Call `method` and wait for its result; rejects with the peer's error message. */
+  call(method: string, params: unknown, timeoutMs = 120_000): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ProtocolError(`${this.peerName}: ${method} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.stream.write(JSON.stringify({ jsonrpc: '2.0', id, method, params } satisfies RpcRequest) + '\n');
+    });
+  }
+
+  /** End the channel. */
+  close(): void {
+    this.stream.end();
+  }
+
+  private onResponse(r: RpcResponse): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    if (r.error) {
+      const e = new QnfvError(r.error.data?.qnfvCode ?? 'REMOTE', `${this.peerName}: ${r.error.message}`);
+      p.reject(e);
+    } else {
+      p.resolve(r.result);
+    }
+  }
+
+  private failAll(err: Error): void {
+    this.closedError ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The Proxy Agent of one domain (RFC 9061 IKE-less, as in the QUBIP pilot):
+ *   1. obtains a tunnel's hybrid secret from the domain's Hybridization
+ *      Module over ETSI GS QKD 004 — a new key stream when it is the first
+ *      end, the peer's stream by its ids when it is the second — and returns
+ *      the ids only (key stream id, index, QKD key ids);
+ *   2. receives SAD/SPD entries from the controller as RFC 7951 JSON without
+ *      keys, fills each SAD entry's keys (HKDF per direction and purpose,
+ *      key-expansion.ts) and pushes them to the router as RFC 9061 XML in a
+ *      NETCONF `<edit-config>`.
+ * Key bytes live only here and in the router; zeroed when released.
+ */
+import { Etsi004Client } from '../qkd/index.js';
+import { ipsecConfigFromJson, ikelessEditToXml } from '../common/ikeless/index.js';
+import type { IkelessEdit } from '../common/ikeless/types.js';
+import { serializeXml } from '../common/netconf/index.js';
+import { ConflictError, NotFoundError, ProtocolError, ValidationError, createLogger, zeroize } from '../common/index.js';
+import { deriveSaKeys } from './key-expansion.js';
+import type { ApplyIpsecRequest, KeyIds, ObtainKeyRequest } from './protocol.js';
+import type { RouterSessions } from './router-sessions.js';
+
+const log = createLogger('vca.proxy');
+
+/** Where the domain's Hybridization Module serves ETSI 004. */
+export interface HmEndpoint {
+  host: string;
+  port: number;
+}
+
+interface HeldKey {
+  secret: Uint8Array;
+  ids: KeyIds;
+}
+
+export class ProxyAgent {
+  private readonly keys = new Map<string, HeldKey>();
+
+  constructor(
+    private readonly hm: HmEndpoint,
+    private readonly routers: RouterSessions,
+  ) {}
+
+  /** Obtain (first end) or fetch by ids (second end) the hybrid secret of a tunnel; returns its ids. */
+  async obtainKey(req: ObtainKeyRequest): Promise<KeyIds> {
+    const k = keyOf(req.instanceId, req.tunnelId);
+    if (this.keys.has(k)) throw new ConflictError(`a key for tunnel ${req.tunnelId} is already held; release it first`);
+    const client = await Etsi004Client.connect({ host: this.hm.host, port: this.hm.port });
+    let ksid: string | undefined;
+    try {
+      const qos = { key_chunk_size: req.keyChunkSize, metadata_mimetype: 'application/json' };
+      const opened = await client.openConnect(req.source, req.destination, qos, req.ids?.keyStreamId);
+      ksid = opened.key_stream_id;
+      const index = req.ids?.index ?? 0;
+      const got = await client.getKey(ksid, index, 4096);
+      const ids = parseMetadata(got.metadata?.buffer, ksid, index);
+      if (got.key.length !== req.keyChunkSize) {
+        zeroize(got.key);
+        throw new ProtocolError(`Hybridization Module returned ${got.key.length} bytes for tunnel ${req.tunnelId}, expected ${req.keyChunkSize}`);
+      }
+      if (req.ids && ids.qkdKeyIds.join() !== req.ids.qkdKeyIds.join()) {
+        zeroize(got.key);
+        throw new ProtocolError(`tunnel ${req.tunnelId}: the Hybridization Module used QKD keys ${ids.qkdKeyIds.join(',')} but the NFVO relayed ${req.ids.qkdKeyIds.join(',')}`);
+      }
+      this.keys.set(k, { secret: got.key, ids });
+      log.info('hybrid key obtained', { tunnel: req.tunnelId, keyStreamId: ksid, index, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner, side: req.ids ? 'second' : 'first' });
+      return ids;
+    } finally {
+      if (ksid) await client.close(ksid).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** Fill keys into the controller's SAD entries and push the edit to the router over NETCONF. */
+  async applyIpsec(req: ApplyIpsecRequest): Promise<number> {
+    const config = req.ikeless === null || req.ikeless === undefined ? { sad: [], spd: [] } : ipsecConfigFromJson(req.ikeless);
+    const filled: Uint8Array[] = [];
+    try {
+      for (const sa of config.sad) {
+        if (sa.espSa.encryption.key || sa.espSa.integrity.key) throw new ValidationError(`SAD entry ${sa.name} arrived with key material: the controller must never send keys`);
+        const binding = req.keyBindings.find((b) => b.sadName === sa.name);
+        if (!binding) throw new ValidationError(`no key binding for SAD entry ${sa.name}`);
+        const held = this.keys.get(keyOf(req.instanceId, binding.tunnelId));
+        if (!held) throw new NotFoundError('hybrid key of tunnel', binding.tunnelId);
+        const keys = deriveSaKeys(held.secret, binding.direction, sa.espSa.encryption.algorithm, sa.espSa.integrity.algorithm, binding.keyLengthBits);
+        sa.espSa.encryption.key = keys.encryptionKey;
+        filled.push(keys.encryptionKey);
+        if (keys.integrityKey) {
+          sa.espSa.integrity.key = keys.integrityKey;
+          filled.push(keys.integrityKey);
+        }
+      }
+      const edit: IkelessEdit = { sad: config.sad, spd: config.spd, deleteSad: req.deleteSad ?? [], deleteSpd: req.deleteSpd ?? [] };
+      const xml = serializeXml(ikelessEditToXml(edit, { withKeys: true }));
+      await this.routers.get(req.instanceId, req.vnfId).editConfig('running', xml);
+      log.info('SAD/SPD pushed to router', { vnfId: req.vnfId, sad: config.sad.map((s) => s.name), spd: config.spd.map((s) => s.name), deleteSad: edit.deleteSad.length, deleteSpd: edit.deleteSpd.length });
+      return config.sad.length + config.spd.length + edit.deleteSad.length + edit.deleteSpd.length;
+    } finally {
+      zeroize(...filled);
+    }
+  }
+
+  /** Zero and forget a tunnel's secret. */
+  releaseKey(instanceId: string, tunnelId: string): boolean {
+    const held = this.keys.get(keyOf(instanceId, tunnelId));
+    if (!held) return false;
+    zeroize(held.secret);
+    this.keys.delete(keyOf(instanceId, tunnelId));
+    return true;
+  }
+
+  /** Zero every secret of an instance. */
+  releaseInstance(instanceId: string): void {
+    for (const k of [...this.keys.keys()]) {
+      if (k.startsWith(`${instanceId}/`)) this.releaseKey(instanceId, k.slice(instanceId.length + 1));
+    }
+  }
+}
+
+function keyOf(instanceId: string, tunnelId: string): string {
+  return `${instanceId}/${tunnelId}`;
+}
+
+/** The ids the Hybridization Module reports in the GET_KEY metadata (never key bytes). */
+function parseMetadata(buffer: string | undefined, ksid: string, index: number): KeyIds {
+  if (!buffer) throw new ProtocolError('Hybridization Module sent no metadata with the key: cannot report key ids');
+  let m: { key_stream_id?: string; index?: number; qkd_key_ids?: string[]; kem?: string | null; combiner?: string; degraded?: boolean };
+  try {
+    m = JSON.parse(buffer) as typeof m;
+  } catch {
+    throw new ProtocolError('Hybridization Module metadata is not JSON');
+  }
+  if (m.key_stream_id !== ksid || m.index !== index) throw new ProtocolError(`Hybridization Module metadata names stream ${m.key_stream_id}#${m.index}, expected ${ksid}#${index}`);
+  return { keyStreamId: ksid, index, qkdKeyIds: m.qkd_key_ids ?? [], kem: m.kem ?? null, combiner: m.combiner ?? 'unknown', degraded: m.degraded === true };
+}

@@ -1,0 +1,154 @@
+/**
+ * The router's CCIPS agent (RFC 9061 IKE-less case): the NETCONF datastore
+ * holding `ietf-i2nsf-ikeless` SAD/SPD. An `<edit-config>` is decoded,
+ * merged into a candidate copy of the running configuration, checked in
+ * full by loading it into a scratch ESP engine (test-then-set), and only
+ * then applied to the data path and the route table — all or nothing.
+ * NACM (RFC 8341): key leaves are `default-deny-all`; only members of the
+ * configured key-reader groups see them, and only `admin` may edit.
+ * `<get>` adds `ipsec-sa-state` from the data path; data path events are
+ * sent to subscribers as RFC 9061 notifications.
+ */
+import type { EditConfigRequest, NetconfDatastore, NetconfSessionInfo, SubtreeFilter, XmlElement } from '../common/netconf/index.js';
+import { rpcError } from '../common/netconf/index.js';
+import { ikelessEditFromXml, ipsecConfigToXml, ipsecDataToXml, findIkelessRoot } from '../common/ikeless/index.js';
+import { IKELESS_NS, type IkelessConfig, type IkelessEdit, type SadEntry, type SadEntryState, type SpdEntry } from '../common/ikeless/types.js';
+import { createLogger, errorMessage, type Logger } from '../common/index.js';
+import { EspEngine } from './esp/index.js';
+import type { DatapathEdit } from './datapath/control-messages.js';
+
+const log = createLogger('router.ccips');
+
+/** What the agent drives: the data path and the routes. */
+export interface AgentBackend {
+  localAddresses: string[];
+  apply(edit: DatapathEdit): Promise<void>;
+  state(): Promise<{ sas: { name: string; state: SadEntryState }[] }>;
+  syncRoutes(protectedPrefixes: string[]): Promise<void>;
+}
+
+/** The NETCONF datastore of one router. */
+export class CcipsAgent implements NetconfDatastore {
+  private running: IkelessConfig = { spd: [], sad: [] };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly backend: AgentBackend,
+    private readonly keyReaderGroups: string[],
+  ) {}
+
+  /** `<get-config>`: the running SAD/SPD; keys only for key readers. */
+  getConfig(_source: 'running', _filter: SubtreeFilter, session: NetconfSessionInfo): XmlElement[] {
+    return [ipsecConfigToXml(this.running, { withKeys: this.mayReadKeys(session) })];
+  }
+
+  /** `<get>`: configuration plus `ipsec-sa-state` from the data path. */
+  async get(_filter: SubtreeFilter, session: NetconfSessionInfo): Promise<XmlElement[]> {
+    const st = await this.backend.state();
+    const states = st.sas.filter((s) => this.running.sad.some((e) => e.name === s.name)).map((s) => s.state);
+    return [ipsecDataToXml(this.running, states, { withKeys: this.mayReadKeys(session) })];
+  }
+
+  /** `<edit-config>` on running: decoded, checked in full, then applied all-or-nothing. */
+  editConfig(request: EditConfigRequest, session: NetconfSessionInfo): Promise<void> {
+    const run = this.queue.then(() => this.edit(request, session));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async edit(request: EditConfigRequest, session: NetconfSessionInfo): Promise<void> {
+    if (!session.groups.includes('admin')) throw rpcError('access-denied', `user ${session.user} may not edit the IPsec configuration`);
+    const roots: XmlElement[] = [];
+    for (const el of request.config) {
+      const root = el.ns === IKELESS_NS ? findIkelessRoot(el) : undefined;
+      if (!root) throw rpcError('unknown-namespace', `<${el.name}> in namespace '${el.ns}' is not served by this device (only ${IKELESS_NS})`, { type: 'application' });
+      roots.push(root);
+    }
+    let candidate = this.running;
+    for (const root of roots) {
+      const edit = ikelessEditFromXml(root, { defaultOperation: request.defaultOperation });
+      candidate = merge(candidate, edit);
+    }
+    this.check(candidate);
+    if (request.testOption === 'test-only') return;
+    const dp = diff(this.running, candidate);
+    await this.backend.apply(dp);
+    await this.backend.syncRoutes(protectedPrefixes(candidate));
+    // Keys of entries that left the running config are no longer needed here.
+    for (const old of this.running.sad) if (!candidate.sad.includes(old)) wipe(old);
+    this.running = candidate;
+    log.info('configuration applied', { user: session.user, sas: candidate.sad.length, policies: candidate.spd.length, added: dp.addSa.map((s) => s.name), deleted: dp.deleteSa });
+  }
+
+  /** Load the whole candidate into a scratch engine: any unusable entry fails the edit. */
+  private check(candidate: IkelessConfig): void {
+    const scratch = new EspEngine({ localAddresses: this.backend.localAddresses, logger: quietLogger });
+    try {
+      for (const sa of candidate.sad) scratch.addSa(sa);
+      for (const sp of candidate.spd) scratch.addPolicy(sp);
+    } catch (err) {
+      throw rpcError('invalid-value', errorMessage(err), { type: 'application' });
+    } finally {
+      scratch.close();
+    }
+  }
+
+  private mayReadKeys(session: NetconfSessionInfo): boolean {
+    return session.groups.some((g) => this.keyReaderGroups.includes(g));
+  }
+}
+
+const quietLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => quietLogger,
+};
+
+/** Apply one decoded edit to a configuration (RFC 6241 §7.2 operations, entry granularity). */
+function merge(base: IkelessConfig, edit: IkelessEdit): IkelessConfig {
+  const sad = edit.replaceSad ? new Map<string, SadEntry>() : new Map(base.sad.map((e) => [e.name, e]));
+  const spd = edit.replaceSpd ? new Map<string, SpdEntry>() : new Map(base.spd.map((e) => [e.name, e]));
+  const apply = <T extends { name: string }>(table: Map<string, T>, entries: T[], deletes: string[], ops: Map<string, string> | undefined, kind: string): void => {
+    for (const name of deletes) {
+      const op = ops?.get(name) ?? 'delete';
+      if (!table.has(name) && op === 'delete') throw rpcError('data-missing', `${kind} '${name}' does not exist`, { type: 'application' });
+      table.delete(name);
+    }
+    for (const e of entries) {
+      if (ops?.get(e.name) === 'create' && table.has(e.name)) throw rpcError('data-exists', `${kind} '${e.name}' already exists`, { type: 'application' });
+      table.set(e.name, e);
+    }
+  };
+  apply(sad, edit.sad, edit.deleteSad, edit.operations?.sad, 'sad-entry');
+  apply(spd, edit.spd, edit.deleteSpd, edit.operations?.spd, 'spd-entry');
+  return { sad: [...sad.values()], spd: [...spd.values()] };
+}
+
+/** What the data path must do to go from `before` to `after` (changed entries are replaced). */
+function diff(before: IkelessConfig, after: IkelessConfig): DatapathEdit {
+  const beforeSad = new Map(before.sad.map((e) => [e.name, e]));
+  const beforeSpd = new Map(before.spd.map((e) => [e.name, e]));
+  const afterSad = new Set(after.sad.map((e) => e.name));
+  const afterSpd = new Set(after.spd.map((e) => e.name));
+  const addSa = after.sad.filter((e) => beforeSad.get(e.name) !== e);
+  const addPolicy = after.spd.filter((e) => beforeSpd.get(e.name) !== e);
+  return {
+    addSa,
+    addPolicy,
+    deleteSa: [...beforeSad.keys()].filter((n) => !afterSad.has(n) || addSa.some((e) => e.name === n)),
+    deletePolicy: [...beforeSpd.keys()].filter((n) => !afterSpd.has(n) || addPolicy.some((e) => e.name === n)),
+  };
+}
+
+/** Remote prefixes of outbound protect policies: these are routed into the TUN. */
+function protectedPrefixes(c: IkelessConfig): string[] {
+  return c.spd.filter((p) => p.direction === 'outbound' && p.action === 'protect').map((p) => p.trafficSelector.remotePrefix);
+}
+
+function wipe(e: SadEntry): void {
+  e.espSa.encryption.key?.fill(0);
+  e.espSa.integrity.key?.fill(0);
+}
+

@@ -1,0 +1,405 @@
+/**
+ * The userspace ESP data plane of the virtual router (RFC 4301 §5 processing,
+ * RFC 4303 tunnel mode), after strongSwan's `ipsec_processor.c`: it knows
+ * nothing of sockets or TUN, takes a PacketBatch of IPv4 packets read from the
+ * router's TUN and leaves a verdict per slot: write the result back, or drop
+ * with a reason (every drop is counted and logged at debug).
+ *
+ * Per packet:
+ *   1. Parse the IPv4 header (malformed otherwise).
+ *   2. Protocol 50 to one of our tunnel addresses → inbound:
+ *      SPI → SA (bad-spi) → ESN inference and replay check (replay/too-old) →
+ *      ICV and decrypt (auth-failed) → window update → trailer (bad-padding) →
+ *      inner IPv4 → SA selector (policy-mismatch) → Decrypted.
+ *   3. Anything else → outbound SPD, first match (no-policy):
+ *      discard (discard-policy) | bypass → Bypassed |
+ *      protect → newest outbound SA of the reqid (no-sa, `sadb-acquire`) →
+ *      next sequence number (seq-overflow, `sadb-seq-overflow`) → encapsulate → Encrypted.
+ *   4. Account packets/bytes; a reached soft/hard lifetime raises `sadb-expire`
+ *      (hard also removes the SA). Events are delivered after the batch.
+ */
+import { createLogger, type Logger } from '../../common/index.js';
+import type { IkelessNotification, SadEntry, SadEntryState, SpdEntry, TrafficSelector } from '../../common/ikeless/types.js';
+import {
+  DEFAULT_ACQUIRE_INTERVAL_MS,
+  DEFAULT_BAD_SPI_INTERVAL_MS,
+  ESP_HEADER_LEN,
+  IPPROTO_ESP,
+  NEXT_HEADER_IPV4,
+} from './constants.js';
+import { DROP_REASON_NAMES, DropReason, Verdict, type DropReasonName } from './drop-reason.js';
+import { encapsulateTunnel, espHeadroom, espSeqLow, espSpi, espTailroom, readEspTrailer } from './esp-packet.js';
+import {
+  formatIpv4,
+  ipv4Destination,
+  ipv4HeaderLength,
+  ipv4IsFragment,
+  ipv4Protocol,
+  newFlowKey,
+  parseIpv4,
+  readFlowKey,
+  validIpv4Length,
+  type FlowKey,
+  type OuterHeaderFields,
+} from './ipv4-packet.js';
+import type { PacketBatch } from './packet-batch.js';
+import { PolicyTable, type Policy } from './policy-table.js';
+import { ReplayCheck } from './replay-window.js';
+import { SaTable } from './sa-table.js';
+import { SecurityAssociation, type SaCounters } from './security-association.js';
+import { selectorMatches } from './traffic-selector.js';
+
+/** Construction options of an EspEngine. */
+export interface EspEngineOptions {
+  /** The router's own tunnel addresses: ESP to these is inbound, SAs towards them are inbound SAs. */
+  localAddresses: string[];
+  /** Receives `sadb-expire`, `sadb-acquire`, `sadb-seq-overflow`, `sadb-bad-spi`, after each batch/tick. */
+  onEvent?: (event: IkelessNotification) => void;
+  /** Clock in ms (default Date.now); read once per batch. */
+  now?: () => number;
+  logger?: Logger;
+  /** Minimum interval between two `sadb-acquire` for one SPD entry. */
+  acquireIntervalMs?: number;
+  /** Minimum interval between two `sadb-bad-spi`, engine-wide. */
+  badSpiIntervalMs?: number;
+}
+
+/** Engine-wide counters. */
+export interface EngineCounters {
+  encrypted: number;
+  decrypted: number;
+  bypassed: number;
+  drops: Record<DropReasonName, number>;
+}
+
+/** One SA as listed by `listSas`. */
+export interface SaInfo {
+  name: string;
+  spi: number;
+  reqid: bigint;
+  direction: 'inbound' | 'outbound';
+  extSeqNum: boolean;
+  counters: SaCounters;
+  state: SadEntryState;
+}
+
+/** Options of `addSa`. */
+export interface AddSaOptions {
+  /** Outbound counter to continue from (last sequence number used), e.g. restored state. */
+  seqNumberCounter?: bigint;
+}
+
+/** The ESP engine: SAD, SPD and the batch packet processor. */
+export class EspEngine {
+  private readonly local: Set<number>;
+  private readonly sad = new SaTable();
+  private readonly spd = new PolicyTable();
+  private readonly onEvent?: (event: IkelessNotification) => void;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly acquireIntervalMs: number;
+  private readonly badSpiIntervalMs: number;
+  private lastBadSpiAt = -Infinity;
+  private readonly pending: IkelessNotification[] = [];
+  private readonly drops = new Float64Array(DROP_REASON_NAMES.length);
+  private encrypted = 0;
+  private decrypted = 0;
+  private bypassed = 0;
+  private ipId = 0;
+  /** Per-packet scratch, reused. */
+  private readonly flow: FlowKey = newFlowKey();
+  private readonly outer: OuterHeaderFields = { tos: 0, totalLength: 0, id: 0, dontFragment: false, protocol: 0, ttl: 0, src: 0, dst: 0 };
+
+  constructor(opts: EspEngineOptions) {
+    this.local = new Set(opts.localAddresses.map((a, i) => parseIpv4(a, `localAddresses[${i}]`)));
+    this.onEvent = opts.onEvent;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.logger ?? createLogger('router.esp');
+    this.acquireIntervalMs = opts.acquireIntervalMs ?? DEFAULT_ACQUIRE_INTERVAL_MS;
+    this.badSpiIntervalMs = opts.badSpiIntervalMs ?? DEFAULT_BAD_SPI_INTERVAL_MS;
+  }
+
+  /** Install an SA (RFC 9061 `sad-entry`); ValidationError names unusable fields, ConflictError on duplicates. Copies the keys. */
+  addSa(entry: SadEntry, opts: AddSaOptions = {}): void {
+    const sa = SecurityAssociation.fromEntry(entry, this.local, this.now());
+    try {
+      if (opts.seqNumberCounter !== undefined) sa.setSeqNumberCounter(opts.seqNumberCounter);
+      this.sad.add(sa);
+    } catch (err) {
+      sa.dispose();
+      throw err;
+    }
+    this.log.info('SA installed', { sa: sa.name, spi: hexSpi(sa.spi), direction: sa.direction, reqid: sa.reqid.toString(), esn: sa.esn });
+  }
+
+  /** Remove an SA and zero its keys; true when it existed. */
+  deleteSa(name: string): boolean {
+    const sa = this.sad.remove(name);
+    if (!sa) return false;
+    sa.dispose();
+    this.log.info('SA deleted', { sa: name, spi: hexSpi(sa.spi) });
+    return true;
+  }
+
+  /** Append an SPD entry (first match wins); ValidationError names unusable fields. */
+  addPolicy(entry: SpdEntry): void {
+    const p = this.spd.add(entry);
+    this.log.info('policy installed', { policy: p.name, direction: p.direction, action: p.action, reqid: p.reqid.toString() });
+  }
+
+  /** Remove an SPD entry; true when it existed. */
+  deletePolicy(name: string): boolean {
+    return this.spd.remove(name);
+  }
+
+  /** Process `batch.count` packets in place: each slot gets a verdict, and a result or a drop reason. */
+  process(batch: PacketBatch): void {
+    const now = this.now();
+    for (let i = 0; i < batch.count; i++) this.processSlot(batch, i, now);
+    this.flushEvents();
+  }
+
+  /** Check time and idle lifetimes (call about once a second). */
+  tick(nowMs: number = this.now()): void {
+    for (const sa of [...this.sad.all()]) {
+      const reached = sa.timeLimitReached(nowMs);
+      if (reached) this.expire(sa, reached, nowMs);
+    }
+    this.flushEvents();
+  }
+
+  /** RFC 9061 `ipsec-sa-state` of the named SA. */
+  saState(name: string): SadEntryState | undefined {
+    return this.sad.get(name)?.state(this.now());
+  }
+
+  /** A copy of the named SA's counters. */
+  saCounters(name: string): SaCounters | undefined {
+    const sa = this.sad.get(name);
+    return sa ? { ...sa.counters } : undefined;
+  }
+
+  /** Every installed SA with its counters and state. */
+  listSas(): SaInfo[] {
+    const now = this.now();
+    return [...this.sad.all()].map((sa) => ({
+      name: sa.name,
+      spi: sa.spi,
+      reqid: sa.reqid,
+      direction: sa.direction,
+      extSeqNum: sa.esn,
+      counters: { ...sa.counters },
+      state: sa.state(now),
+    }));
+  }
+
+  /** Every installed SPD entry (outbound first, in match order). */
+  listPolicies(): SpdEntry[] {
+    return this.spd.all().map((p) => p.entry);
+  }
+
+  /** Engine-wide counters, drops by reason. */
+  counters(): EngineCounters {
+    const drops = {} as Record<DropReasonName, number>;
+    for (let code = 1; code < DROP_REASON_NAMES.length; code++) drops[DROP_REASON_NAMES[code] as DropReasonName] = this.drops[code];
+    return { encrypted: this.encrypted, decrypted: this.decrypted, bypassed: this.bypassed, drops };
+  }
+
+  /** Delete every SA (keys zeroed) and policy. */
+  close(): void {
+    for (const sa of [...this.sad.all()]) this.deleteSa(sa.name);
+    for (const p of this.spd.all()) this.spd.remove(p.name);
+  }
+
+  // ---- data path --------------------------------------------------------------
+
+  private processSlot(batch: PacketBatch, i: number, now: number): void {
+    const buf = batch.buffers[i];
+    const off = batch.offsets[i];
+    // 1. A well-formed IPv4 packet; its Total Length wins over the read length.
+    const len = validIpv4Length(buf, off, Math.min(batch.lengths[i], buf.length - off));
+    if (len === 0) return this.drop(batch, i, DropReason.Malformed, undefined);
+    // 2. ESP to one of our tunnel addresses is inbound; 3. everything else goes through the SPD.
+    if (ipv4Protocol(buf, off) === IPPROTO_ESP && this.local.has(ipv4Destination(buf, off))) {
+      this.inbound(batch, i, buf, off, len, now);
+    } else {
+      this.outbound(batch, i, buf, off, len, now);
+    }
+  }
+
+  private inbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number): void {
+    const ihl = ipv4HeaderLength(buf, off, len);
+    if (ipv4IsFragment(buf, off) || len - ihl < ESP_HEADER_LEN) return this.drop(batch, i, DropReason.Malformed, undefined);
+    const espStart = off + ihl;
+    // SA lookup by SPI (RFC 4301 §5.2 step 3a).
+    const spi = espSpi(buf, espStart);
+    const sa = this.sad.inbound(spi);
+    if (!sa) {
+      this.badSpi(spi, now);
+      return this.drop(batch, i, DropReason.BadSpi, undefined, spi);
+    }
+    const t = sa.transform;
+    const ctStart = espStart + ESP_HEADER_LEN + t.ivLength;
+    const icvStart = off + len - t.icvLength;
+    const ctLen = icvStart - ctStart;
+    if (ctLen < 2 || ctLen % t.padAlign !== 0) {
+      sa.counters.malformed++;
+      return this.drop(batch, i, DropReason.Malformed, sa);
+    }
+    // Sequence number: infer ESN high bits (RFC 4303 A2.2), then the replay check before any crypto (§3.4.3).
+    const seqLo = espSeqLow(buf, espStart);
+    const seqHi = sa.esn ? sa.window.inferHigh(seqLo) : 0;
+    const replay = sa.window.check(seqHi, seqLo);
+    if (replay === ReplayCheck.Replay) {
+      sa.counters.replayDrops++;
+      return this.drop(batch, i, DropReason.Replay, sa);
+    }
+    if (replay === ReplayCheck.TooOld) {
+      sa.counters.tooOldDrops++;
+      return this.drop(batch, i, DropReason.TooOld, sa);
+    }
+    // ICV and decryption (§3.4.4); the window moves only for authentic packets.
+    if (!t.open(buf, espStart, icvStart, seqHi)) {
+      sa.counters.authFailures++;
+      return this.drop(batch, i, DropReason.AuthFailed, sa);
+    }
+    sa.window.update(seqHi, seqLo);
+    const payloadEnd = readEspTrailer(buf, ctStart, icvStart);
+    if (payloadEnd < 0) {
+      sa.counters.badPadding++;
+      return this.drop(batch, i, DropReason.BadPadding, sa);
+    }
+    // Next Header must be IPv4 (a dummy packet, 59, is dropped here too: RFC 4303 §2.6).
+    const innerLen = buf[icvStart - 1] === NEXT_HEADER_IPV4 ? validIpv4Length(buf, ctStart, payloadEnd - ctStart) : 0;
+    if (innerLen === 0) {
+      sa.counters.malformed++;
+      return this.drop(batch, i, DropReason.Malformed, sa);
+    }
+    // The inner packet must fall inside the SA's selector (RFC 4301 §5.2 step 4).
+    readFlowKey(buf, ctStart, ipv4HeaderLength(buf, ctStart, innerLen), innerLen, this.flow);
+    if (!selectorMatches(sa.selector, this.flow)) {
+      sa.counters.policyMismatch++;
+      return this.drop(batch, i, DropReason.PolicyMismatch, sa);
+    }
+    batch.verdicts[i] = Verdict.Decrypted;
+    batch.reasons[i] = DropReason.None;
+    batch.offsets[i] = ctStart;
+    batch.lengths[i] = innerLen;
+    this.decrypted++;
+    this.account(sa, innerLen, now);
+  }
+
+  private outbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number): void {
+    const ihl = ipv4HeaderLength(buf, off, len);
+    readFlowKey(buf, off, ihl, len, this.flow);
+    const policy = this.spd.lookupOutbound(this.flow);
+    if (!policy) return this.drop(batch, i, DropReason.NoPolicy, undefined);
+    if (policy.action === 'discard') return this.drop(batch, i, DropReason.DiscardPolicy, undefined);
+    if (policy.action === 'bypass') {
+      batch.verdicts[i] = Verdict.Bypassed;
+      batch.reasons[i] = DropReason.None;
+      batch.lengths[i] = len;
+      this.bypassed++;
+      return;
+    }
+    const sa = this.sad.outboundFor(policy.reqid, this.flow);
+    if (!sa) {
+      this.acquire(policy, this.flow, now);
+      return this.drop(batch, i, DropReason.NoSa, undefined);
+    }
+    // Room for headers before and padding/ICV after; move the packet once if the reader left too little.
+    const head = espHeadroom(sa.transform);
+    const tail = espTailroom(sa.transform, len);
+    let innerOff = off;
+    if (innerOff < head || innerOff + len + tail > buf.length) {
+      if (head + len + tail > buf.length) return this.drop(batch, i, DropReason.TooBig, sa);
+      buf.copyWithin(head, innerOff, innerOff + len);
+      innerOff = head;
+    }
+    if (!sa.nextSeq()) {
+      if (sa.counters.seqOverflowDrops++ === 0) {
+        this.log.warn('sequence number counter exhausted; SA needs a rekey', { sa: sa.name, spi: hexSpi(sa.spi) });
+        this.pending.push({ type: 'sadb-seq-overflow', ipsecSaName: sa.name });
+      }
+      return this.drop(batch, i, DropReason.SeqOverflow, sa);
+    }
+    this.outer.id = this.ipId = (this.ipId + 1) & 0xffff;
+    const outLen = encapsulateTunnel(buf, innerOff, len, sa, this.outer);
+    batch.verdicts[i] = Verdict.Encrypted;
+    batch.reasons[i] = DropReason.None;
+    batch.offsets[i] = innerOff - head;
+    batch.lengths[i] = outLen;
+    this.encrypted++;
+    this.account(sa, len, now);
+  }
+
+  /** Count a processed packet and apply packet/byte lifetimes. */
+  private account(sa: SecurityAssociation, bytes: number, now: number): void {
+    sa.counters.packets++;
+    sa.counters.bytes += bytes;
+    sa.lastUsedAt = now;
+    const reached = sa.countLimitReached();
+    if (reached) this.expire(sa, reached, now);
+  }
+
+  private drop(batch: PacketBatch, i: number, reason: DropReason, sa: SecurityAssociation | undefined, spi?: number): void {
+    batch.verdicts[i] = Verdict.Drop;
+    batch.reasons[i] = reason;
+    this.drops[reason]++;
+    this.log.debug('drop', { reason: DROP_REASON_NAMES[reason], sa: sa?.name, spi: hexSpi(sa?.spi ?? spi) });
+  }
+
+  // ---- events ------------------------------------------------------------------
+
+  private expire(sa: SecurityAssociation, kind: 'soft' | 'hard', now: number): void {
+    const lifetimeCurrent = sa.lifetimeCurrent(now);
+    if (kind === 'soft') {
+      sa.softExpired = true;
+      this.log.info('soft lifetime reached', { sa: sa.name, spi: hexSpi(sa.spi) });
+    } else {
+      this.sad.remove(sa.name);
+      sa.dispose();
+      this.log.info('hard lifetime reached; SA removed', { sa: sa.name, spi: hexSpi(sa.spi) });
+    }
+    this.pending.push({ type: 'sadb-expire', ipsecSaName: sa.name, softLifetimeExpire: kind === 'soft', lifetimeCurrent });
+  }
+
+  private acquire(policy: Policy, flow: FlowKey, now: number): void {
+    if (now - policy.lastAcquireAt < this.acquireIntervalMs) return;
+    policy.lastAcquireAt = now;
+    const trafficSelector: TrafficSelector = {
+      localPrefix: `${formatIpv4(flow.src)}/32`,
+      remotePrefix: `${formatIpv4(flow.dst)}/32`,
+      innerProtocol: flow.protocol,
+    };
+    if (flow.srcPort >= 0) {
+      trafficSelector.localPorts = [{ start: flow.srcPort, end: flow.srcPort }];
+      trafficSelector.remotePorts = [{ start: flow.dstPort, end: flow.dstPort }];
+    }
+    this.pending.push({ type: 'sadb-acquire', ipsecPolicyName: policy.name, trafficSelector });
+  }
+
+  private badSpi(spi: number, now: number): void {
+    if (now - this.lastBadSpiAt < this.badSpiIntervalMs) return;
+    this.lastBadSpiAt = now;
+    this.pending.push({ type: 'sadb-bad-spi', spi });
+  }
+
+  private flushEvents(): void {
+    if (this.pending.length === 0) return;
+    const events = this.pending.splice(0);
+    for (const e of events) {
+      this.log.info('notification', { type: e.type, sa: 'ipsecSaName' in e ? e.ipsecSaName : undefined });
+      if (!this.onEvent) continue;
+      try {
+        this.onEvent(e);
+      } catch (err) {
+        this.log.error('event handler threw', { type: e.type, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+}
+
+function hexSpi(spi: number | undefined): string | undefined {
+  return spi === undefined ? undefined : `0x${spi.toString(16).padStart(8, '0')}`;
+}

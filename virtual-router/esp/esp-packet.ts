@@ -1,0 +1,107 @@
+/**
+ * ESP packet format in tunnel mode (RFC 4303 §2, §3.1.2), as strongSwan's
+ * `esp_packet.c`: header fields, padding and trailer (§2.4–2.6), and the
+ * in-place encapsulation of an inner IPv4 packet into
+ * outer IPv4 ‖ SPI ‖ seq ‖ IV ‖ encrypted(inner ‖ pad ‖ pad length ‖ 4) ‖ ICV.
+ * The headroom before the inner packet takes the headers, the tailroom after it
+ * the padding, trailer and ICV, so nothing is copied but the cipher output.
+ */
+import {
+  ESP_HEADER_LEN,
+  ESP_TRAILER_LEN,
+  IPPROTO_ESP,
+  IPV4_HEADER_LEN,
+  NEXT_HEADER_IPV4,
+  OUTER_TTL,
+} from './constants.js';
+import type { EspTransform } from './esp-transform.js';
+import { writeIpv4Header, type OuterHeaderFields } from './ipv4-packet.js';
+import type { SecurityAssociation } from './security-association.js';
+
+/** SPI of the ESP header at `off`. */
+export function espSpi(buf: Buffer, off: number): number {
+  return buf.readUInt32BE(off);
+}
+
+/** Low 32 bits of the sequence number in the ESP header at `off`. */
+export function espSeqLow(buf: Buffer, off: number): number {
+  return buf.readUInt32BE(off + 4);
+}
+
+/** Padding so that payload ‖ pad ‖ 2-byte trailer is a multiple of `align` (RFC 4303 §2.4). */
+export function espPadLength(payloadLen: number, align: number): number {
+  return (align - ((payloadLen + ESP_TRAILER_LEN) % align)) % align;
+}
+
+/** Bytes needed before the inner packet: outer IPv4 + ESP header + IV. */
+export function espHeadroom(t: EspTransform): number {
+  return IPV4_HEADER_LEN + ESP_HEADER_LEN + t.ivLength;
+}
+
+/** Bytes needed after an inner packet of `innerLen`: padding + trailer + ICV. */
+export function espTailroom(t: EspTransform, innerLen: number): number {
+  return espPadLength(innerLen, t.padAlign) + ESP_TRAILER_LEN + t.icvLength;
+}
+
+/** Write padding 1, 2, 3, … (RFC 4303 §2.4 default), Pad Length and Next Header from `payloadEnd`; returns the end. */
+export function writeEspTrailer(buf: Buffer, payloadEnd: number, padLen: number, nextHeader: number): number {
+  for (let i = 0; i < padLen; i++) buf[payloadEnd + i] = i + 1;
+  buf[payloadEnd + padLen] = padLen;
+  buf[payloadEnd + padLen + 1] = nextHeader;
+  return payloadEnd + padLen + ESP_TRAILER_LEN;
+}
+
+/**
+ * Check the decrypted trailer of `buf[ctStart, ctEnd)`: returns the end of the payload,
+ * or -1 when Pad Length overruns the payload or the padding is not 1, 2, 3, … (RFC 4303 §2.4).
+ */
+export function readEspTrailer(buf: Buffer, ctStart: number, ctEnd: number): number {
+  const padLen = buf[ctEnd - 2];
+  const payloadEnd = ctEnd - ESP_TRAILER_LEN - padLen;
+  if (payloadEnd < ctStart) return -1;
+  for (let i = 0; i < padLen; i++) {
+    if (buf[payloadEnd + i] !== i + 1) return -1;
+  }
+  return payloadEnd;
+}
+
+/**
+ * Encapsulate the inner packet `buf[innerOff, innerOff + innerLen)` for `sa` in place,
+ * using the SA's current sequence number (the caller advanced it). The outer packet
+ * starts at `innerOff - espHeadroom(sa.transform)`; returns its length. `outer` is a
+ * scratch object whose `id` the caller set.
+ */
+export function encapsulateTunnel(
+  buf: Buffer,
+  innerOff: number,
+  innerLen: number,
+  sa: SecurityAssociation,
+  outer: OuterHeaderFields,
+): number {
+  const t = sa.transform;
+  const ivStart = innerOff - t.ivLength;
+  const espStart = ivStart - ESP_HEADER_LEN;
+  const outerStart = espStart - IPV4_HEADER_LEN;
+  // 1. Trailer after the inner packet, then SPI ‖ seq-low and IV before it.
+  const padLen = espPadLength(innerLen, t.padAlign);
+  const icvStart = writeEspTrailer(buf, innerOff + innerLen, padLen, NEXT_HEADER_IPV4);
+  buf.writeUInt32BE(sa.spi, espStart);
+  buf.writeUInt32BE(sa.seqLo, espStart + 4);
+  t.writeIv(buf, ivStart, sa.seqHi, sa.seqLo);
+  // 2. Outer header fields that depend on the inner header, read before encryption overwrites it.
+  const innerTos = buf[innerOff + 1];
+  // RFC 4301 §5.1.2.1 / RFC 9061 bypass-dscp and dscp-mapping; ECN is always copied (RFC 6040 normal mode).
+  outer.tos = sa.dscpMap === null ? innerTos : (sa.dscpMap[innerTos >>> 2] << 2) | (innerTos & 0x03);
+  outer.dontFragment = sa.dfBit === 'set' || (sa.dfBit === 'copy' && (buf[innerOff + 6] & 0x40) !== 0);
+  // 3. Encrypt in place and append the ICV.
+  t.seal(buf, espStart, icvStart, sa.seqHi);
+  // 4. Outer IPv4 header: SA gateways, protocol 50, TTL 64, checksum.
+  const total = icvStart + t.icvLength - outerStart;
+  outer.totalLength = total;
+  outer.protocol = IPPROTO_ESP;
+  outer.ttl = OUTER_TTL;
+  outer.src = sa.tunnelSrc;
+  outer.dst = sa.tunnelDst;
+  writeIpv4Header(buf, outerStart, outer);
+  return total;
+}
