@@ -81,6 +81,7 @@ export class TwoDomainLab {
       hms[1]!.setPeerUrl(hms[0]!.peerEndpointUrl);
 
       // 3. The NFVO's SSH identity, then each domain's VIM and VCA.
+      await mkdir(join(opts.dataDir, 'nfvo'), { recursive: true, mode: 0o700 });
       const nfvoKey = await loadOrCreateKeyPair(join(opts.dataDir, 'nfvo', 'ssh_client_ed25519_key'), 'qnfv-nfvo');
       const domains: LabDomain[] = [];
       for (const i of [0, 1]) {

@@ -44,14 +44,16 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   const { plan, placement, ns } = input;
   const domains = [...new Set([...placement.values()].map((a) => a.id))];
   const accountById = new Map([...placement.values()].map((a) => [a.id, a]));
+  const nameOf = (id: string) => accountById.get(id)!.name;
+  const names = domains.map(nameOf).join(', ');
 
   // 1. Intents per domain, tunnels per protected link.
-  await ctx.stage(1, `placing ${plan.routers.length} routers in ${domains.length} domains`);
-  const intents = buildIntents(input, domains);
+  await ctx.stage(1, `placing ${plan.routers.length} routers in ${domains.length} domains (${names})`);
+  const intents = buildIntents(input, domains, nameOf);
   const tunnels = planTunnels(plan, input.security);
 
   // 2. Connect to every domain's VCA.
-  await ctx.stage(2, `connecting to VCAs of ${domains.join(', ')}`);
+  await ctx.stage(2, `connecting to the VCAs of ${names}`);
   const clients = new Map<string, DomainClient>();
   ctx.onUndo('close VCA sessions', async () => {
     for (const c of clients.values()) c.close();
@@ -67,8 +69,8 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   const vnfInstances: VnfInstance[] = [];
   const hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] = [];
   for (const d of domains) {
-    await ctx.stage(3, `deploying routers and networks in ${d}`);
-    ctx.onUndo(`tear down ${d}`, async () => {
+    await ctx.stage(3, `deploying routers, networks and site hosts in ${nameOf(d)}`);
+    ctx.onUndo(`tear down ${nameOf(d)}`, async () => {
       await clients.get(d)!.call('vca.teardown', { installationId: input.installationId, instanceId: ns.id });
     });
     const result = await clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000);
@@ -174,7 +176,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   });
 }
 
-function buildIntents(input: InstantiateInput, domains: string[]): Map<string, DomainIntent> {
+function buildIntents(input: InstantiateInput, domains: string[], nameOf: (id: string) => string): Map<string, DomainIntent> {
   const { plan, placement, ns } = input;
   const intents = new Map<string, DomainIntent>();
   for (const d of domains) {
@@ -183,7 +185,7 @@ function buildIntents(input: InstantiateInput, domains: string[]): Map<string, D
     intents.set(d, {
       installationId: input.installationId,
       instanceId: ns.id,
-      domain: d,
+      domain: nameOf(d),
       networks: plan.networks.filter((n) => links.has(n.id)),
       routers: routers.map((r) => ({ vnfId: r.vnfId, vnfdId: r.vnfdId, ports: r.ports, tunnelAddress: r.tunnelAddress, routes: r.routes })),
       hosts: plan.hosts.filter((h) => routers.some((r) => r.vnfId === h.vnfId)).map(({ id, network, address, gateway }) => ({ id, network, address, gateway })),

@@ -16,6 +16,7 @@ import { instantiateNs, INSTANTIATE_STEPS } from './instantiate.js';
 import { terminateNs, TERMINATE_STEPS } from './terminate.js';
 import type { NsResolver } from './resolved-ns.js';
 import type { DomainConnector } from './domain-client.js';
+import type { RouterIpsecState } from '../../vca/index.js';
 
 export interface CreateNsRequest {
   nsdId: string;
@@ -144,6 +145,22 @@ export class NsLcm {
     return this.start(ns, 'TERMINATE', req ?? {}, TERMINATE_STEPS, (ctx) =>
       terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) }),
     );
+  }
+
+  /** SA state (ids and counters, never keys) of every router of an instantiated NS, read over NETCONF by each domain's VCA. */
+  async ipsecState(id: string): Promise<RouterIpsecState[]> {
+    const ns = await this.get(id);
+    const out: RouterIpsecState[] = [];
+    for (const v of ns.vnfInstance) {
+      const account = await this.account(v.vimId);
+      const client = await this.opts.connector.connect(account);
+      try {
+        out.push(await client.call('vca.routerState', { instanceId: id, vnfId: v.vnfProfileId }));
+      } finally {
+        client.close();
+      }
+    }
+    return out;
   }
 
   /** GET /ns_lcm_op_occs/{id}. */

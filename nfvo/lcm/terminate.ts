@@ -27,7 +27,7 @@ export async function terminateNs(ctx: OperationContext, input: TerminateInput):
   const clients = new Map<string, DomainClient>();
   const domains = ns.qkdVpn?.domains ?? [...new Set(ns.vnfInstance.map((v) => v.vimId))];
   try {
-    await ctx.stage(1, `connecting to VCAs of ${domains.join(', ')}`);
+    await ctx.stage(1, `connecting to the VCAs of ${domains.map((d) => input.accounts.get(d)?.name ?? d).join(', ')}`);
     for (const d of domains) {
       const account = input.accounts.get(d);
       if (!account) {
@@ -61,7 +61,7 @@ export async function terminateNs(ctx: OperationContext, input: TerminateInput):
     for (const [d, c] of clients) {
       try {
         const r = await c.call('vca.teardown', { installationId: input.installationId, instanceId: ns.id }, 120_000);
-        ctx.log.info('domain torn down', { domain: d, removed: r.removed.length });
+        ctx.log.info('domain torn down', { domain: input.accounts.get(d)?.name ?? d, removed: r.removed.length });
       } catch (err) {
         errors.push(`domain ${d}: ${errorMessage(err)}`);
       }

@@ -1,0 +1,205 @@
+/**
+ * `qnfv demo`: the two-domain QKD-VPN, end to end, on embedded defaults.
+ *   1. start the lab: QKD link, per domain a Hybridization Module, VIM
+ *      (netns) and VCA, and the NFVO;
+ *   2. over the NFVO's REST API: onboard the bundled VNF package and NSD,
+ *      create the NS instance, instantiate it with one site per domain, and
+ *      follow the operation occurrence's progress;
+ *   3. send traffic from site A's host to site B's host while capturing the
+ *      WAN link, and check that only ESP with the installed SPIs crossed it;
+ *   4. report key ids, SPIs and router counters; terminate over REST and
+ *      check nothing with the instance's label is left.
+ * Exits 0 only when every check passed. `--keep` stays up until Ctrl-C.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { configureLogging, errorMessage } from '../common/index.js';
+import { bundledPackagePaths } from '../nsd/index.js';
+import type { NsInstance, NsLcmOpOcc } from '../nfvo/index.js';
+import { TwoDomainLab } from './lab/two-domain-lab.js';
+import { demoPreflight } from './preflight.js';
+import { readPcapIpv4 } from './pcap.js';
+
+const run = promisify(execFile);
+
+interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const mark = (ok: boolean) => (ok ? (process.stdout.isTTY ? '\x1b[32m✔\x1b[0m' : 'PASS') : process.stdout.isTTY ? '\x1b[31m✘\x1b[0m' : 'FAIL');
+const say = (s: string) => process.stdout.write(`${s}\n`);
+
+export interface DemoOptions {
+  keep: boolean;
+  dataDir?: string;
+}
+
+/** Run the demo; resolves to the process exit code. */
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const problems = demoPreflight();
+  if (problems.length > 0) {
+    say('qnfv demo cannot run here:');
+    for (const p of problems) say(`  - ${p}`);
+    return 2;
+  }
+  if (!process.env.QNFV_LOG_LEVEL) configureLogging({ level: 'warn' });
+  const started = Date.now();
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'qnfv-demo-')));
+  const installationId = randomUUID();
+  const checks: Check[] = [];
+  const check = (what: string, ok: boolean, detail: string) => {
+    checks.push({ what, ok, detail });
+    say(`  ${mark(ok)} ${what}: ${detail}`);
+  };
+
+  say(bold('qnfv demo — a QKD + ML-KEM keyed IPsec VPN between two domains, without IKE'));
+  say(`  VIM driver: netns (running as root); data directory ${dataDir}`);
+  const lab = await TwoDomainLab.start({ dataDir, installationId });
+  const api = lab.nfvoUrl;
+  say(`  NFVO ${api}; domains ${lab.domains.map((d) => `${d.name} (VCA ssh://${d.account!.vca.host}:${d.account!.vca.port})`).join(', ')}`);
+  let nsId: string | undefined;
+  let terminated = false;
+  try {
+    // 1. Onboard the bundled packages.
+    say(bold('\n1. Onboarding the bundled packages (SOL005 /vnfpkgm, /nsd)'));
+    const paths = bundledPackagePaths();
+    const vnfd = await http('POST', `${api}/vnfpkgm/v1/vnf_packages_content`, await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml')), 'application/yaml');
+    const nsd = await http('POST', `${api}/nsd/v1/ns_descriptors_content`, await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml')), 'application/yaml');
+    check('descriptors onboarded', vnfd.status === 201 && nsd.status === 201, `VNF package ${(vnfd.body as { id: string }).id}, NSD ${(nsd.body as { id: string }).id}`);
+
+    // 2. Create and instantiate.
+    say(bold('\n2. Instantiating the NS (site-a → domain-a, site-b → domain-b)'));
+    const created = await http('POST', `${api}/nslcm/v1/ns_instances`, { nsdId: 'qnfv-qkd-vpn-ns', nsName: 'demo-vpn', nsDescription: 'qnfv demo' });
+    nsId = (created.body as NsInstance).id;
+    const t0 = Date.now();
+    const inst = await http('POST', `${api}/nslcm/v1/ns_instances/${nsId}/instantiate`, {
+      nsFlavourId: 'default-df',
+      vnf: [
+        { 'member-vnf-index': 'site-a', vimAccountId: lab.domains[0].name },
+        { 'member-vnf-index': 'site-b', vimAccountId: lab.domains[1].name },
+      ],
+    });
+    const op = await follow(api, String(inst.headers.get('location')));
+    check('NS instantiated', op.operationState === 'COMPLETED', `${op.operationState} in ${((Date.now() - t0) / 1000).toFixed(1)} s${op.error ? ` — ${op.error.detail}` : ''}`);
+    if (op.operationState !== 'COMPLETED') return finish(checks, started);
+    const ns = (await http('GET', `${api}/nslcm/v1/ns_instances/${nsId}`)).body as NsInstance;
+
+    // 3. Traffic through the tunnel, captured on the WAN.
+    say(bold('\n3. Traffic from site A to site B, captured on the WAN link'));
+    const hostA = ns.qkdVpn!.hosts.find((h) => h.id === 'host-site-a-lan')!;
+    const hostB = ns.qkdVpn!.hosts.find((h) => h.id === 'host-site-b-lan')!;
+    // The WAN virtual link is a bridge in its own namespace; ensureNetwork returns the existing one.
+    const wan = await lab.domains[0].vim.ensureNetwork({ instanceId: nsId, id: 'wan', kind: 'wan' });
+    const pcap = join(dataDir, 'wan.pcap');
+    const capture = spawn('ip', ['netns', 'exec', wan.namespace, 'tcpdump', '-i', wan.bridge, '-U', '-n', '-w', pcap, 'ip'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('tcpdump did not start capturing within 10 s')), 10_000);
+      capture.stderr!.on('data', (d: Buffer) => {
+        if (d.toString().includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      capture.once('exit', (code) => reject(new Error(`tcpdump exited (${code}) before capturing`)));
+    });
+    const dst = hostB.address.split('/')[0]!;
+    const ping = await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '5', '-i', '0.2', '-W', '2', dst]).then(
+      (r) => r.stdout,
+      (e: { stdout?: string }) => e.stdout ?? '',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    capture.kill('SIGINT');
+    await new Promise((r) => capture.once('exit', r));
+    const received = Number(/(\d+) received/.exec(ping)?.[1] ?? 0);
+    check(`ping ${hostA.address.split('/')[0]} → ${dst}`, received >= 4, `${received}/5 replies through the tunnel`);
+    const packets = await readPcapIpv4(pcap);
+    const esp = packets.filter((p) => p.protocol === 50);
+    const t = ns.qkdVpn!.tunnels[0]!;
+    const spis = new Set(esp.map((p) => p.spi));
+    const known = new Set([t.spiOut, t.spiIn]);
+    const plaintext = packets.filter((p) => p.protocol !== 50 && (p.src.startsWith('10.') || p.dst.startsWith('10.')));
+    check('only ESP on the WAN', esp.length >= 2 * received && plaintext.length === 0, `${esp.length} ESP packets (IP protocol 50), ${plaintext.length} plaintext site packets`);
+    check('SPIs on the wire are the installed ones', esp.length > 0 && [...spis].every((s) => known.has(s!)), [...spis].map((s) => hex(s!)).join(', '));
+
+    // 4. Keys and SAs (ids and counters only: the NFVO never holds keys).
+    say(bold('\n4. Keys and security associations'));
+    say(`  tunnel ${t.id}: ${t.encryption}, key sources ${t.keySources.join(' + ')}, combiner ${t.combiner}`);
+    say(`  key stream (ETSI 004 KSID) ${t.keyIds.keyStreamId} index ${t.keyIds.index}; QKD key_IDs (ETSI 014) ${t.keyIds.qkdKeyIds.join(', ')}; KEM ${t.keyIds.kem}`);
+    say(`  SPI ${hex(t.spiOut)} ${t.master} → ${t.peer}, SPI ${hex(t.spiIn)} ${t.peer} → ${t.master}`);
+    const states = await lab.nfvo.lcm.ipsecState(nsId);
+    for (const r of states) for (const sa of r.sas) say(`  ${r.vnfId}: SA ${sa.name} packets ${sa.packets} bytes ${sa.bytes} replay-dropped ${sa.replayDropped}`);
+    check('key ids synchronised', t.keyIds.qkdKeyIds.length > 0 && t.keyIds.kem === 'ML-KEM-512' && !t.keyIds.degraded, `both domains used QKD key ${t.keyIds.qkdKeyIds[0]} and one ML-KEM-512 exchange`);
+    check('both routers counted traffic', states.every((r) => r.sas.some((s) => s.packets > 0)), states.map((r) => `${r.vnfId}: ${r.sas.reduce((n, s) => n + s.packets, 0)} packets`).join(', '));
+
+    if (opts.keep) {
+      say(bold('\nThe VPN stays up (--keep). Try:'));
+      say(`  ip netns exec ${hostA.namespace} ping ${dst}`);
+      say(`  curl ${api}/nslcm/v1/ns_instances/${nsId}`);
+      say('Press Ctrl-C to terminate it and stop.');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+
+    // 5. Terminate.
+    say(bold('\n5. Terminating'));
+    const term = await http('POST', `${api}/nslcm/v1/ns_instances/${nsId}/terminate`, {});
+    const top = await follow(api, String(term.headers.get('location')));
+    terminated = top.operationState === 'COMPLETED';
+    const left = (await Promise.all(lab.domains.map((d) => d.vim.listResources({ instanceId: nsId })))).flat();
+    check('NS terminated', terminated && left.length === 0, `${top.operationState}; ${left.length} resources left with the instance's label`);
+    return finish(checks, started);
+  } catch (err) {
+    check('demo ran to the end', false, errorMessage(err));
+    return finish(checks, started);
+  } finally {
+    if (nsId && !terminated) await lab.nfvo.lcm.terminate(nsId, {}).then(() => lab.nfvo.lcm.settle(nsId!)).catch(() => undefined);
+    await lab.stop();
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function finish(checks: Check[], started: number): number {
+  const failed = checks.filter((c) => !c.ok);
+  say(bold(`\n${failed.length === 0 ? 'All' : `${checks.length - failed.length} of`} ${checks.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`));
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function http(method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': contentType },
+    body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status}: ${(parsed as { detail?: string })?.detail ?? text}`);
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** Poll an op occurrence, printing each new stage, until it leaves PROCESSING. */
+async function follow(api: string, location: string): Promise<NsLcmOpOcc> {
+  let last = '';
+  for (;;) {
+    const op = (await http('GET', `${api}${location}`)).body as NsLcmOpOcc;
+    const line = `${op.progress.stage} ${op.progress.detail}`;
+    if (line !== last) say(`  [${op.operationState}] ${line}`);
+    last = line;
+    if (op.operationState !== 'PROCESSING' && op.operationState !== 'ROLLING_BACK') return op;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
