@@ -15,12 +15,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { configureLogging, errorMessage } from '../common/index.js';
 import { bundledPackagePaths } from '../nsd/index.js';
 import type { NsInstance, NsLcmOpOcc } from '../nfvo/index.js';
-import { TwoDomainLab } from './lab/two-domain-lab.js';
+import { TwoDomainLab, bridgePort, startCapture } from './lab/index.js';
 import { demoPreflight } from './preflight.js';
 import { readPcapIpv4 } from './pcap.js';
 
@@ -98,25 +98,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     // The WAN virtual link is a bridge in its own namespace; ensureNetwork returns the existing one.
     const wan = await lab.domains[0].vim.ensureNetwork({ instanceId: nsId, id: 'wan', kind: 'wan' });
     const pcap = join(dataDir, 'wan.pcap');
-    const capture = spawn('ip', ['netns', 'exec', wan.namespace, 'tcpdump', '-i', wan.bridge, '-U', '-n', '-w', pcap, 'ip'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('tcpdump did not start capturing within 10 s')), 10_000);
-      capture.stderr!.on('data', (d: Buffer) => {
-        if (d.toString().includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      capture.once('exit', (code) => reject(new Error(`tcpdump exited (${code}) before capturing`)));
-    });
+    const capture = await startCapture(wan.namespace, await bridgePort(wan.namespace, wan.bridge), pcap);
     const dst = hostB.address.split('/')[0]!;
     const ping = await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '5', '-i', '0.2', '-W', '2', dst]).then(
       (r) => r.stdout,
       (e: { stdout?: string }) => e.stdout ?? '',
     );
     await new Promise((r) => setTimeout(r, 500));
-    capture.kill('SIGINT');
-    await new Promise((r) => capture.once('exit', r));
+    await capture.stop();
     const received = Number(/(\d+) received/.exec(ping)?.[1] ?? 0);
     check(`ping ${hostA.address.split('/')[0]} → ${dst}`, received >= 4, `${received}/5 replies through the tunnel`);
     const packets = await readPcapIpv4(pcap);

@@ -70,7 +70,7 @@ export interface VnfInstance {
   vimId: string;
   instantiationState: 'NOT_INSTANTIATED' | 'INSTANTIATED';
   /** qnfv: where it runs and how it is managed. */
-  metadata: { namespace: string; mgmtAddress: string; netconfPort: number; tunnelAddress: string; lanSubnets: string[] };
+  metadata: { namespace: string; mgmtAddress: string; netconfPort: number; netconfHostKeyFingerprint: string; tunnelAddress: string; lanSubnets: string[] };
 }
 
 /** One protected tunnel between two routers and its current SAs (ids only). */

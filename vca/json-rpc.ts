@@ -20,7 +20,8 @@ interface RpcRequest {
 }
 interface RpcResponse {
   jsonrpc: '2.0';
-  id: number;
+  /** null when the request's id could not be read (JSON-RPC 2.0 §5). */
+  id: number | null;
   result?: unknown;
   error?: { code: number; message: string; data?: { qnfvCode?: string } };
 }
@@ -31,21 +32,25 @@ function readLines(stream: Duplex, onMessage: (msg: unknown) => void, onError: (
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     buf += chunk;
-    if (buf.length > MAX_LINE) {
-      onError(new ProtocolError('JSON-RPC line too long'));
-      stream.destroy();
-      return;
-    }
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (line === '') continue;
+      let msg: unknown;
       try {
-        onMessage(JSON.parse(line));
+        msg = JSON.parse(line);
       } catch (err) {
         onError(new ProtocolError(`malformed JSON-RPC message: ${errorMessage(err)}`));
+        continue;
       }
+      onMessage(msg);
+    }
+    // Only the unterminated rest counts: a chunk may carry many complete lines.
+    if (buf.length > MAX_LINE) {
+      buf = '';
+      onError(new ProtocolError('JSON-RPC line too long'));
+      stream.destroy();
     }
   });
 }
@@ -56,31 +61,43 @@ export type RpcHandlers = Record<string, (params: unknown) => Promise<unknown>>;
 /** Serve JSON-RPC requests arriving on `stream` (the VCA side). */
 export function serveJsonRpc(stream: Duplex, handlers: RpcHandlers): void {
   const send = (r: RpcResponse): void => {
-    if (!stream.writableEnded) stream.write(JSON.stringify(r) + '\n');
+    if (!stream.writableEnded && !stream.destroyed) stream.write(JSON.stringify(r) + '\n');
   };
+  // A transport error (e.g. the SSH channel failing) must not become an uncaught exception.
+  stream.on('error', (err: Error) => log.warn('channel error', { error: err.message }));
   readLines(
     stream,
     (msg) => {
       const req = msg as Partial<RpcRequest>;
       if (typeof req !== 'object' || req === null || typeof req.id !== 'number' || typeof req.method !== 'string') {
-        send({ jsonrpc: '2.0', id: -1, error: { code: -32600, message: 'invalid request' } });
+        const id = typeof req === 'object' && req !== null && typeof req.id === 'number' ? req.id : null;
+        send({ jsonrpc: '2.0', id, error: { code: -32600, message: 'invalid request' } });
         return;
       }
-      const handler = handlers[req.method];
-      if (!handler) {
-        send({ jsonrpc: '2.0', id: req.id, error: { code: -32601, message: `method not found: ${req.method}` } });
+      const id = req.id;
+      const method = req.method;
+      // Own methods only: `toString` or `constructor` must not reach Object.prototype.
+      const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
+      if (typeof handler !== 'function') {
+        send({ jsonrpc: '2.0', id, error: { code: -32601, message: `method not found: ${method}` } });
         return;
       }
-      handler(req.params ?? {}).then(
-        (result) => send({ jsonrpc: '2.0', id: req.id!, result: result ?? null }),
-        (err: unknown) => {
-          const qnfvCode = err instanceof QnfvError ? err.code : undefined;
-          log.warn('request failed', { method: req.method, error: errorMessage(err) });
-          send({ jsonrpc: '2.0', id: req.id!, error: { code: -32000, message: errorMessage(err), data: { qnfvCode } } });
-        },
-      );
+      // Inside a promise chain, so a handler that throws synchronously still gets an error reply.
+      Promise.resolve(req.params ?? {})
+        .then((params) => handler(params))
+        .then(
+          (result) => send({ jsonrpc: '2.0', id, result: result ?? null }),
+          (err: unknown) => {
+            const qnfvCode = err instanceof QnfvError ? err.code : undefined;
+            log.warn('request failed', { method, error: errorMessage(err) });
+            send({ jsonrpc: '2.0', id, error: { code: -32000, message: errorMessage(err), data: { qnfvCode } } });
+          },
+        );
     },
-    (err) => log.warn('bad message on channel', { error: err.message }),
+    (err) => {
+      log.warn('bad message on channel', { error: err.message });
+      send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: err.message } });
+    },
   );
 }
 
@@ -93,8 +110,12 @@ export class JsonRpcClient {
   constructor(private readonly stream: Duplex, private readonly peerName: string) {
     readLines(
       stream,
-      (msg) => this.onResponse(msg as RpcResponse),
-      (err) => this.failAll(err),
+      (msg) => this.onResponse(msg),
+      // A peer that sends garbage cannot be trusted with later replies either: fail and close.
+      (err) => {
+        this.failAll(err);
+        stream.destroy();
+      },
     );
     stream.on('close', () => this.failAll(new ProtocolError(`channel to ${peerName} closed`)));
     stream.on('error', (err: Error) => this.failAll(new ProtocolError(`channel to ${peerName}: ${err.message}`)));
@@ -104,6 +125,13 @@ export class JsonRpcClient {
   call(method: string, params: unknown, timeoutMs = 120_000): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
+    let line: string;
+    try {
+      // Before anything is registered: params that cannot be serialised (a bigint) leave no pending call behind.
+      line = JSON.stringify({ jsonrpc: '2.0', id, method, params } satisfies RpcRequest) + '\n';
+    } catch (err) {
+      return Promise.reject(new ProtocolError(`${this.peerName}: ${method}: params cannot be sent: ${errorMessage(err)}`));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -119,7 +147,7 @@ export class JsonRpcClient {
           reject(e);
         },
       });
-      this.stream.write(JSON.stringify({ jsonrpc: '2.0', id, method, params } satisfies RpcRequest) + '\n');
+      this.stream.write(line);
     });
   }
 
@@ -128,7 +156,9 @@ export class JsonRpcClient {
     this.stream.end();
   }
 
-  private onResponse(r: RpcResponse): void {
+  private onResponse(msg: unknown): void {
+    if (typeof msg !== 'object' || msg === null || typeof (msg as RpcResponse).id !== 'number') return;
+    const r = msg as RpcResponse & { id: number };
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);

@@ -29,6 +29,8 @@ function expand(secret: Uint8Array, label: string, length: number): Uint8Array {
  */
 export function deriveSaKeys(secret: Uint8Array, direction: KeyDirection, encryptionAlgorithm: number, integrityAlgorithm: number, keyLengthBits: number): SaKeys {
   if (secret.length < 32) throw new ValidationError(`hybrid secret must be at least 32 bytes, got ${secret.length}`);
+  // The direction arrives over JSON-RPC: anything else would silently derive a key no peer derives.
+  if (direction !== 'in' && direction !== 'out') throw new ValidationError(`direction '${String(direction)}' is not 'in' or 'out'`);
   if (keyLengthBits !== 128 && keyLengthBits !== 256) throw new ValidationError(`key length ${keyLengthBits} bits is not supported (128 or 256)`);
   const keyBytes = keyLengthBits / 8;
   if (encryptionAlgorithm === ENCR.AES_GCM_16) {

@@ -122,6 +122,8 @@ export type KeyDirection = 'in' | 'out';
 /** Operational state of one router's SAs as read over NETCONF (no keys). */
 export interface RouterIpsecState {
   vnfId: string;
+  /** Data path totals and drops by reason (module qnfv-router). */
+  datapath: { encrypted: number; decrypted: number; bypassed: number; drops: Record<string, number> };
   sas: {
     name: string;
     spi: number;

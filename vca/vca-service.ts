@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { SshServer, fingerprint, loadOrCreateKeyPair } from '../common/ssh/index.js';
 import { ipsecStateFromXml, ipsecConfigFromXml } from '../common/ikeless/index.js';
 import { IKELESS_NS } from '../common/ikeless/types.js';
-import { elem, serializeXml } from '../common/netconf/index.js';
 import { ValidationError, createLogger, type Logger } from '../common/index.js';
 import type { VimDriver } from '../vim/index.js';
+import { QNFV_ROUTER_NS, datapathCountersFromXml } from '../virtual-router/index.js';
 import { serveJsonRpc, type RpcHandlers } from './json-rpc.js';
 import { RouterSessions } from './router-sessions.js';
 import { ProxyAgent, type HmEndpoint } from './proxy-agent.js';
@@ -98,16 +98,18 @@ export class VcaService {
     return h as unknown as RpcHandlers;
   }
 
-  /** SA state over NETCONF `<get>` (no keys: the VCA asks for state only). */
+  /** SA state and data path counters over NETCONF `<get>` (reported without keys). */
   private async routerState(instanceId: string, vnfId: string): Promise<RouterIpsecState> {
     const client = this.routers.get(instanceId, vnfId);
-    const filter = serializeXml(elem('ipsec-ikeless', IKELESS_NS));
-    const root = (await client.get(filter)).find((e) => e.name === 'ipsec-ikeless' && e.ns === IKELESS_NS);
-    if (!root) return { vnfId, sas: [] };
+    const data = await client.get();
+    const root = data.find((e) => e.name === 'ipsec-ikeless' && e.ns === IKELESS_NS);
+    const datapath = datapathCountersFromXml(data.find((e) => e.name === 'datapath' && e.ns === QNFV_ROUTER_NS));
+    if (!root) return { vnfId, datapath, sas: [] };
     const config = ipsecConfigFromXml(root);
     const states = ipsecStateFromXml(root);
     return {
       vnfId,
+      datapath,
       sas: config.sad.map((e) => {
         const st = states.find((s) => s.name === e.name);
         return {

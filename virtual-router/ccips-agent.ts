@@ -6,8 +6,9 @@
  * then applied to the data path and the route table — all or nothing.
  * NACM (RFC 8341): key leaves are `default-deny-all`; only members of the
  * configured key-reader groups see them, and only `admin` may edit.
- * `<get>` adds `ipsec-sa-state` from the data path; data path events are
- * sent to subscribers as RFC 9061 notifications.
+ * `<get>` adds `ipsec-sa-state` from the data path and the data path's drop
+ * counters (module qnfv-router); data path events are sent to subscribers
+ * as RFC 9061 notifications.
  */
 import type { EditConfigRequest, NetconfDatastore, NetconfSessionInfo, SubtreeFilter, XmlElement } from '../common/netconf/index.js';
 import { rpcError } from '../common/netconf/index.js';
@@ -15,7 +16,10 @@ import { ikelessEditFromXml, ipsecConfigToXml, ipsecDataToXml, findIkelessRoot }
 import { IKELESS_NS, type IkelessConfig, type IkelessEdit, type SadEntry, type SadEntryState, type SpdEntry } from '../common/ikeless/types.js';
 import { createLogger, errorMessage, type Logger } from '../common/index.js';
 import { EspEngine } from './esp/index.js';
-import type { DatapathEdit } from './datapath/control-messages.js';
+import type { DatapathEdit, DatapathState } from './datapath/control-messages.js';
+import { datapathCountersXml } from './counters-xml.js';
+
+type DatapathCounters = DatapathState['counters'];
 
 const log = createLogger('router.ccips');
 
@@ -23,7 +27,7 @@ const log = createLogger('router.ccips');
 export interface AgentBackend {
   localAddresses: string[];
   apply(edit: DatapathEdit): Promise<void>;
-  state(): Promise<{ sas: { name: string; state: SadEntryState }[] }>;
+  state(): Promise<{ sas: { name: string; state: SadEntryState }[]; counters: DatapathCounters }>;
   syncRoutes(protectedPrefixes: string[]): Promise<void>;
 }
 
@@ -46,7 +50,7 @@ export class CcipsAgent implements NetconfDatastore {
   async get(_filter: SubtreeFilter, session: NetconfSessionInfo): Promise<XmlElement[]> {
     const st = await this.backend.state();
     const states = st.sas.filter((s) => this.running.sad.some((e) => e.name === s.name)).map((s) => s.state);
-    return [ipsecDataToXml(this.running, states, { withKeys: this.mayReadKeys(session) })];
+    return [ipsecDataToXml(this.running, states, { withKeys: this.mayReadKeys(session) }), datapathCountersXml(st.counters)];
   }
 
   /** `<edit-config>` on running: decoded, checked in full, then applied all-or-nothing. */

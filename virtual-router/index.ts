@@ -7,3 +7,4 @@ export type { RouterConfig } from './config.js';
 export { checkRouterConfig } from './config.js';
 export * from './constants.js';
 export { routerMainPath } from './program.js';
+export { QNFV_ROUTER_NS, datapathCountersFromXml } from './counters-xml.js';

@@ -21,6 +21,7 @@ import { Datapath } from './datapath/datapath.js';
 import { RouteTable } from './route-table.js';
 import { CcipsAgent } from './ccips-agent.js';
 import { IKELESS_CAPABILITY } from './constants.js';
+import { QNFV_ROUTER_CAPABILITY } from './counters-xml.js';
 
 async function main(argv: string[]): Promise<void> {
   const i = argv.indexOf('--config');
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<void> {
     },
     config.keyReaderGroups,
   );
-  const netconf = new NetconfServer({ datastore: agent, capabilities: [IKELESS_CAPABILITY] });
+  const netconf = new NetconfServer({ datastore: agent, capabilities: [IKELESS_CAPABILITY, QNFV_ROUTER_CAPABILITY] });
   holder.netconf = netconf;
   const ssh = new SshServer({
     hostKeys: [await readFile(config.netconf.hostKeyFile, 'utf8')],

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { QkdLink, HybridizationModule } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
-import { NfvoServer, SshDomainConnector, type VimAccount } from '../../nfvo/index.js';
+import { NfvoServer, SshDomainConnector, type DomainConnector, type VimAccount } from '../../nfvo/index.js';
 import { loadOrCreateKeyPair } from '../../common/ssh/index.js';
 import { ProtocolError } from '../../common/index.js';
 
@@ -33,6 +33,8 @@ export interface LabOptions {
   /** QKD keys per second on the link (default 20) and keys ready at start (default 64). */
   qkdKeyRate?: number;
   qkdPrefill?: number;
+  /** Wrap the NFVO's domain connector (tests record what the NFVO sends and receives). */
+  wrapConnector?: (c: DomainConnector) => DomainConnector;
 }
 
 /** A running lab. */
@@ -100,7 +102,8 @@ export class TwoDomainLab {
       }
 
       // 4. The NFVO, and the domains registered over its REST API.
-      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector: new SshDomainConnector({ privateKey: nfvoKey.privateKey }) });
+      const ssh: DomainConnector = new SshDomainConnector({ privateKey: nfvoKey.privateKey });
+      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector: opts.wrapConnector ? opts.wrapConnector(ssh) : ssh });
       const url = await nfvo.start();
       stops.push(() => nfvo.stop());
       for (const d of domains) {

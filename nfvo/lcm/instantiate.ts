@@ -82,7 +82,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
         vnfProfileId: r.vnfId,
         vimId: d,
         instantiationState: 'INSTANTIATED',
-        metadata: { namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: r.netconfPort, tunnelAddress: planned.tunnelAddress, lanSubnets: planned.lanSubnets },
+        metadata: { namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: r.netconfPort, netconfHostKeyFingerprint: r.hostKeyFingerprint, tunnelAddress: planned.tunnelAddress, lanSubnets: planned.lanSubnets },
       });
     }
     for (const h of result.hosts) hosts.push({ id: h.id, domain: d, namespace: h.namespace, address: h.address });
