@@ -1,6 +1,6 @@
 /**
  * Runs yanglint 2 (libyang2-tools) on documents the codec produced, against the
- * RFC 9061 modules in ../shared/yang (see its README). A missing yanglint fails the
+ * RFC 9061 modules vendored in common/ikeless/yang (see its README). A missing yanglint fails the
  * test: nothing here is skipped.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const YANG_DIR = process.env.QNFV_YANG_DIR ?? resolve(process.cwd(), '../shared/yang');
+export const YANG_DIR = process.env.QNFV_YANG_DIR ?? resolve(process.cwd(), 'common/ikeless/yang');
 const IKELESS = join(YANG_DIR, 'ietf-i2nsf-ikeless@2021-07-14.yang');
 const NETCONF = join(YANG_DIR, 'ietf-netconf@2011-06-01.yang');
 
