@@ -6,7 +6,7 @@
  * certificates replaces it in a later issue.
  */
 import http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ProtocolError, ValidationError } from '../common/index.js';
 
 /** A request body that is not valid JSON or is too large (the server answers 400). */
@@ -85,3 +85,23 @@ export function requestJson(opts: {
     req.end(payload);
   });
 }
+
+/** Start `server` listening on host:port (0 = ephemeral); resolves once bound. */
+export async function listenHttp(server: Server, host: string, port = 0): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stop listening and drop open connections (keep-alive ones included). */
+export async function closeHttp(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+

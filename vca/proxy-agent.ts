@@ -34,6 +34,8 @@ interface HeldKey {
 
 export class ProxyAgent {
   private readonly keys = new Map<string, HeldKey>();
+  /** Tunnels whose key is being obtained right now. */
+  private readonly obtaining = new Set<string>();
 
   constructor(
     private readonly hm: HmEndpoint,
@@ -43,30 +45,41 @@ export class ProxyAgent {
   /** Obtain (first end) or fetch by ids (second end) the hybrid secret of a tunnel; returns its ids. */
   async obtainKey(req: ObtainKeyRequest): Promise<KeyIds> {
     const k = keyOf(req.instanceId, req.tunnelId);
-    if (this.keys.has(k)) throw new ConflictError(`a key for tunnel ${req.tunnelId} is already held; release it first`);
-    const client = await Etsi004Client.connect({ host: this.hm.host, port: this.hm.port });
+    // Also refuse while another request for this tunnel is in flight: it would overwrite (and never zero) that secret.
+    if (this.keys.has(k) || this.obtaining.has(k)) throw new ConflictError(`a key for tunnel ${req.tunnelId} is already held; release it first`);
+    this.obtaining.add(k);
+    let client: Etsi004Client | undefined;
     let ksid: string | undefined;
     try {
+      client = await Etsi004Client.connect({ host: this.hm.host, port: this.hm.port });
       const qos = { key_chunk_size: req.keyChunkSize, metadata_mimetype: 'application/json' };
       const opened = await client.openConnect(req.source, req.destination, qos, req.ids?.keyStreamId);
       ksid = opened.key_stream_id;
       const index = req.ids?.index ?? 0;
       const got = await client.getKey(ksid, index, 4096);
-      const ids = parseMetadata(got.metadata?.buffer, ksid, index);
-      if (got.key.length !== req.keyChunkSize) {
+      let ids: KeyIds;
+      try {
+        ids = parseMetadata(got.metadata?.buffer, ksid, index);
+        if (got.key.length !== req.keyChunkSize) {
+          throw new ProtocolError(`Hybridization Module returned ${got.key.length} bytes for tunnel ${req.tunnelId}, expected ${req.keyChunkSize}`);
+        }
+        if (req.ids && ids.qkdKeyIds.join() !== req.ids.qkdKeyIds.join()) {
+          throw new ProtocolError(`tunnel ${req.tunnelId}: the Hybridization Module used QKD keys ${ids.qkdKeyIds.join(',')} but the NFVO relayed ${req.ids.qkdKeyIds.join(',')}`);
+        }
+      } catch (err) {
+        // Whatever was wrong with the answer, the key bytes must not linger.
         zeroize(got.key);
-        throw new ProtocolError(`Hybridization Module returned ${got.key.length} bytes for tunnel ${req.tunnelId}, expected ${req.keyChunkSize}`);
-      }
-      if (req.ids && ids.qkdKeyIds.join() !== req.ids.qkdKeyIds.join()) {
-        zeroize(got.key);
-        throw new ProtocolError(`tunnel ${req.tunnelId}: the Hybridization Module used QKD keys ${ids.qkdKeyIds.join(',')} but the NFVO relayed ${req.ids.qkdKeyIds.join(',')}`);
+        throw err;
       }
       this.keys.set(k, { secret: got.key, ids });
       log.info('hybrid key obtained', { tunnel: req.tunnelId, keyStreamId: ksid, index, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner, side: req.ids ? 'second' : 'first' });
       return ids;
     } finally {
-      if (ksid) await client.close(ksid).catch(() => undefined);
-      await client.end().catch(() => undefined);
+      this.obtaining.delete(k);
+      if (client) {
+        if (ksid) await client.close(ksid).catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }
     }
   }
 

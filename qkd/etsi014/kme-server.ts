@@ -15,7 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError, createLogger } from '../../common/index.js';
 import { DEFAULT_HOST } from '../constants.js';
-import { readJsonBody, sendJson } from '../http-json.js';
+import { closeHttp, listenHttp, readJsonBody, sendJson } from '../http-json.js';
 import {
   API_PREFIX,
   HTTP_BAD_REQUEST,
@@ -64,10 +64,7 @@ export class Etsi014KmeServer {
   /** Start a KME server listening on `host:port`. */
   static async start(opts: Etsi014KmeServerOptions): Promise<Etsi014KmeServer> {
     const s = new Etsi014KmeServer(opts);
-    await new Promise<void>((resolve, reject) => {
-      s.server.once('error', reject);
-      s.server.listen(opts.port ?? 0, s.host, () => resolve());
-    });
+    await listenHttp(s.server, s.host, opts.port);
     s.log.info('ETSI 014 KME listening (plain HTTP, SAE identity not authenticated)', { url: s.url });
     return s;
   }
@@ -84,10 +81,7 @@ export class Etsi014KmeServer {
 
   /** Stop listening and drop open connections. */
   async stop(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeHttp(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConflictError, ProtocolError, QnfvError, ValidationError, createLogger } from '../../common/index.js';
-import { readJsonBody, requestJson, sendJson } from '../http-json.js';
+import { closeHttp, listenHttp, readJsonBody, requestJson, sendJson } from '../http-json.js';
 import { MAX_PEER_BODY_BYTES, PEER_EXCHANGE_PATH, PEER_TIMEOUT_MS } from './constants.js';
 import type { PeerFields } from './key-source.js';
 
@@ -69,10 +69,7 @@ export class PeerServer {
   /** Listen on `host:port` (0 = ephemeral). */
   static async start(opts: { host: string; port?: number; handler: PeerOfferHandler; name: string }): Promise<PeerServer> {
     const s = new PeerServer(opts.host, opts.handler, opts.name);
-    await new Promise<void>((resolve, reject) => {
-      s.server.once('error', reject);
-      s.server.listen(opts.port ?? 0, opts.host, () => resolve());
-    });
+    await listenHttp(s.server, opts.host, opts.port);
     return s;
   }
 
@@ -88,10 +85,7 @@ export class PeerServer {
 
   /** Stop listening and drop connections. */
   async stop(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeHttp(this.server);
   }
 }
 

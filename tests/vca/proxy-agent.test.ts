@@ -272,36 +272,43 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
   it('zeroes the derived keys after pushing them, also when the router refuses the edit', async () => {
     await keyBoth('t-zero');
     const cfg = tunnelConfig('t-zero', SITE_A, SITE_B, { spiOut: 0x7001, spiIn: 0x7002, master: true });
-    // Capture the arrays the agent filled in by watching the SAD entries it decodes.
-    const filled: Uint8Array[] = [];
-    const fake = {
-      get: () => ({
-        editConfig: async () => {
-          // At this point the keys are still in place; remember them.
-          for (const v of spyArrays) filled.push(v);
-          throw new ProtocolError('rpc-error: invalid-value');
+    for (const refuse of [false, true]) {
+      routersA.sent.length = 0;
+      routersA.fail = refuse ? new ProtocolError('rpc-error: invalid-value') : undefined;
+      // Record every array zero-filled while the agent works, with what it held before.
+      const zeroed: { arr: Uint8Array; before: string }[] = [];
+      let pushed: string[] = [];
+      const origFill = Uint8Array.prototype.fill;
+      const origEdit = routersA.get.bind(routersA);
+      routersA.get = (i, v) => ({
+        editConfig: async (t, x) => {
+          pushed = decodeEdit(x as string).sad.map((e) => hex(e.espSa.encryption.key!));
+          return origEdit(i, v).editConfig(t, x);
         },
-      }),
-    };
-    const spyArrays: Uint8Array[] = [];
-    const origFill = Uint8Array.prototype.fill;
-    const agent = new ProxyAgent({ host: '127.0.0.1', port: d.hmA.port }, fake as unknown as RouterSessions);
-    held(agent).set(`${instanceId}/t-zero`, { secret: Uint8Array.from(held(agentA).get(`${instanceId}/t-zero`)!.secret), ids: {} as KeyIds });
-    // Record every 36-byte array that gets zero-filled while the agent works.
-    const zeroed: Uint8Array[] = [];
-    Uint8Array.prototype.fill = function (this: Uint8Array, ...args: Parameters<Uint8Array['fill']>) {
-      if (this.length === 36 && args[0] === 0) zeroed.push(this);
-      return origFill.apply(this, args);
-    } as Uint8Array['fill'];
-    try {
-      await expect(agent.applyIpsec(applyRequest('site-a', 't-zero', cfg, true))).rejects.toThrow(/invalid-value/);
-    } finally {
-      Uint8Array.prototype.fill = origFill;
+      });
+      Uint8Array.prototype.fill = function (this: Uint8Array, ...args: Parameters<Uint8Array['fill']>) {
+        if (args[0] === 0) zeroed.push({ arr: this, before: hex(this) });
+        return origFill.apply(this, args);
+      } as Uint8Array['fill'];
+      try {
+        const run = agentA.applyIpsec(applyRequest('site-a', 't-zero', cfg, true));
+        if (refuse) await expect(run).rejects.toThrow(/invalid-value/);
+        else await expect(run).resolves.toBe(4);
+      } finally {
+        Uint8Array.prototype.fill = origFill;
+        routersA.get = origEdit;
+        routersA.fail = undefined;
+      }
+      expect(pushed).toHaveLength(2);
+      // The very arrays that held the pushed keys are all zero now.
+      for (const k of pushed) {
+        const z = zeroed.find((e) => e.before === k);
+        expect(z).toBeDefined();
+        expect(z!.arr.every((b) => b === 0)).toBe(true);
+      }
     }
-    // Both 36-byte GCM key leaves were zeroed in the end.
-    expect(zeroed.length).toBeGreaterThanOrEqual(2);
-    for (const z of zeroed) expect(z.every((b) => b === 0)).toBe(true);
-    expect(filled).toEqual([]);
+    // The held secret itself stays usable for the other end's edits until released.
+    expect(held(agentA).get(`${instanceId}/t-zero`)!.secret.some((b) => b !== 0)).toBe(true);
   });
 
   it('releaseKey zeroes the held secret; releaseInstance zeroes them all', async () => {
