@@ -61,7 +61,16 @@ export type RpcHandlers = Record<string, (params: unknown) => Promise<unknown>>;
 /** Serve JSON-RPC requests arriving on `stream` (the VCA side). */
 export function serveJsonRpc(stream: Duplex, handlers: RpcHandlers): void {
   const send = (r: RpcResponse): void => {
-    if (!stream.writableEnded && !stream.destroyed) stream.write(JSON.stringify(r) + '\n');
+    if (stream.writableEnded || stream.destroyed) return;
+    let line: string;
+    try {
+      line = JSON.stringify(r);
+    } catch (err) {
+      // A result that cannot be serialised (a bigint) must still get a reply, not an unhandled rejection.
+      log.error('result cannot be sent', { id: r.id, error: errorMessage(err) });
+      line = JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: -32603, message: `internal error: result cannot be serialised: ${errorMessage(err)}` } });
+    }
+    stream.write(line + '\n');
   };
   // A transport error (e.g. the SSH channel failing) must not become an uncaught exception.
   stream.on('error', (err: Error) => log.warn('channel error', { error: err.message }));

@@ -85,6 +85,12 @@ export class ProxyAgent {
 
   /** Fill keys into the controller's SAD entries and push the edit to the router over NETCONF. */
   async applyIpsec(req: ApplyIpsecRequest): Promise<number> {
+    // The request comes over JSON-RPC: refuse malformed lists with a message, not a TypeError.
+    if (!Array.isArray(req.keyBindings)) throw new ValidationError('applyIpsec: keyBindings must be a list');
+    for (const f of ['deleteSad', 'deleteSpd'] as const) {
+      const v = req[f];
+      if (v !== undefined && (!Array.isArray(v) || v.some((n) => typeof n !== 'string'))) throw new ValidationError(`applyIpsec: ${f} must be a list of entry names`);
+    }
     const config = req.ikeless === null || req.ikeless === undefined ? { sad: [], spd: [] } : ipsecConfigFromJson(req.ikeless);
     const filled: Uint8Array[] = [];
     try {

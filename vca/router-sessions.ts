@@ -33,9 +33,13 @@ export class RouterSessions {
           username: this.credentials.username,
           privateKey: this.credentials.privateKey,
           hostKeyFingerprint: ep.hostKeyFingerprint,
-          readyTimeout: 5000,
+          // Never wait past the deadline the caller gave.
+          readyTimeout: Math.max(500, Math.min(5000, deadline - Date.now())),
         });
+        // A router recreated (heal) replaces its session: the old one must not be left open.
+        const previous = this.sessions.get(key(instanceId, vnfId));
         this.sessions.set(key(instanceId, vnfId), client);
+        if (previous) await previous.close().catch(() => undefined);
         log.info('NETCONF session open', { instanceId, vnfId, host: ep.host });
         return client;
       } catch (err) {

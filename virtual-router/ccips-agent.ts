@@ -10,6 +10,7 @@
  * counters (module qnfv-router); data path events are sent to subscribers
  * as RFC 9061 notifications.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { EditConfigRequest, NetconfDatastore, NetconfSessionInfo, SubtreeFilter, XmlElement } from '../common/netconf/index.js';
 import { rpcError } from '../common/netconf/index.js';
 import { ikelessEditFromXml, ipsecConfigToXml, ipsecDataToXml, findIkelessRoot } from '../common/ikeless/index.js';
@@ -77,7 +78,14 @@ export class CcipsAgent implements NetconfDatastore {
     if (request.testOption === 'test-only') return;
     const dp = diff(this.running, candidate);
     await this.backend.apply(dp);
-    await this.backend.syncRoutes(protectedPrefixes(candidate));
+    try {
+      await this.backend.syncRoutes(protectedPrefixes(candidate));
+    } catch (err) {
+      // All or nothing: put the data path and the routes back as they were (running still holds its keys).
+      await this.backend.apply(diff(candidate, this.running)).catch((e: unknown) => log.error('data path rollback failed', { error: errorMessage(e) }));
+      await this.backend.syncRoutes(protectedPrefixes(this.running)).catch((e: unknown) => log.error('route rollback failed', { error: errorMessage(e) }));
+      throw rpcError('operation-failed', `routes into the tunnel could not be set, the edit was rolled back: ${errorMessage(err)}`, { type: 'application' });
+    }
     // Keys of entries that left the running config are no longer needed here.
     for (const old of this.running.sad) if (!candidate.sad.includes(old)) wipe(old);
     this.running = candidate;
@@ -114,7 +122,15 @@ const quietLogger: Logger = {
 function merge(base: IkelessConfig, edit: IkelessEdit): IkelessConfig {
   const sad = edit.replaceSad ? new Map<string, SadEntry>() : new Map(base.sad.map((e) => [e.name, e]));
   const spd = edit.replaceSpd ? new Map<string, SpdEntry>() : new Map(base.spd.map((e) => [e.name, e]));
-  const apply = <T extends { name: string }>(table: Map<string, T>, entries: T[], deletes: string[], ops: Map<string, string> | undefined, kind: string): void => {
+  const apply = <T extends { name: string }>(
+    table: Map<string, T>,
+    previous: T[] | undefined,
+    entries: T[],
+    deletes: string[],
+    ops: Map<string, string> | undefined,
+    kind: string,
+    discard?: (e: T) => void,
+  ): void => {
     for (const name of deletes) {
       const op = ops?.get(name) ?? 'delete';
       if (!table.has(name) && op === 'delete') throw rpcError('data-missing', `${kind} '${name}' does not exist`, { type: 'application' });
@@ -122,11 +138,20 @@ function merge(base: IkelessConfig, edit: IkelessEdit): IkelessConfig {
     }
     for (const e of entries) {
       if (ops?.get(e.name) === 'create' && table.has(e.name)) throw rpcError('data-exists', `${kind} '${e.name}' already exists`, { type: 'application' });
-      table.set(e.name, e);
+      // Writing an entry exactly as it is installed changes nothing: keeping the installed object keeps
+      // the SA in the data path with its sequence numbers, replay window and counters.
+      const installed = table.get(e.name) ?? previous?.find((p) => p.name === e.name);
+      if (installed !== undefined && isDeepStrictEqual(installed, e)) {
+        table.set(e.name, installed);
+        discard?.(e);
+      } else {
+        table.set(e.name, e);
+      }
     }
   };
-  apply(sad, edit.sad, edit.deleteSad, edit.operations?.sad, 'sad-entry');
-  apply(spd, edit.spd, edit.deleteSpd, edit.operations?.spd, 'spd-entry');
+  // A replaced table starts empty, but entries written again unchanged are still the installed ones.
+  apply(sad, edit.replaceSad ? base.sad : undefined, edit.sad, edit.deleteSad, edit.operations?.sad, 'sad-entry', wipe);
+  apply(spd, edit.replaceSpd ? base.spd : undefined, edit.spd, edit.deleteSpd, edit.operations?.spd, 'spd-entry');
   return { sad: [...sad.values()], spd: [...spd.values()] };
 }
 

@@ -56,10 +56,32 @@ export function checkRouterConfig(raw: unknown): Problem[] {
   if (typeof c.tun?.name !== 'string' || !/^[A-Za-z0-9_.-]{1,15}$/.test(c.tun.name)) p.push({ path: 'tun.name', message: 'must be an interface name of 1-15 characters' });
   if (!Number.isInteger(c.tun?.mtu) || c.tun!.mtu < 576 || c.tun!.mtu > 9000) p.push({ path: 'tun.mtu', message: 'must be an integer 576-9000' });
   if (!Array.isArray(c.tunnelAddresses) || c.tunnelAddresses.length === 0) p.push({ path: 'tunnelAddresses', message: 'must list at least one address' });
+  else c.tunnelAddresses.forEach((a, i) => isIpv4(a) || p.push({ path: `tunnelAddresses[${i}]`, message: 'must be an IPv4 address' }));
   if (typeof c.netconf?.listenAddress !== 'string') p.push({ path: 'netconf.listenAddress', message: 'must be an address' });
-  if (!Number.isInteger(c.netconf?.port)) p.push({ path: 'netconf.port', message: 'must be a port number' });
+  const port = c.netconf?.port;
+  if (!Number.isInteger(port) || port! < 1 || port! > 65535) p.push({ path: 'netconf.port', message: 'must be a port number 1-65535' });
   if (typeof c.netconf?.hostKeyFile !== 'string') p.push({ path: 'netconf.hostKeyFile', message: 'must be a file path' });
   if (!Array.isArray(c.netconf?.users) || c.netconf!.users.length === 0) p.push({ path: 'netconf.users', message: 'must list at least one user' });
-  if (!Array.isArray(c.keyReaderGroups)) p.push({ path: 'keyReaderGroups', message: 'must be a list of group names' });
+  else c.netconf!.users.forEach((u, i) => p.push(...checkUser(u, `netconf.users[${i}]`)));
+  if (!isStringList(c.keyReaderGroups)) p.push({ path: 'keyReaderGroups', message: 'must be a list of group names' });
   return p;
+}
+
+function checkUser(u: unknown, path: string): Problem[] {
+  const user = u as Partial<RouterConfig['netconf']['users'][number]> | null;
+  if (typeof user !== 'object' || user === null) return [{ path, message: 'must be an object with name, groups and authorizedKeys' }];
+  const p: Problem[] = [];
+  if (typeof user.name !== 'string' || user.name === '') p.push({ path: `${path}.name`, message: 'must be a non-empty string' });
+  if (!isStringList(user.groups)) p.push({ path: `${path}.groups`, message: 'must be a list of group names' });
+  if (!isStringList(user.authorizedKeys)) p.push({ path: `${path}.authorizedKeys`, message: 'must be a list of OpenSSH public key lines' });
+  return p;
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function isIpv4(v: unknown): boolean {
+  const m = typeof v === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v) : null;
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
 }

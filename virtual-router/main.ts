@@ -33,11 +33,19 @@ async function main(argv: string[]): Promise<void> {
   if (argv.includes('--wait-for-config')) await waitForFile(file, 30_000);
   const config = await loadRouterConfig(file);
   const log = createLogger(`router.${config.name}`);
+  let stopping = false;
 
   const holder: { netconf?: NetconfServer } = {};
   const datapath = await Datapath.start(config.tun.name, config.tunnelAddresses, (n) => {
     log.info('notification', { type: n.type, ...('ipsecSaName' in n ? { sa: n.ipsecSaName } : {}) });
     holder.netconf?.notify(notificationToXml(n));
+  });
+  // A data path that ends on its own (TUN deleted, worker crashed) leaves a router that cannot
+  // forward: exit, so that whoever watches the process (the VIM, heal) sees it.
+  void datapath.done.then((code) => {
+    if (stopping) return;
+    log.error('data path ended, exiting', { code });
+    process.exit(1);
   });
   const routes = new RouteTable(config.tun.name);
   await routes.init(config.tun.mtu, config.tunnelAddresses);
@@ -61,7 +69,6 @@ async function main(argv: string[]): Promise<void> {
   const bound = await ssh.listen(config.netconf.port, config.netconf.listenAddress);
   log.info('router ready', { netconf: `${bound.address}:${bound.port}`, tun: config.tun.name, tunnelAddresses: config.tunnelAddresses });
 
-  let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;

@@ -36,20 +36,44 @@ export class RouteTable {
   /** Make the set of protected remote prefixes equal to `wanted` (reference-counted by policy). */
   async sync(wanted: string[]): Promise<void> {
     const counts = new Map<string, number>();
-    for (const p of wanted) counts.set(p, (counts.get(p) ?? 0) + 1);
+    for (const w of wanted) {
+      const p = networkPrefix(w);
+      counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    // Each route is recorded as soon as it exists, so a sync that fails half-way leaves no route untracked.
     for (const [p] of counts) {
       if (!this.prefixes.has(p)) {
         await ip(['route', 'replace', p, 'dev', this.tun]);
+        this.prefixes.set(p, 0);
         log.info('route into tunnel added', { prefix: p });
       }
     }
-    for (const [p] of this.prefixes) {
+    for (const p of [...this.prefixes.keys()]) {
       if (!counts.has(p)) {
-        await ip(['route', 'del', p, 'dev', this.tun]).catch((err: Error) => log.warn('route removal failed', { prefix: p, error: err.message }));
-        log.info('route into tunnel removed', { prefix: p });
+        await ip(['route', 'del', p, 'dev', this.tun]).then(
+          () => log.info('route into tunnel removed', { prefix: p }),
+          (err: Error) => log.warn('route removal failed', { prefix: p, error: err.message }),
+        );
+        this.prefixes.delete(p);
       }
     }
-    this.prefixes.clear();
     for (const [p, n] of counts) this.prefixes.set(p, n);
   }
+}
+
+/**
+ * `10.2.0.7/24` → `10.2.0.0/24`: the ESP engine matches a selector by its
+ * network, and the kernel refuses a route whose prefix has host bits set.
+ * Anything that is not an IPv4 prefix is returned unchanged.
+ */
+export function networkPrefix(prefix: string): string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(prefix.trim());
+  if (!m) return prefix;
+  const octets = m.slice(1, 5).map(Number);
+  const len = Number(m[5]);
+  if (octets.some((o) => o > 255) || len > 32) return prefix;
+  const addr = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  const net = (addr & mask) >>> 0;
+  return `${net >>> 24}.${(net >>> 16) & 0xff}.${(net >>> 8) & 0xff}.${net & 0xff}/${len}`;
 }

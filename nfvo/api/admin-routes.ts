@@ -65,6 +65,7 @@ export function adminRoutes(store: Store, base = '/admin/v1'): ServerRoute[] {
       path: `${base}/vim_accounts/{id}`,
       handler: wrap(async (req, h) => {
         const id = req.params.id as string;
+        if (!(await accounts.get(id))) throw new NotFoundError('VIM account', id);
         const instances = await store.collection<{ nsState: string; vnfInstance: { vimId: string }[] }>('ns_instances').list();
         if (instances.some((n) => n.vnfInstance.some((v) => v.vimId === id))) throw new ConflictError(`VIM account ${id} is used by an instantiated NS`);
         if (!(await accounts.delete(id))) throw new NotFoundError('VIM account', id);

@@ -26,7 +26,8 @@ export function problemOf(err: unknown, instance?: string): ProblemDetails {
   const status = statusOf(err);
   if (Boom.isBoom(err)) {
     const data = err.data as { problems?: ProblemDetails['problems'] } | null;
-    return { status, title: err.output.payload.error, detail: err.message, instance, ...(data?.problems ? { problems: data.problems } : {}) };
+    const problems = (err as { problems?: ProblemDetails['problems'] }).problems ?? data?.problems;
+    return { status, title: err.output.payload.error, detail: err.message, instance, ...(problems ? { problems } : {}) };
   }
   if (err instanceof QnfvError) {
     const problems = err instanceof ValidationError && err.problems.length > 0 ? err.problems : undefined;
@@ -42,7 +43,10 @@ export function renderProblems(request: Request, h: ResponseToolkit): ResponseOb
   const original = (response.data as { cause?: unknown } | null)?.cause ?? response;
   const problem = problemOf(original, request.path);
   if (problem.status >= 500) log.error('request failed', { path: request.path, method: request.method, error: (original as Error).message });
-  return h.response(problem).code(problem.status).type('application/problem+json');
+  const res = h.response(problem).code(problem.status).type('application/problem+json');
+  // Keep the headers the error carries (Allow of a 405, RFC 9110 §15.5.6).
+  for (const [name, value] of Object.entries(response.output.headers)) if (value !== undefined) res.header(name, String(value));
+  return res;
 }
 
 /** Wrap a thrown error so renderProblems can map it (hapi needs a Boom). */

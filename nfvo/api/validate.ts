@@ -17,6 +17,7 @@ export function ajvValidator(schema: Schema, what: string): (value: unknown) => 
       path: `${what}${e.instancePath.replace(/\//g, '.')}` || what,
       message: e.keyword === 'additionalProperties' ? `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'` : (e.message ?? 'invalid'),
     }));
-    throw Boom.badRequest(`invalid ${what}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+    // A property, not `data`: hapi's validation step replaces a Boom's data (boomify with data.defaultError).
+    throw Object.assign(Boom.badRequest(`invalid ${what}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`), { problems });
   };
 }

@@ -87,7 +87,7 @@ export function spdEntryName(tunnelId: string, src: string, dst: string, directi
   return `${tunnelId}/${src}-${dst}/${direction === 'outbound' ? 'out' : 'in'}`;
 }
 
-/** The SAD/SPD entry names a tunnel left on each of its two routers. */
+/** The SAD/SPD entry names a tunnel left on each of its two routers, in installation order (inbound phase, then outbound). */
 export function tunnelEntryNames(t: { id: string; master: string; peer: string; spiOut: number; spiIn: number }): Record<string, { sad: string[]; spd: string[] }> {
   const out = sadEntryName(t.id, t.master, t.peer, t.spiOut);
   const inn = sadEntryName(t.id, t.peer, t.master, t.spiIn);

@@ -24,6 +24,8 @@ export interface InstantiatePlan {
   flavourId: string;
   /** VNF profile id → VIM account id or name as given. */
   placement: Map<string, string>;
+  /** VNF profile id → the request field its placement came from (for problems about that account). */
+  placementPaths: Map<string, string>;
   overrides: AddressOverrides;
 }
 
@@ -34,21 +36,26 @@ export function interpretInstantiateRequest(req: InstantiateNsRequest, vnfProfil
   if (!flavours.includes(flavourId)) problems.push({ path: 'nsFlavourId', message: `'${flavourId}' is not a flavour of this NSD (${flavours.join(', ')})` });
 
   const placement = new Map<string, string>();
-  if (req.vimAccountId) for (const vp of vnfProfiles) placement.set(vp, req.vimAccountId);
+  const placementPaths = new Map<string, string>();
+  const place = (vp: string, account: string, path: string): void => {
+    placement.set(vp, account);
+    placementPaths.set(vp, path);
+  };
+  if (req.vimAccountId) for (const vp of vnfProfiles) place(vp, req.vimAccountId, 'vimAccountId');
   (req.vnf ?? []).forEach((v, i) => {
     if (!vnfProfiles.includes(v['member-vnf-index'])) {
       problems.push({ path: `vnf[${i}].member-vnf-index`, message: `'${v['member-vnf-index']}' is not a VNF profile of this NSD (${vnfProfiles.join(', ')})` });
     } else if (!v.vimAccountId) {
       problems.push({ path: `vnf[${i}].vimAccountId`, message: 'is required' });
     } else {
-      placement.set(v['member-vnf-index'], v.vimAccountId);
+      place(v['member-vnf-index'], v.vimAccountId, `vnf[${i}].vimAccountId`);
     }
   });
   (req.locationConstraints ?? []).forEach((c, i) => {
     if (!vnfProfiles.includes(c.vnfProfileId)) {
       problems.push({ path: `locationConstraints[${i}].vnfProfileId`, message: `'${c.vnfProfileId}' is not a VNF profile of this NSD` });
     } else if (c.locationConstraints?.vimId) {
-      placement.set(c.vnfProfileId, c.locationConstraints.vimId);
+      place(c.vnfProfileId, c.locationConstraints.vimId, `locationConstraints[${i}].locationConstraints.vimId`);
     }
   });
   for (const vp of vnfProfiles) {
@@ -62,9 +69,13 @@ export function interpretInstantiateRequest(req: InstantiateNsRequest, vnfProfil
       return;
     }
     const subnet = v['ip-profile']?.['subnet-address'];
-    if (subnet) overrides.links![v.name] = { subnet, gateway: v['ip-profile']?.['gateway-address'] };
+    const gateway = v['ip-profile']?.['gateway-address'];
+    if (subnet) overrides.links![v.name] = { subnet, gateway };
+    else if (gateway) problems.push({ path: `vld[${i}].ip-profile.subnet-address`, message: 'is required with gateway-address' });
   });
-  if (typeof req.additionalParamsForNs?.tunnelSubnet === 'string') overrides.tunnelSubnet = req.additionalParamsForNs.tunnelSubnet;
+  const tunnelSubnet = req.additionalParamsForNs?.tunnelSubnet;
+  if (typeof tunnelSubnet === 'string') overrides.tunnelSubnet = tunnelSubnet;
+  else if (tunnelSubnet !== undefined) problems.push({ path: 'additionalParamsForNs.tunnelSubnet', message: 'must be a string a.b.c.d/len' });
   if (problems.length > 0) throw new ValidationError('invalid InstantiateNsRequest', problems);
-  return { flavourId, placement, overrides };
+  return { flavourId, placement, placementPaths, overrides };
 }

@@ -97,12 +97,16 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
     const masterUri = hybridUri(t, placement.get(t.master.vnfId)!);
     const peerUri = hybridUri(t, placement.get(t.peer.vnfId)!);
     ctx.onUndo(`release keys of ${t.id}`, async () => {
-      await Promise.allSettled([master, peer].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
+      await Promise.allSettled([...new Set([master, peer])].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
     });
     const ids = await master.call('vca.obtainKey', { instanceId: ns.id, tunnelId: t.id, source: masterUri, destination: peerUri, keyChunkSize: 32 });
-    const peerIds = await peer.call('vca.obtainKey', { instanceId: ns.id, tunnelId: t.id, source: peerUri, destination: masterUri, keyChunkSize: 32, ids });
-    if (peerIds.keyStreamId !== ids.keyStreamId || peerIds.qkdKeyIds.join() !== ids.qkdKeyIds.join()) {
-      throw new ProtocolError(`tunnel ${t.id}: the peer domain obtained a different key stream (${peerIds.keyStreamId}) than the master (${ids.keyStreamId})`);
+    // Both ends in one domain: its Proxy Agent already holds the tunnel's key for both routers
+    // (it keys them by instance and tunnel, and refuses a second obtainKey for the same tunnel).
+    if (peer !== master) {
+      const peerIds = await peer.call('vca.obtainKey', { instanceId: ns.id, tunnelId: t.id, source: peerUri, destination: masterUri, keyChunkSize: 32, ids });
+      if (peerIds.keyStreamId !== ids.keyStreamId || peerIds.qkdKeyIds.join() !== ids.qkdKeyIds.join()) {
+        throw new ProtocolError(`tunnel ${t.id}: the peer domain obtained a different key stream (${peerIds.keyStreamId}) than the master (${ids.keyStreamId})`);
+      }
     }
     ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
     keyIds.set(t.id, ids);
@@ -136,7 +140,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
 
   for (const t of tunnels) {
     // The SAs hold the keys now: the Proxy Agents zero their copies.
-    await Promise.all([domainOf(t.master.vnfId), domainOf(t.peer.vnfId)].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
+    await Promise.all([...new Set([domainOf(t.master.vnfId), domainOf(t.peer.vnfId)])].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
   }
 
   // 6. Verify every router reports its SAs, then record the result.

@@ -3,13 +3,13 @@
  * which addresses each router's ports get, the routers' ESP tunnel endpoint
  * addresses, the site hosts, and the static routes between tunnel endpoints.
  * Defaults (overridable per instantiate request, OSM-style `vld[].ip-profile`
- * and `additionalParamsForNs.wan`): LAN links 10.<k>.0.0/24 in NSD order with
+ * and `additionalParamsForNs.tunnelSubnet`): LAN links 10.<k>.0.0/24 in NSD order with
  * the router at .1 and a site host at .10; the WAN underlay 203.0.113.0/24
  * and tunnel endpoints in 198.51.100.0/24 (documentation ranges; the host's
  * own interface uses 192.0.2.0/24). Pure function: no I/O.
  */
-import { ValidationError, type Problem } from '../../common/index.js';
-import { formatPrefix, hostAddress, overlaps, parseIpv4, parsePrefix, contains, type Ipv4Prefix } from './ipv4.js';
+import { ValidationError, errorMessage, type Problem } from '../../common/index.js';
+import { formatPrefix, hostAddress, maskOf, overlaps, parseIpv4, parsePrefix, contains, type Ipv4Prefix } from './ipv4.js';
 
 /** What the plan needs to know about the NS (derived from the NSD). */
 export interface NsTopology {
@@ -49,6 +49,11 @@ const DEFAULT_TUNNELS = '198.51.100.0/24';
 /** Host number of the router and of the site host on a LAN. */
 const LAN_ROUTER_HOST = 1;
 const LAN_SITE_HOST = 10;
+/** Longest prefix a LAN may have (it must hold .1 and .10) and a WAN link. */
+const LAN_MAX_LENGTH = 28;
+const WAN_MAX_LENGTH = 29;
+/** Where the tunnel endpoint subnet comes from in the instantiate request. */
+const TUNNEL_PATH = 'additionalParamsForNs.tunnelSubnet';
 /** Addresses that must never be planned: the host machine's own network. */
 const RESERVED = [parsePrefix('192.0.2.0/24')];
 
@@ -64,20 +69,29 @@ export function planAddresses(topo: NsTopology, overrides: AddressOverrides = {}
   let lanIndex = 0;
   for (const link of dataLinks) {
     const o = overrides.links?.[link.id];
-    const text = o?.subnet ?? (wan.has(link.id) ? DEFAULT_WAN : `10.${++lanIndex}.0.0/24`);
+    // k counts every LAN in NSD order, so overriding one LAN does not renumber the others.
+    const dflt = wan.has(link.id) ? DEFAULT_WAN : `10.${++lanIndex}.0.0/24`;
+    const text = o?.subnet ?? dflt;
     try {
       const prefix = parsePrefix(text, `vld[${link.id}].ip-profile.subnet-address`);
-      if (prefix.length > 29) throw new ValidationError(`vld[${link.id}]: ${text} is too small (at most /29)`);
+      const maxLength = wan.has(link.id) ? WAN_MAX_LENGTH : LAN_MAX_LENGTH;
+      if (prefix.length > maxLength) throw new ValidationError(`vld[${link.id}]: ${text} is too small (at most /${maxLength})`);
       if (o?.gateway && !contains(prefix, o.gateway)) {
         throw new ValidationError(`vld[${link.id}].ip-profile.gateway-address ${o.gateway} is not in ${text}`);
+      }
+      if (o?.gateway && [prefix.network, (prefix.network | ~maskOf(prefix.length)) >>> 0].includes(parseIpv4(o.gateway))) {
+        throw new ValidationError(`vld[${link.id}].ip-profile.gateway-address ${o.gateway} is the network or broadcast address of ${text}`);
       }
       subnets.set(link.id, { prefix, gateway: o?.gateway });
     } catch (err) {
       problems.push({ path: `vld[${link.id}]`, message: (err as Error).message });
     }
   }
-  const tunnelPrefix = safePrefix(overrides.tunnelSubnet ?? DEFAULT_TUNNELS, 'additionalParamsForNs.wan.tunnelSubnet', problems);
-  checkOverlaps([...subnets.entries()].map(([id, s]) => ({ id, p: s.prefix })).concat(tunnelPrefix ? [{ id: 'tunnel endpoints', p: tunnelPrefix }] : []), problems);
+  const tunnelPrefix = safePrefix(overrides.tunnelSubnet ?? DEFAULT_TUNNELS, TUNNEL_PATH, problems);
+  checkOverlaps(
+    [...subnets.entries()].map(([id, s]) => ({ id, path: `vld[${id}]`, p: s.prefix })).concat(tunnelPrefix ? [{ id: 'tunnel endpoints', path: TUNNEL_PATH, p: tunnelPrefix }] : []),
+    problems,
+  );
   if (problems.length > 0) throw new ValidationError('address plan', problems);
 
   // 2. Routers: ports on each data link, a tunnel address if on a WAN link.
@@ -85,6 +99,15 @@ export function planAddresses(topo: NsTopology, overrides: AddressOverrides = {}
   const wanHostCount = new Map<string, number>();
   let tunnelHost = 0;
   const hosts: IpPlan['hosts'] = [];
+  // A subnet too small for all routers is reported once, at the field that sets it.
+  const host = (prefix: Ipv4Prefix, n: number, path: string): string => {
+    try {
+      return hostAddress(prefix, n);
+    } catch (err) {
+      if (!problems.some((p) => p.path === path)) problems.push({ path, message: `${errorMessage(err)}: too small for the ${topo.vnfProfiles.length} routers of this NS` });
+      return '';
+    }
+  };
   for (const vp of topo.vnfProfiles) {
     const ports: PlannedRouter['ports'] = [];
     const lanSubnets: string[] = [];
@@ -96,7 +119,7 @@ export function planAddresses(topo: NsTopology, overrides: AddressOverrides = {}
       if (wan.has(linkId)) {
         const n = (wanHostCount.get(linkId) ?? 0) + 1;
         wanHostCount.set(linkId, n);
-        wanAddress = hostAddress(s.prefix, n);
+        wanAddress = host(s.prefix, n, `vld[${linkId}]`);
         ports.push({ name: 'wan0', network: linkId, address: `${wanAddress}/${s.prefix.length}` });
       } else {
         const gw = s.gateway ?? hostAddress(s.prefix, LAN_ROUTER_HOST);
@@ -106,7 +129,7 @@ export function planAddresses(topo: NsTopology, overrides: AddressOverrides = {}
         hosts.push({ id: `host-${linkId}`, network: linkId, address: `${hostAddress(s.prefix, hostN)}/${s.prefix.length}`, gateway: gw, vnfId: vp.id });
       }
     }
-    if (!wanAddress) {
+    if (!ports.some((p) => wan.has(p.network))) {
       problems.push({ path: `df.vnf-profile[${vp.id}]`, message: 'is not connected to any protected (WAN) virtual link' });
       continue;
     }
@@ -114,7 +137,7 @@ export function planAddresses(topo: NsTopology, overrides: AddressOverrides = {}
       problems.push({ path: `df.vnf-profile[${vp.id}]`, message: `must connect to exactly one site LAN virtual link (found ${lanSubnets.length})` });
       continue;
     }
-    const tunnelAddress = tunnelPrefix ? hostAddress(tunnelPrefix, ++tunnelHost) : '';
+    const tunnelAddress = tunnelPrefix ? host(tunnelPrefix, ++tunnelHost, TUNNEL_PATH) : '';
     routers.push({ vnfId: vp.id, vnfdId: vp.vnfdId, ports, tunnelAddress, wanAddress, lanSubnets, routes: [] });
   }
   if (problems.length > 0) throw new ValidationError('address plan', problems);
@@ -140,16 +163,16 @@ function safePrefix(text: string, path: string, problems: Problem[]): Ipv4Prefix
   }
 }
 
-function checkOverlaps(list: { id: string; p: Ipv4Prefix }[], problems: Problem[]): void {
+function checkOverlaps(list: { id: string; path: string; p: Ipv4Prefix }[], problems: Problem[]): void {
   for (let i = 0; i < list.length; i++) {
     for (const r of RESERVED) {
       if (overlaps(list[i]!.p, r)) {
-        problems.push({ path: `vld[${list[i]!.id}]`, message: `${formatPrefix(list[i]!.p)} overlaps ${formatPrefix(r)}, the host machine's own network` });
+        problems.push({ path: list[i]!.path, message: `${formatPrefix(list[i]!.p)} overlaps ${formatPrefix(r)}, the host machine's own network` });
       }
     }
     for (let j = i + 1; j < list.length; j++) {
       if (overlaps(list[i]!.p, list[j]!.p)) {
-        problems.push({ path: `vld[${list[j]!.id}]`, message: `${formatPrefix(list[j]!.p)} overlaps ${formatPrefix(list[i]!.p)} of ${list[i]!.id}` });
+        problems.push({ path: list[j]!.path, message: `${formatPrefix(list[j]!.p)} overlaps ${formatPrefix(list[i]!.p)} of ${list[i]!.id}` });
       }
     }
   }

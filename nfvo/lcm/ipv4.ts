@@ -27,7 +27,8 @@ export function formatIpv4(n: number): string {
 /** Parse `a.b.c.d/len`; the host bits must be zero. */
 export function parsePrefix(cidr: string, field = 'prefix'): Ipv4Prefix {
   const [addr, lenText, extra] = cidr.split('/');
-  const length = Number(lenText);
+  // Decimal digits only: Number() would read '' as 0 and '0x18' as 24.
+  const length = /^\d{1,2}$/.test(lenText ?? '') ? Number(lenText) : NaN;
   if (addr === undefined || lenText === undefined || extra !== undefined || !Number.isInteger(length) || length < 0 || length > 32) {
     throw new ValidationError(`${field}: '${cidr}' is not an IPv4 prefix (a.b.c.d/len)`);
   }

@@ -6,7 +6,7 @@
  * occurrence left PROCESSING by a crashed NFVO becomes FAILED_TEMP.
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError, createLogger, type Logger } from '../../common/index.js';
+import { ConflictError, NotFoundError, ValidationError, createLogger, errorMessage, type Logger, type Problem } from '../../common/index.js';
 import type { Store, Collection } from '../store/index.js';
 import type { LcmOperationType, NsInstance, NsLcmOpOcc, VimAccount } from '../model.js';
 import { runOperation, type OperationContext } from './operation-runner.js';
@@ -40,6 +40,8 @@ export class NsLcm {
   readonly opOccs: Collection<NsLcmOpOcc>;
   private readonly accounts: Collection<VimAccount>;
   private readonly running = new Map<string, Promise<NsLcmOpOcc>>();
+  /** Instances whose request is being checked before its operation starts (see `exclusive`). */
+  private readonly claimed = new Set<string>();
   private readonly log: Logger;
   private readonly base: string;
 
@@ -97,20 +99,28 @@ export class NsLcm {
 
   /** DELETE /ns_instances/{id}: only when NOT_INSTANTIATED. */
   async delete(id: string): Promise<void> {
-    const ns = await this.get(id);
-    if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is ${ns.nsState}; terminate it first`);
-    await this.assertIdle(id);
-    await this.instances.delete(id);
+    return this.exclusive(id, async () => {
+      const ns = await this.get(id);
+      if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is ${ns.nsState}; terminate it first`);
+      await this.assertIdle(id);
+      await this.instances.delete(id);
+    });
   }
 
   /** POST /ns_instances/{id}/instantiate: validates synchronously, runs in the background. */
   async instantiate(id: string, req: InstantiateNsRequest): Promise<NsLcmOpOcc> {
+    return this.exclusive(id, () => this.startInstantiate(id, req));
+  }
+
+  private async startInstantiate(id: string, req: InstantiateNsRequest): Promise<NsLcmOpOcc> {
     const ns = await this.get(id);
     if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is already INSTANTIATED`);
     await this.assertIdle(id);
     const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
     const flavour = req.nsFlavourId ?? resolved.flavours[0] ?? '';
-    if (!resolved.flavours.includes(flavour)) throw new ValidationError(`nsFlavourId: '${flavour}' is not a flavour of this NSD (${resolved.flavours.join(', ')})`);
+    if (!resolved.flavours.includes(flavour)) {
+      throw new ValidationError('invalid InstantiateNsRequest', [{ path: 'nsFlavourId', message: `'${flavour}' is not a flavour of this NSD (${resolved.flavours.join(', ')})` }]);
+    }
     const topology = resolved.topology(flavour);
     const plan = interpretInstantiateRequest(
       req,
@@ -118,16 +128,31 @@ export class NsLcm {
       resolved.flavours,
       topology.virtualLinks.map((l) => l.id),
     );
+    // Every problem at once: unknown accounts (at the field that named them) and the address plan's.
+    const problems: Problem[] = [];
     const placement = new Map<string, VimAccount>();
-    for (const [vnf, ref] of plan.placement) placement.set(vnf, await this.account(ref));
-    const ipPlan = planAddresses(topology, plan.overrides);
+    for (const [vnf, ref] of plan.placement) {
+      const account = await this.findAccount(ref);
+      const path = plan.placementPaths.get(vnf) ?? 'vimAccountId';
+      if (account) placement.set(vnf, account);
+      else if (!problems.some((p) => p.path === path)) problems.push({ path, message: `VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)` });
+    }
+    let ipPlan: ReturnType<typeof planAddresses> | undefined;
+    try {
+      ipPlan = planAddresses(topology, plan.overrides);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      problems.push(...(err.problems.length > 0 ? err.problems : [{ path: 'vld', message: err.message }]));
+    }
+    if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);
+    const addresses = ipPlan;
     const saved = { ...ns, flavourId: plan.flavourId };
     await this.instances.put(id, saved);
     return this.start(saved, 'INSTANTIATE', req, INSTANTIATE_STEPS, (ctx) =>
       instantiateNs(ctx, {
         installationId: this.opts.installationId,
         ns: saved,
-        plan: ipPlan,
+        plan: addresses,
         placement,
         security: resolved.security,
         connector: this.opts.connector,
@@ -138,13 +163,15 @@ export class NsLcm {
 
   /** POST /ns_instances/{id}/terminate. */
   async terminate(id: string, req: unknown): Promise<NsLcmOpOcc> {
-    const ns = await this.get(id);
-    if (ns.nsState !== 'INSTANTIATED') throw new ConflictError(`NS instance ${id} is NOT_INSTANTIATED`);
-    await this.assertIdle(id);
-    const accounts = new Map((await this.accounts.list()).map((a) => [a.id, a]));
-    return this.start(ns, 'TERMINATE', req ?? {}, TERMINATE_STEPS, (ctx) =>
-      terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) }),
-    );
+    return this.exclusive(id, async () => {
+      const ns = await this.get(id);
+      if (ns.nsState !== 'INSTANTIATED') throw new ConflictError(`NS instance ${id} is NOT_INSTANTIATED`);
+      await this.assertIdle(id);
+      const accounts = new Map((await this.accounts.list()).map((a) => [a.id, a]));
+      return this.start(ns, 'TERMINATE', req ?? {}, TERMINATE_STEPS, (ctx) =>
+        terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) }),
+      );
+    });
   }
 
   /** SA state (ids and counters, never keys) of every router of an instantiated NS, read over NETCONF by each domain's VCA. */
@@ -204,9 +231,31 @@ export class NsLcm {
     };
     await this.opOccs.put(id, op);
     this.log.info('operation started', { opOccId: id, nsInstanceId: ns.id, type });
-    const run = runOperation(op, steps, this.opOccs, this.log, body).finally(() => this.running.delete(ns.id));
+    const run = runOperation(op, steps, this.opOccs, this.log, body)
+      .catch((err: unknown) => {
+        // Only the store failing while recording the outcome gets here; the occurrence stays
+        // PROCESSING on disk and becomes FAILED_TEMP at the next start.
+        this.log.error('could not record the outcome of an operation', { opOccId: op.id, error: errorMessage(err) });
+        return op;
+      })
+      .finally(() => this.running.delete(ns.id));
     this.running.set(ns.id, run);
     return op;
+  }
+
+  /**
+   * Check a request and start its operation holding the instance's claim:
+   * the checks await the store, and without the claim two concurrent requests
+   * could both pass them and start two operations on one instance.
+   */
+  private async exclusive<T>(nsInstanceId: string, fn: () => Promise<T>): Promise<T> {
+    if (this.claimed.has(nsInstanceId)) throw new ConflictError(`another LCM operation is starting on NS instance ${nsInstanceId}`);
+    this.claimed.add(nsInstanceId);
+    try {
+      return await fn();
+    } finally {
+      this.claimed.delete(nsInstanceId);
+    }
   }
 
   private async assertIdle(nsInstanceId: string): Promise<void> {
@@ -218,11 +267,14 @@ export class NsLcm {
   }
 
   private async account(ref: string): Promise<VimAccount> {
-    const byId = await this.accounts.get(ref).catch(() => undefined);
-    if (byId) return byId;
-    const byName = (await this.accounts.list()).find((a) => a.name === ref);
-    if (!byName) throw new ValidationError(`VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)`);
-    return byName;
+    const account = await this.findAccount(ref);
+    if (!account) throw new ValidationError(`VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)`);
+    return account;
+  }
+
+  /** A VIM account by id or by name. */
+  private async findAccount(ref: string): Promise<VimAccount | undefined> {
+    return (await this.accounts.get(ref).catch(() => undefined)) ?? (await this.accounts.list()).find((a) => a.name === ref);
   }
 
   private nsLinks(id: string): NsInstance['_links'] {

@@ -45,16 +45,20 @@ export async function terminateNs(ctx: OperationContext, input: TerminateInput):
     await ctx.stage(2, 'deleting SAs and policies, closing key streams');
     for (const t of ns.qkdVpn?.tunnels ?? []) {
       const names = tunnelEntryNames(t);
-      for (const [vnfId, n] of Object.entries(names)) {
-        const c = domainOf(vnfId);
-        if (!c) continue;
-        try {
-          await c.call('vca.applyIpsec', { instanceId: ns.id, vnfId, ikeless: null, keyBindings: [], deleteSad: n.sad.slice().reverse(), deleteSpd: n.spd.slice().reverse() });
-        } catch (err) {
-          ctx.log.warn('could not delete SAs (the router is removed next anyway)', { vnfId, error: errorMessage(err) });
+      // Each router's names are in installation order (inbound entry, then outbound): remove the
+      // outbound entries at both ends before any inbound one.
+      for (const phase of [1, 0]) {
+        for (const [vnfId, n] of Object.entries(names)) {
+          const c = domainOf(vnfId);
+          if (!c) continue;
+          try {
+            await c.call('vca.applyIpsec', { instanceId: ns.id, vnfId, ikeless: null, keyBindings: [], deleteSad: [n.sad[phase]!], deleteSpd: [n.spd[phase]!] });
+          } catch (err) {
+            ctx.log.warn('could not delete SAs (the router is removed next anyway)', { vnfId, error: errorMessage(err) });
+          }
         }
-        await c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id }).catch(() => undefined);
       }
+      for (const vnfId of Object.keys(names)) await domainOf(vnfId)?.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id }).catch(() => undefined);
     }
 
     await ctx.stage(3, 'removing routers, hosts and networks');

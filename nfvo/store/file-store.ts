@@ -13,9 +13,14 @@ import type { Collection, Store } from './store.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Check an id can be a file name (no path separators, no dot-only names). */
+/** True when an id can be a file name (no path separators, no dot-only names). */
+function isSafeId(id: string): boolean {
+  return SAFE_ID.test(id) && id !== '.' && id !== '..';
+}
+
+/** The file name of a record, or a ValidationError for an id that could escape the folder. */
 function fileNameFor(id: string): string {
-  if (!SAFE_ID.test(id) || id === '.' || id === '..') {
+  if (!isSafeId(id)) {
     throw new ValidationError(`record id '${id}' is not a valid identifier (letters, digits, '.', '_', '-')`);
   }
   return `${id}.json`;
@@ -30,6 +35,8 @@ class FileCollection<T> implements Collection<T> {
   }
 
   async get(id: string): Promise<T | undefined> {
+    // No record can have such an id (put refuses it): nothing to find, nothing read outside the folder.
+    if (!isSafeId(id)) return undefined;
     await this.ready;
     try {
       return JSON.parse(await readFile(join(this.dir, fileNameFor(id)), 'utf8')) as T;
@@ -39,23 +46,30 @@ class FileCollection<T> implements Collection<T> {
     }
   }
 
-  put(id: string, value: T): Promise<void> {
+  async put(id: string, value: T): Promise<void> {
     const file = join(this.dir, fileNameFor(id));
+    // Serialise before creating any file: a value JSON cannot hold (a bigint) leaves nothing behind.
+    const text = JSON.stringify(value, null, 1);
     return this.serialise(id, async () => {
       await this.ready;
       const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      const fh = await open(tmp, 'w', 0o600);
       try {
-        await fh.writeFile(JSON.stringify(value, null, 1));
-        await fh.sync();
-      } finally {
-        await fh.close();
+        const fh = await open(tmp, 'w', 0o600);
+        try {
+          await fh.writeFile(text);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, file);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
       }
-      await rename(tmp, file);
     });
   }
 
-  delete(id: string): Promise<boolean> {
+  async delete(id: string): Promise<boolean> {
     const file = join(this.dir, fileNameFor(id));
     return this.serialise(id, async () => {
       await this.ready;

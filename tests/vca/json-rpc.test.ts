@@ -84,6 +84,7 @@ describe('JSON-RPC client ⇄ server', () => {
       throw new ValidationError('thrown synchronously');
     }) as unknown as RpcHandlers[string],
     never: () => new Promise(() => undefined),
+    bigint: async () => ({ bytes: 1n }),
   };
 
   beforeEach(async () => {
@@ -133,6 +134,11 @@ describe('JSON-RPC client ⇄ server', () => {
     }
     // The channel is still usable after errors.
     expect(await client.call('echo', { ok: true })).toEqual({ ok: true });
+  });
+
+  it('answers a result it cannot serialise with an internal error instead of failing silently', async () => {
+    await expect(client.call('bigint', {}, 2000)).rejects.toMatchObject({ code: 'REMOTE', message: expect.stringMatching(/internal error: result cannot be serialised/) });
+    expect(await client.call('echo', { still: 'serving' })).toEqual({ still: 'serving' });
   });
 
   it('does not dispatch to Object.prototype members', async () => {

@@ -266,6 +266,9 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
     await expect(agentA.applyIpsec({ ...req, keyBindings: req.keyBindings.map((b) => ({ ...b, keyLengthBits: 192 })) })).rejects.toThrow(/key length 192/);
     await expect(agentA.applyIpsec({ ...req, keyBindings: req.keyBindings.map((b) => ({ ...b, direction: 'both' as 'in' })) })).rejects.toThrow(/direction 'both'/);
     await expect(agentA.applyIpsec({ ...req, ikeless: { 'ietf-i2nsf-ikeless:ipsec-ikeless': { sad: { 'sad-entry': [{ name: 'x' }] } } } })).rejects.toThrow(ValidationError);
+    await expect(agentA.applyIpsec({ ...req, keyBindings: undefined as unknown as KeyBinding[] })).rejects.toThrow('applyIpsec: keyBindings must be a list');
+    await expect(agentA.applyIpsec({ ...req, deleteSad: 'x' as unknown as string[] })).rejects.toThrow('applyIpsec: deleteSad must be a list of entry names');
+    await expect(agentA.applyIpsec({ ...req, deleteSpd: [1] as unknown as string[] })).rejects.toThrow(ValidationError);
     expect(routersA.sent).toEqual([]);
   });
 

@@ -26,12 +26,19 @@ function post(ev: DatapathEvent): void {
 function applyEdit(engine: EspEngine, edit: DatapathEdit): void {
   const addedSas: string[] = [];
   const addedPolicies: string[] = [];
+  // An outbound SA replaced under the same name keeps counting where it was: restarting its
+  // sequence number would repeat AES-GCM IVs (IV = sequence number) under a key that may be unchanged.
+  const carried = new Map<string, bigint>();
+  for (const sa of engine.listSas()) {
+    if (sa.direction === 'outbound' && edit.addSa.some((e) => e.name === sa.name)) carried.set(sa.name, sa.state.replayStats.seqNumberCounter);
+  }
   try {
     // Deleting first lets an edit replace an entry under the same name.
     for (const name of edit.deletePolicy) engine.deletePolicy(name);
     for (const name of edit.deleteSa) engine.deleteSa(name);
     for (const sa of edit.addSa) {
-      engine.addSa(sa);
+      const seq = carried.get(sa.name);
+      engine.addSa(sa, seq === undefined ? {} : { seqNumberCounter: seq });
       addedSas.push(sa.name);
     }
     for (const sp of edit.addPolicy) {

@@ -20,12 +20,15 @@ export class Datapath {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private exited = false;
+  /** Resolves with the worker's exit code once the data path has ended, whatever the reason. */
+  readonly done: Promise<number>;
 
   private constructor(
     private readonly worker: Worker,
     private readonly port: MessagePort,
     private readonly stopFlag: StopFlag,
   ) {
+    this.done = new Promise((resolve) => worker.once('exit', resolve));
     port.on('message', (res: ControlResponse) => {
       const p = this.pending.get(res.id);
       if (!p) return;

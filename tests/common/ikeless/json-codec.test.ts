@@ -14,7 +14,7 @@ import {
   type SadEntry,
 } from '../../../common/ikeless/index.js';
 import { BIG_REQID, cbcSadEntry, expectNoKeys, fullConfig, gcmSadEntry, GCM_KEY, protectSpdEntry } from './fixtures.js';
-import { YANG_DIR, yanglint } from './yanglint.js';
+import { EXAMPLES_DIR, yanglint } from './yanglint.js';
 
 const roundTrip = (obj: unknown): unknown => JSON.parse(JSON.stringify(obj));
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test access into decoded JSON
@@ -118,7 +118,7 @@ describe('RFC 7951 JSON codec', () => {
   });
 
   it('decodes the shared example to the values it describes', () => {
-    const cfg = ipsecConfigFromJson(JSON.parse(readFileSync(join(YANG_DIR, 'examples/sad-spd-tunnel.json'), 'utf8')));
+    const cfg = ipsecConfigFromJson(JSON.parse(readFileSync(join(EXAMPLES_DIR, 'sad-spd-tunnel.json'), 'utf8')));
     expect(cfg.sad[0]).toMatchObject({ spi: 4097, reqid: 1n, mode: 'tunnel', extSeqNum: false, lifetimeSoft: { time: 3000, action: 'replace' } });
     expect(Array.from(cfg.sad[0]!.espSa.encryption.key!)).toEqual([...Array.from({ length: 32 }, (_, i) => i), 0xa0, 0xa1, 0xa2, 0xa3]);
     expect(cfg.spd[0]!.saCfg).toMatchObject({ integrity: [0], encryption: [{ id: 1, algorithmType: 20, keyLength: 256 }] });

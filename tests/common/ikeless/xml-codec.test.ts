@@ -17,7 +17,7 @@ import {
 } from '../../../common/ikeless/index.js';
 import { ValidationError } from '../../../common/index.js';
 import { cbcSadEntry, expectNoKeys, fullConfig, gcmSadEntry } from './fixtures.js';
-import { YANG_DIR, yanglint } from './yanglint.js';
+import { EXAMPLES_DIR, yanglint } from './yanglint.js';
 
 const state = (name: string, seq: bigint): SadEntryState => ({
   name,
@@ -27,8 +27,8 @@ const state = (name: string, seq: bigint): SadEntryState => ({
 
 describe('NETCONF XML codec: configuration', () => {
   it('decodes the shared XML and JSON examples to the same configuration', () => {
-    const fromXml = ipsecConfigFromXml(parseXml(readFileSync(join(YANG_DIR, 'examples/sad-spd-tunnel.xml'), 'utf8')));
-    const fromJson = ipsecConfigFromJson(JSON.parse(readFileSync(join(YANG_DIR, 'examples/sad-spd-tunnel.json'), 'utf8')));
+    const fromXml = ipsecConfigFromXml(parseXml(readFileSync(join(EXAMPLES_DIR, 'sad-spd-tunnel.xml'), 'utf8')));
+    const fromJson = ipsecConfigFromJson(JSON.parse(readFileSync(join(EXAMPLES_DIR, 'sad-spd-tunnel.json'), 'utf8')));
     expect(fromXml.sad).toHaveLength(1);
     expect(fromXml.spd).toHaveLength(1);
     expect(fromXml).toEqual(fromJson);

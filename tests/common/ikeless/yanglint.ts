@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const YANG_DIR = process.env.QNFV_YANG_DIR ?? resolve(process.cwd(), 'common/ikeless/yang');
+/** The RFC 9061 example instance data (same configuration in XML and JSON). */
+export const EXAMPLES_DIR = resolve(process.cwd(), 'tests/vectors/rfc9061');
 const IKELESS = join(YANG_DIR, 'ietf-i2nsf-ikeless@2021-07-14.yang');
 const NETCONF = join(YANG_DIR, 'ietf-netconf@2011-06-01.yang');
 

@@ -1,0 +1,227 @@
+/**
+ * The CCIPS agent (virtual-router/ccips-agent.ts) in-process, over a fake
+ * backend that records what reaches the data path and the routes: NACM on
+ * key leaves, who may edit, RFC 6241 operations (create/delete/remove/
+ * replace, test-only), the data path diff (unchanged entries stay,
+ * changed ones are replaced), all-or-nothing when the data path or the
+ * routes refuse, serialized edits, and key wiping. The real process is in
+ * router-process.test.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { configureLogging } from '../../common/index.js';
+import { IKELESS_NS, ikelessEditToXml, ipsecConfigFromXml, type IkelessEdit, type SadEntryState } from '../../common/ikeless/index.js';
+import { NETCONF_NS, NetconfRpcError, parseXml, serializeXml, type EditConfigRequest, type NetconfSessionInfo, type XmlElement } from '../../common/netconf/index.js';
+import { CcipsAgent, type AgentBackend } from '../../virtual-router/ccips-agent.js';
+import type { DatapathEdit } from '../../virtual-router/datapath/control-messages.js';
+import { SITE_A, SITE_B, findKey, sadEntry, tunnelConfig } from './tunnel-fixtures.js';
+
+configureLogging({ console: false });
+
+const ADMIN: NetconfSessionInfo = { sessionId: 1, user: 'admin', groups: ['admin'] };
+const OPER: NetconfSessionInfo = { sessionId: 2, user: 'oper', groups: ['operator'] };
+const AUDITOR: NetconfSessionInfo = { sessionId: 3, user: 'aud', groups: ['auditor'] };
+const hex = (u: Uint8Array | undefined) => (u ? Buffer.from(u).toString('hex') : '');
+
+class FakeBackend implements AgentBackend {
+  localAddresses = [SITE_A.tunnel];
+  edits: DatapathEdit[] = [];
+  routeSyncs: string[][] = [];
+  failApply: Error | undefined;
+  failRoutes: Error | undefined;
+  /** What the data path holds, by name (as the worker would after each edit). */
+  installed = new Map<string, string>();
+
+  async apply(edit: DatapathEdit): Promise<void> {
+    // Structured clone, as postMessage does.
+    this.edits.push(structuredClone(edit));
+    if (this.failApply) throw this.failApply;
+    for (const n of edit.deleteSa) this.installed.delete(`sa:${n}`);
+    for (const n of edit.deletePolicy) this.installed.delete(`sp:${n}`);
+    for (const e of edit.addSa) this.installed.set(`sa:${e.name}`, hex(e.espSa.encryption.key));
+    for (const e of edit.addPolicy) this.installed.set(`sp:${e.name}`, e.direction);
+  }
+  async state(): Promise<{ sas: { name: string; state: SadEntryState }[]; counters: { encrypted: number; decrypted: number; bypassed: number; drops: Record<string, number> } }> {
+    const sas = [...this.installed.keys()]
+      .filter((k) => k.startsWith('sa:'))
+      .map((k) => k.slice(3))
+      .map((name) => ({
+        name,
+        state: {
+          name,
+          lifetimeCurrent: { time: 1, bytes: 100n, packets: 2, idle: 0 },
+          replayStats: { replayWindow: { w: 64, t: 0, b: 0 }, packetDropped: 0, failed: 0, seqNumberCounter: 2n },
+        },
+      }));
+    // A state for an SA the agent does not know must not reach the reply.
+    sas.push({ name: 'stray', state: { ...sas[0]?.state, name: 'stray' } as SadEntryState });
+    return { sas: sas.filter((s) => s.state.lifetimeCurrent !== undefined), counters: { encrypted: 1, decrypted: 2, bypassed: 3, drops: { 'no-sa': 4 } } };
+  }
+  async syncRoutes(prefixes: string[]): Promise<void> {
+    this.routeSyncs.push([...prefixes].sort());
+    if (this.failRoutes) throw this.failRoutes;
+  }
+}
+
+function edit(e: Partial<IkelessEdit>): IkelessEdit {
+  return { sad: [], spd: [], deleteSad: [], deleteSpd: [], ...e };
+}
+function req(e: Partial<IkelessEdit> | string, o: Partial<EditConfigRequest> = {}): EditConfigRequest {
+  const xml = typeof e === 'string' ? e : serializeXml(ikelessEditToXml(edit(e), { withKeys: true }));
+  return { target: 'running', defaultOperation: 'merge', testOption: 'test-then-set', errorOption: 'stop-on-error', config: [parseXml(xml)], ...o };
+}
+const cfgOf = (els: XmlElement[]) => ipsecConfigFromXml(els[0]!);
+const sadNames = (els: XmlElement[]) => cfgOf(els).sad.map((e) => e.name).sort();
+
+describe('CcipsAgent', () => {
+  const secret = new Uint8Array(randomBytes(32));
+  let backend: FakeBackend;
+  let agent: CcipsAgent;
+  const t1 = () => tunnelConfig('t1', SITE_A, SITE_B, { spiOut: 0x1001, spiIn: 0x2002, master: true, secret });
+
+  beforeEach(() => {
+    backend = new FakeBackend();
+    agent = new CcipsAgent(backend, ['admin', 'auditor']);
+  });
+
+  it('applies an edit: the data path gets the new entries with keys, routes follow outbound protect policies', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    expect(backend.edits).toHaveLength(1);
+    expect(backend.edits[0]!.addSa.map((e) => e.name)).toEqual(t.sad.map((e) => e.name));
+    expect(backend.edits[0]!.addPolicy.map((e) => e.name)).toEqual(t.spd.map((e) => e.name));
+    expect(backend.edits[0]!.deleteSa).toEqual([]);
+    expect(hex(backend.edits[0]!.addSa[0]!.espSa.encryption.key)).toBe(hex(t.sad[0]!.espSa.encryption.key));
+    expect(backend.routeSyncs).toEqual([[SITE_B.lan]]);
+  });
+
+  it('NACM: keys only for key-reader groups; only admin edits', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const keys = t.sad.map((e) => e.espSa.encryption.key!);
+    for (const s of [ADMIN, AUDITOR]) {
+      const text = serializeXml((await agent.getConfig('running', undefined, s))[0]!);
+      expect(findKey(text, keys)).toBeDefined();
+    }
+    const operCfg = (await agent.getConfig('running', undefined, OPER)).map((e) => serializeXml(e)).join('');
+    const operGet = (await agent.get(undefined, OPER)).map((e) => serializeXml(e)).join('');
+    expect(findKey(operCfg + operGet, keys)).toBeUndefined();
+    expect(cfgOf(await agent.getConfig('running', undefined, OPER)).sad.every((e) => e.espSa.encryption.key === undefined)).toBe(true);
+    // The auditor may read keys but not edit.
+    await expect(agent.editConfig(req({ deleteSad: [t.sad[0]!.name] }), AUDITOR)).rejects.toMatchObject({ tag: 'access-denied' });
+    await expect(agent.editConfig(req({ deleteSad: [t.sad[0]!.name] }), OPER)).rejects.toMatchObject({ tag: 'access-denied' });
+    expect(backend.edits).toHaveLength(1);
+    // With no key-reader group, nobody sees keys, not even admin.
+    const closed = new CcipsAgent(backend, []);
+    await closed.editConfig(req({ sad: t1().sad }), ADMIN);
+    expect(findKey(serializeXml((await closed.getConfig('running', undefined, ADMIN))[0]!), keys)).toBeUndefined();
+  });
+
+  it('<get> adds the state of known SAs only', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const data = await agent.get(undefined, ADMIN);
+    const text = serializeXml(data[0]!);
+    expect(text).toContain('ipsec-sa-state');
+    expect(text).not.toContain('stray');
+  });
+
+  it('create of an existing entry is data-exists; delete of a missing one data-missing; remove of a missing one is fine', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const ops = (op: string) => ({ sad: new Map([[t.sad[0]!.name, op]]), spd: new Map<string, string>() });
+    await expect(agent.editConfig(req({ sad: [t.sad[0]!], operations: ops('create') as IkelessEdit['operations'] }), ADMIN)).rejects.toMatchObject({ tag: 'data-exists' });
+    await expect(agent.editConfig(req({ deleteSad: ['missing'] }), ADMIN)).rejects.toMatchObject({ tag: 'data-missing' });
+    await agent.editConfig(req({ deleteSad: ['missing'], operations: { sad: new Map([['missing', 'remove']]), spd: new Map() } }), ADMIN);
+    expect(sadNames(await agent.getConfig('running', undefined, ADMIN))).toEqual(t.sad.map((e) => e.name).sort());
+  });
+
+  it('an unchanged entry written again stays installed; a changed one is replaced (delete + add)', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    backend.edits.length = 0;
+    await agent.editConfig(req({ sad: t1().sad, spd: t1().spd }), ADMIN);
+    expect(backend.edits).toEqual([{ addSa: [], deleteSa: [], addPolicy: [], deletePolicy: [] }]);
+    // default-operation replace with the same content is a no-op as well.
+    await agent.editConfig(req({ sad: t1().sad, spd: t1().spd }, { defaultOperation: 'replace' }), ADMIN);
+    expect(backend.edits[1]).toEqual({ addSa: [], deleteSa: [], addPolicy: [], deletePolicy: [] });
+    // A new key for one SA: that SA alone is replaced.
+    const rekeyed = tunnelConfig('t1', SITE_A, SITE_B, { spiOut: 0x1001, spiIn: 0x2002, master: true, secret: new Uint8Array(randomBytes(32)) });
+    await agent.editConfig(req({ sad: [rekeyed.sad[0]!, t1().sad[1]!] }), ADMIN);
+    expect(backend.edits[2]!.deleteSa).toEqual([t.sad[0]!.name]);
+    expect(backend.edits[2]!.addSa.map((e) => e.name)).toEqual([t.sad[0]!.name]);
+    expect(backend.installed.get(`sa:${t.sad[0]!.name}`)).toBe(hex(rekeyed.sad[0]!.espSa.encryption.key));
+  });
+
+  it('test-only checks the candidate but applies nothing', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }, { testOption: 'test-only' }), ADMIN);
+    expect(backend.edits).toEqual([]);
+    expect(sadNames(await agent.getConfig('running', undefined, ADMIN))).toEqual([]);
+    const bad = sadEntry('t1', SITE_A, SITE_B, 0x1001, { secret });
+    bad.espSa.encryption.key = bad.espSa.encryption.key!.subarray(0, 30);
+    await expect(agent.editConfig(req({ sad: [bad] }, { testOption: 'test-only' }), ADMIN)).rejects.toMatchObject({ tag: 'invalid-value' });
+  });
+
+  it('when the data path refuses, the running config is unchanged and routes are untouched', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const before = serializeXml((await agent.getConfig('running', undefined, ADMIN))[0]!);
+    backend.failApply = new Error('worker said no');
+    const other = tunnelConfig('t2', SITE_A, { name: 'c', tunnel: '198.51.100.3', lan: '10.3.0.0/24' }, { spiOut: 0x3001, spiIn: 0x3002, master: true, secret });
+    await expect(agent.editConfig(req({ sad: other.sad, spd: other.spd }), ADMIN)).rejects.toThrow('worker said no');
+    expect(serializeXml((await agent.getConfig('running', undefined, ADMIN))[0]!)).toBe(before);
+    expect(backend.routeSyncs).toEqual([[SITE_B.lan]]);
+  });
+
+  it('when the routes cannot be set, the data path is rolled back and the edit fails (all-or-nothing)', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const before = serializeXml((await agent.getConfig('running', undefined, ADMIN))[0]!);
+    const installedBefore = new Map(backend.installed);
+    backend.failRoutes = new Error("'ip route replace' failed");
+    const other = tunnelConfig('t2', SITE_A, { name: 'c', tunnel: '198.51.100.3', lan: '10.3.0.0/24' }, { spiOut: 0x3001, spiIn: 0x3002, master: true, secret });
+    const err = (await agent.editConfig(req({ sad: other.sad, spd: other.spd, deleteSad: [t.sad[1]!.name] }), ADMIN).catch((e: unknown) => e)) as NetconfRpcError;
+    expect(err).toBeInstanceOf(NetconfRpcError);
+    expect(err.tag).toBe('operation-failed');
+    expect(err.message).toMatch(/rolled back: 'ip route replace' failed/);
+    expect(serializeXml((await agent.getConfig('running', undefined, ADMIN))[0]!)).toBe(before);
+    // The data path holds exactly what it held before, with the same keys.
+    expect(backend.installed).toEqual(installedBefore);
+    // Routes were asked back to the old set.
+    expect(backend.routeSyncs.at(-1)).toEqual([SITE_B.lan]);
+    // The agent still works afterwards.
+    backend.failRoutes = undefined;
+    await agent.editConfig(req({ sad: other.sad, spd: other.spd }), ADMIN);
+    expect(sadNames(await agent.getConfig('running', undefined, ADMIN))).toHaveLength(4);
+  });
+
+  it('serializes concurrent edits: two creates of one entry give one data-exists', async () => {
+    const t = t1();
+    const create = () => req({ sad: [t.sad[0]!], operations: { sad: new Map([[t.sad[0]!.name, 'create']]), spd: new Map() } });
+    const results = await Promise.allSettled([agent.editConfig(create(), ADMIN), agent.editConfig(create(), ADMIN)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ tag: 'data-exists' });
+    // A failed edit does not block the queue.
+    await agent.editConfig(req({ deleteSad: [t.sad[0]!.name] }), ADMIN);
+    expect(sadNames(await agent.getConfig('running', undefined, ADMIN))).toEqual([]);
+  });
+
+  it('wipes the keys of entries that leave the running config', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const running = (agent as unknown as { running: { sad: { name: string; espSa: { encryption: { key?: Uint8Array } } }[] } }).running;
+    const key = running.sad.find((e) => e.name === t.sad[0]!.name)!.espSa.encryption.key!;
+    expect(key.some((b) => b !== 0)).toBe(true);
+    await agent.editConfig(req({ deleteSad: [t.sad[0]!.name] }), ADMIN);
+    expect(key.every((b) => b === 0)).toBe(true);
+  });
+
+  it('refuses foreign namespaces and malformed ikeless content', async () => {
+    await expect(agent.editConfig(req(`<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>`), ADMIN)).rejects.toMatchObject({ tag: 'unknown-namespace' });
+    await expect(agent.editConfig(req(`<ipsec-ikeless xmlns="${IKELESS_NS}"><sad><sad-entry><name>x</name><spi>zero</spi></sad-entry></sad></ipsec-ikeless>`), ADMIN)).rejects.toThrow();
+    // A <config> with no content changes nothing.
+    await agent.editConfig({ ...req({}), config: [] }, ADMIN);
+    expect(backend.routeSyncs).toEqual([[]]);
+    expect(NETCONF_NS).toBe('urn:ietf:params:xml:ns:netconf:base:1.0');
+  });
+});
