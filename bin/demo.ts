@@ -61,7 +61,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
   say(bold('qnfv demo — a QKD + ML-KEM keyed IPsec VPN between two domains, without IKE'));
   say(`  VIM driver: netns (running as root); data directory ${dataDir}`);
-  const lab = await TwoDomainLab.start({ dataDir, installationId });
+  let lab: TwoDomainLab;
+  try {
+    lab = await TwoDomainLab.start({ dataDir, installationId });
+  } catch (err) {
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    say(`  ${mark(false)} starting the lab: ${errorMessage(err)}`);
+    return 1;
+  }
   const api = lab.nfvoUrl;
   say(`  NFVO ${api}; domains ${lab.domains.map((d) => `${d.name} (VCA ssh://${d.account!.vca.host}:${d.account!.vca.port})`).join(', ')}`);
   let nsId: string | undefined;

@@ -133,12 +133,14 @@ export class StateStore {
     const existed = (await this.read(instanceId, domain).catch(() => undefined)) !== undefined;
     await rm(file, { force: true });
     await rmdir(join(this.dir, instanceId)).catch(() => undefined); // fails while other domains' records remain
+    await rmdir(this.dir).catch(() => undefined); // the installation's folder too, once no instance is left
     return existed;
   }
 
   /** Delete the instance's folder with whatever it holds (reconcile: every domain's part is gone). */
   async removeInstance(instanceId: string): Promise<void> {
     await rm(join(this.dir, instanceId), { recursive: true, force: true });
+    await rmdir(this.dir).catch(() => undefined);
   }
 
   /** Every domain's record of an instance. */
