@@ -41,10 +41,12 @@ fi
 # 2. Node.js version.
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("[setup] Node.js >= 20.19 is required, found "+process.version); process.exit(1); }'
 
-# 3. npm packages (skipped when node_modules matches the lock file).
+# 3. npm packages (skipped when node_modules matches the lock file). `npm install`, not
+#    `npm ci`: the registry mirror here lacks some other-platform optional packages that the
+#    lock file would have to list, and `npm ci` refuses a lock file without them.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # 4. Build: the TUN addon (node-gyp, offline thanks to nodedir=/usr in .npmrc) and the TypeScript.
@@ -54,4 +56,7 @@ if [ ! -f build/Release/qnfv_tun.node ] || [ virtual-router/tun/native/tun.c -nt
 fi
 say "compiling TypeScript"
 npm run --silent build
+# `npx qnfv` finds the command in node_modules/.bin first (npm does not link a
+# project's own bin there, and npx's cache of the project can go stale).
+ln -sf ../../dist/bin/qnfv.js node_modules/.bin/qnfv
 say "ready"
