@@ -353,6 +353,9 @@ export class EspEngine {
 
   private expire(sa: SecurityAssociation, kind: 'soft' | 'hard', now: number): void {
     const lifetimeCurrent = sa.lifetimeCurrent(now);
+    // A hard limit reached before the soft one was noticed (a late tick, one big burst): the
+    // soft notification still goes first, so the controller sees the rekey trigger it relies on.
+    if (kind === 'hard' && !sa.softExpired) this.expire(sa, 'soft', now);
     if (kind === 'soft') {
       sa.softExpired = true;
       this.log.info('soft lifetime reached', { sa: sa.name, spi: hexSpi(sa.spi) });

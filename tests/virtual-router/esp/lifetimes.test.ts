@@ -47,6 +47,14 @@ describe('SA lifetimes', () => {
     expect(engine.counters().drops['no-sa']).toBe(1);
   });
 
+  it('a tick that finds both limits passed still sends the soft notification first', () => {
+    const { engine, events, clock } = setup({ time: 2 }, { time: 1 });
+    clock.now += 2_500; // one late tick: soft (1 s) and hard (2 s) are both behind us
+    engine.tick(clock.now);
+    expect(expires(events).map((e) => e.softLifetimeExpire)).toEqual([true, false]);
+    expect(engine.saState('ab')).toBeUndefined();
+  });
+
   it('packets: soft at 3, hard at 5 (the 5th packet is sent, then the SA is gone)', () => {
     const { engine, events, send } = setup({ packets: 5 }, { packets: 3 });
     expect(send(2)).toEqual([Verdict.Encrypted, Verdict.Encrypted]);
