@@ -11,6 +11,7 @@ import { AUTH, ENCR, ipsecConfigFromJson, ipsecConfigToJson, ipsecConfigToXml, t
 import { computeTunnelSas, espSuite, sadEntryName, spdEntryName, SpiAllocator, suiteForAlgorithms, tunnelEntryNames, type TunnelEnd, type TunnelPolicy, type TunnelSas } from '../../../nfvo/ccips/index.js';
 import { constants as nsdConstants } from '../../../nsd/index.js';
 import { yanglint } from '../../common/ikeless/yanglint.js';
+import { memberNames } from '../json-members.js';
 
 const A: TunnelEnd = { vnfId: 'site-a', tunnelAddress: '198.51.100.1', lanSubnet: '10.1.0.0/24' };
 const B: TunnelEnd = { vnfId: 'site-b', tunnelAddress: '198.51.100.2', lanSubnet: '10.2.0.0/24' };
@@ -31,17 +32,6 @@ const policy = (encryption: string, extra: Partial<TunnelPolicy> = {}): TunnelPo
 const allSad = (t: TunnelSas): SadEntry[] => [...t.inbound, ...t.outbound].flatMap((e) => e.sad);
 const allSpd = (t: TunnelSas): SpdEntry[] => [...t.inbound, ...t.outbound].flatMap((e) => e.spd);
 
-/** Every member name anywhere in a JSON value. */
-function memberNames(v: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(v)) v.forEach((x) => memberNames(x, out));
-  else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      out.add(k);
-      memberNames(x, out);
-    }
-  }
-  return out;
-}
 
 describe('SpiAllocator', () => {
   it('hands out SPIs ≥ 256 (RFC 4303 §2.1), within uint32, unique per router', () => {

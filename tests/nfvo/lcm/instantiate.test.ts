@@ -12,6 +12,7 @@ import type { ApplyIpsecRequest, DomainIntent } from '../../../vca/index.js';
 import { yanglint } from '../../common/ikeless/yanglint.js';
 import { createNs, instantiateAndWait, onboardBundled, registerDomains, startHarness, type Harness } from '../api/harness.js';
 import type { RecordedCall } from './fake-domain-connector.js';
+import { memberNames } from '../json-members.js';
 
 let h: Harness;
 let accounts: { a: VimAccount; b: VimAccount };
@@ -29,17 +30,6 @@ afterEach(async () => {
 
 const getNs = async (): Promise<NsInstance> => (await h.req<NsInstance>('GET', `/nslcm/v1/ns_instances/${ns.id}`)).json;
 
-/** Every member name anywhere in a JSON value. */
-function memberNames(v: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(v)) v.forEach((x) => memberNames(x, out));
-  else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      out.add(k);
-      memberNames(x, out);
-    }
-  }
-  return out;
-}
 
 describe('a successful instantiate', () => {
   let op: NsLcmOpOcc;
