@@ -87,6 +87,10 @@ export interface TunnelRecord {
   /** SPI of the SA master → peer and peer → master. */
   spiOut: number;
   spiIn: number;
+  /** reqid of the master → peer SA and policy (the other direction uses reqidBase + 1), uint64 as text. */
+  reqidBase: string;
+  /** 1 at instantiation, +1 at each rekey. */
+  generation: number;
   establishedAt: string;
 }
 
@@ -105,6 +109,8 @@ export interface NsInstance {
     tunnels: TunnelRecord[];
     hosts: { id: string; domain: string; namespace: string; address: string }[];
     history: { time: string; event: string; detail: string }[];
+    /** RFC 9061 events seen from the routers that needed no action (e.g. `sadb-bad-spi`). */
+    eventCounts?: Record<string, number>;
   };
   _links: { self: Link; instantiate: Link; terminate: Link };
 }

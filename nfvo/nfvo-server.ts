@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../common/index.js';
 import { FileStore, type Store } from './store/index.js';
 import { NsLcm, type DomainConnector } from './lcm/index.js';
 import { Catalog } from './catalog/index.js';
+import { TunnelMaintainer, type TunnelMaintainerOptions } from './ccips/index.js';
 import { nslcmRoutes } from './api/nslcm-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { catalogRoutes } from './api/catalog-routes.js';
@@ -22,6 +23,8 @@ export interface NfvoOptions {
   port?: number;
   store?: Store;
   logger?: Logger;
+  /** Tunables of the rekey service (drain time, retries). */
+  tunnelMaintenance?: Partial<Pick<TunnelMaintainerOptions, 'drainMs' | 'retries' | 'retryMs' | 'reconnectMs'>>;
 }
 
 /** A running NFVO. */
@@ -29,6 +32,7 @@ export class NfvoServer {
   readonly store: Store;
   readonly catalog: Catalog;
   readonly lcm: NsLcm;
+  readonly tunnels: TunnelMaintainer;
   readonly http: Hapi.Server;
   private readonly log: Logger;
 
@@ -36,7 +40,22 @@ export class NfvoServer {
     this.log = opts.logger ?? createLogger('nfvo');
     this.store = opts.store ?? new FileStore(opts.dataDir);
     this.catalog = new Catalog(this.store);
-    this.lcm = new NsLcm({ store: this.store, resolver: this.catalog, connector: opts.connector, installationId: opts.installationId, logger: this.log.child('lcm') });
+    this.tunnels = new TunnelMaintainer({
+      instances: this.store.collection('ns_instances'),
+      accounts: this.store.collection('vim_accounts'),
+      resolver: this.catalog,
+      connector: opts.connector,
+      logger: this.log.child('ccips'),
+      ...opts.tunnelMaintenance,
+    });
+    this.lcm = new NsLcm({
+      store: this.store,
+      resolver: this.catalog,
+      connector: opts.connector,
+      installationId: opts.installationId,
+      logger: this.log.child('lcm'),
+      maintenance: this.tunnels,
+    });
     this.http = Hapi.server({
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
@@ -54,6 +73,7 @@ export class NfvoServer {
   /** Recover, then listen. */
   async start(): Promise<string> {
     await this.lcm.recover();
+    await this.tunnels.start();
     await this.http.start();
     this.log.info('NFVO listening', { url: this.http.info.uri });
     return this.http.info.uri;
@@ -63,6 +83,7 @@ export class NfvoServer {
   async stop(): Promise<void> {
     await this.http.stop({ timeout: 2000 });
     await this.lcm.settleAll();
+    await this.tunnels.stop();
     await this.store.close();
   }
 }

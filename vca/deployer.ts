@@ -8,7 +8,9 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, fingerprint, writePrivateKey } from '../common/ssh/index.js';
-import { createLogger } from '../common/index.js';
+import { createLogger, errorMessage } from '../common/index.js';
+import { notificationFromXml } from '../common/ikeless/index.js';
+import type { IkelessNotification } from '../common/ikeless/types.js';
 import type { VimDriver } from '../vim/index.js';
 import { DEFAULT_TUN_MTU, DEFAULT_TUN_NAME, NETCONF_PORT, routerMainPath, type RouterConfig } from '../virtual-router/index.js';
 import type { DeployResult, DomainIntent } from './protocol.js';
@@ -25,6 +27,8 @@ export interface DeployerOptions {
   clientPublicKey: string;
   /** Node binary that runs the router program. */
   nodePath?: string;
+  /** Receives each router's RFC 9061 notifications (sadb-expire, …) once it is up. */
+  onRouterEvent?: (vnfId: string, eventTime: string, notification: IkelessNotification) => void;
 }
 
 /** Deploy an intent; returns what the NFVO records about each router and host. */
@@ -71,7 +75,20 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
     await writeFile(`${configFile}.tmp`, JSON.stringify(config, null, 2), { mode: 0o600 });
     await rename(`${configFile}.tmp`, configFile);
     const fp = fingerprint(hostKey.publicKey);
-    await opts.routers.open(intent.instanceId, r.vnfId, { host: info.mgmt.routerAddress, port: NETCONF_PORT, hostKeyFingerprint: fp });
+    const session = await opts.routers.open(intent.instanceId, r.vnfId, { host: info.mgmt.routerAddress, port: NETCONF_PORT, hostKeyFingerprint: fp });
+    if (opts.onRouterEvent) {
+      const onEvent = opts.onRouterEvent;
+      // RFC 5277 on the same session (:interleave): SA lifetimes, acquires, bad SPIs.
+      await session.createSubscription((n) => {
+        for (const el of n.content) {
+          try {
+            onEvent(r.vnfId, n.eventTime, notificationFromXml(el));
+          } catch (err) {
+            log.warn('unreadable notification from router', { vnfId: r.vnfId, error: errorMessage(err) });
+          }
+        }
+      });
+    }
     log.info('router up', { instanceId: intent.instanceId, vnfId: r.vnfId, namespace: info.namespace, mgmt: info.mgmt.routerAddress });
     result.routers.push({ vnfId: r.vnfId, namespace: info.namespace, mgmtAddress: info.mgmt.routerAddress, netconfPort: NETCONF_PORT, hostKeyFingerprint: fp, pid: info.pid });
   }

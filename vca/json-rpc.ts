@@ -3,7 +3,9 @@
  * the NFVO → VCA channel, which runs inside an SSH subsystem). A server side
  * dispatches requests to handlers; a client side correlates responses by id.
  * Errors travel as JSON-RPC error objects carrying the QnfvError code, so the
- * NFVO can report a readable reason in the op occurrence.
+ * NFVO can report a readable reason in the op occurrence. The server may also
+ * push JSON-RPC notifications (requests without an id, §4.1) on a channel —
+ * the VCA forwards its routers' RFC 9061 events that way.
  */
 import type { Duplex } from 'node:stream';
 import { QnfvError, ProtocolError, createLogger, errorMessage } from '../common/index.js';
@@ -55,8 +57,16 @@ function readLines(stream: Duplex, onMessage: (msg: unknown) => void, onError: (
   });
 }
 
+/** What a handler may do with the channel its request came on. */
+export interface RpcChannel {
+  /** Send a JSON-RPC notification to the peer; false once the channel is closed. */
+  notify(method: string, params: unknown): boolean;
+  /** Run `fn` when the channel closes. */
+  onClose(fn: () => void): void;
+}
+
 /** Handlers by method name; each returns the result or throws. */
-export type RpcHandlers = Record<string, (params: unknown) => Promise<unknown>>;
+export type RpcHandlers = Record<string, (params: unknown, channel: RpcChannel) => Promise<unknown>>;
 
 /** Serve JSON-RPC requests arriving on `stream` (the VCA side). */
 export function serveJsonRpc(stream: Duplex, handlers: RpcHandlers): void {
@@ -74,6 +84,16 @@ export function serveJsonRpc(stream: Duplex, handlers: RpcHandlers): void {
   };
   // A transport error (e.g. the SSH channel failing) must not become an uncaught exception.
   stream.on('error', (err: Error) => log.warn('channel error', { error: err.message }));
+  const channel: RpcChannel = {
+    notify: (method, params) => {
+      if (stream.writableEnded || stream.destroyed) return false;
+      stream.write(JSON.stringify({ jsonrpc: '2.0', method, params }) + '\n');
+      return true;
+    },
+    onClose: (fn) => {
+      stream.once('close', fn);
+    },
+  };
   readLines(
     stream,
     (msg) => {
@@ -93,7 +113,7 @@ export function serveJsonRpc(stream: Duplex, handlers: RpcHandlers): void {
       }
       // Inside a promise chain, so a handler that throws synchronously still gets an error reply.
       Promise.resolve(req.params ?? {})
-        .then((params) => handler(params))
+        .then((params) => handler(params, channel))
         .then(
           (result) => send({ jsonrpc: '2.0', id, result: result ?? null }),
           (err: unknown) => {
@@ -115,6 +135,7 @@ export class JsonRpcClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private closedError: Error | undefined;
+  private notificationHandler: ((method: string, params: unknown) => void) | undefined;
 
   constructor(private readonly stream: Duplex, private readonly peerName: string) {
     readLines(
@@ -160,12 +181,32 @@ export class JsonRpcClient {
     });
   }
 
+  /** Receive the notifications the peer pushes on this channel. */
+  onNotification(handler: (method: string, params: unknown) => void): void {
+    this.notificationHandler = handler;
+  }
+
+  /** Resolves when the channel has closed (for whatever reason). */
+  get closed(): Promise<void> {
+    if (this.stream.destroyed || this.closedError) return Promise.resolve();
+    return new Promise((resolve) => this.stream.once('close', () => resolve()));
+  }
+
   /** End the channel. */
   close(): void {
     this.stream.end();
   }
 
   private onResponse(msg: unknown): void {
+    if (typeof msg === 'object' && msg !== null && !('id' in msg) && typeof (msg as { method?: unknown }).method === 'string') {
+      const n = msg as { method: string; params?: unknown };
+      try {
+        this.notificationHandler?.(n.method, n.params);
+      } catch (err) {
+        log.warn('notification handler failed', { method: n.method, error: errorMessage(err) });
+      }
+      return;
+    }
     if (typeof msg !== 'object' || msg === null || typeof (msg as RpcResponse).id !== 'number') return;
     const r = msg as RpcResponse & { id: number };
     const p = this.pending.get(r.id);

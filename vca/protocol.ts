@@ -99,6 +99,12 @@ export interface ApplyIpsecRequest {
   keyBindings: KeyBinding[];
   deleteSad?: string[];
   deleteSpd?: string[];
+  /**
+   * NETCONF operation for the deletions: `delete` (default; a missing entry is
+   * an error) or `remove` (RFC 6241 §7.2: a missing entry is fine — a rekey
+   * removing an SA that hard-expired meanwhile).
+   */
+  deleteOperation?: 'delete' | 'remove';
 }
 
 /**
@@ -136,6 +142,22 @@ export interface RouterIpsecState {
   }[];
 }
 
+/** JSON-RPC notification method carrying router events to a subscribed NFVO. */
+export const VCA_EVENT = 'vca.event';
+
+/**
+ * An RFC 9061 notification from one of the domain's routers, forwarded by the
+ * VCA: `notification` is its RFC 7951 JSON (e.g.
+ * `{"ietf-i2nsf-ikeless:sadb-expire": {"ipsec-sa-name": …}}`), never with keys.
+ */
+export interface VcaEvent {
+  domain: string;
+  instanceId: string;
+  vnfId: string;
+  eventTime: string;
+  notification: unknown;
+}
+
 /** The VCA's RPC methods and their parameter/result types. */
 export interface VcaMethods {
   'vca.hello': { params: Record<string, never>; result: { domain: string; vimDriver: string; version: string } };
@@ -144,6 +166,8 @@ export interface VcaMethods {
   'vca.applyIpsec': { params: ApplyIpsecRequest; result: { applied: number } };
   'vca.releaseKey': { params: { instanceId: string; tunnelId: string }; result: { released: boolean } };
   'vca.routerState': { params: { instanceId: string; vnfId: string }; result: RouterIpsecState };
+  /** Turn this channel into an event stream: the VCA then pushes `vca.event` notifications on it. */
+  'vca.subscribe': { params: Record<string, never>; result: { subscribed: true } };
   'vca.teardown': { params: { installationId: string; instanceId: string }; result: { removed: string[] } };
 }
 

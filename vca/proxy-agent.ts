@@ -109,6 +109,12 @@ export class ProxyAgent {
         }
       }
       const edit: IkelessEdit = { sad: config.sad, spd: config.spd, deleteSad: req.deleteSad ?? [], deleteSpd: req.deleteSpd ?? [] };
+      if (req.deleteOperation === 'remove') {
+        // RFC 6241 §7.2 `remove`: fine when the entry is already gone (an SA that hard-expired).
+        edit.operations = { sad: new Map(edit.deleteSad.map((n) => [n, 'remove'])), spd: new Map(edit.deleteSpd.map((n) => [n, 'remove'])) };
+      } else if (req.deleteOperation !== undefined && req.deleteOperation !== 'delete') {
+        throw new ValidationError(`deleteOperation must be 'delete' or 'remove', got '${String(req.deleteOperation)}'`);
+      }
       const xml = serializeXml(ikelessEditToXml(edit, { withKeys: true }));
       await this.routers.get(req.instanceId, req.vnfId).editConfig('running', xml);
       log.info('SAD/SPD pushed to router', { vnfId: req.vnfId, sad: config.sad.map((s) => s.name), spd: config.spd.map((s) => s.name), deleteSad: edit.deleteSad.length, deleteSpd: edit.deleteSpd.length });

@@ -9,15 +9,16 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SshServer, fingerprint, loadOrCreateKeyPair } from '../common/ssh/index.js';
 import { ipsecStateFromXml, ipsecConfigFromXml } from '../common/ikeless/index.js';
-import { IKELESS_NS } from '../common/ikeless/types.js';
+import { IKELESS_NS, type IkelessNotification } from '../common/ikeless/types.js';
 import { ValidationError, createLogger, type Logger } from '../common/index.js';
 import type { VimDriver } from '../vim/index.js';
 import { QNFV_ROUTER_NS, datapathCountersFromXml } from '../virtual-router/index.js';
-import { serveJsonRpc, type RpcHandlers } from './json-rpc.js';
+import { serveJsonRpc, type RpcChannel, type RpcHandlers } from './json-rpc.js';
+import { notificationToJson } from '../common/ikeless/index.js';
 import { RouterSessions } from './router-sessions.js';
 import { ProxyAgent, type HmEndpoint } from './proxy-agent.js';
 import { deployIntent, removeWorkDir } from './deployer.js';
-import { VCA_SUBSYSTEM, type ApplyIpsecRequest, type DomainIntent, type ObtainKeyRequest, type RouterIpsecState, type VcaMethods } from './protocol.js';
+import { VCA_EVENT, VCA_SUBSYSTEM, type VcaEvent, type ApplyIpsecRequest, type DomainIntent, type ObtainKeyRequest, type RouterIpsecState, type VcaMethods } from './protocol.js';
 
 export interface VcaOptions {
   domain: string;
@@ -38,6 +39,8 @@ export class VcaService {
   private proxy!: ProxyAgent;
   private hostKeyFp = '';
   private clientPublicKey = '';
+  /** Channels of NFVOs that asked for router events (`vca.subscribe`). */
+  private readonly subscribers = new Set<RpcChannel>();
 
   constructor(private readonly opts: VcaOptions) {
     this.log = opts.logger ?? createLogger(`vca.${opts.domain}`);
@@ -74,17 +77,38 @@ export class VcaService {
     await this.routers?.closeAll();
   }
 
+  /** Forward a router's notification to every subscribed NFVO channel. */
+  private publish(instanceId: string, vnfId: string, eventTime: string, n: IkelessNotification): void {
+    const event: VcaEvent = { domain: this.opts.domain, instanceId, vnfId, eventTime, notification: notificationToJson(n) };
+    this.log.info('router event', { instanceId, vnfId, type: n.type, ...('ipsecSaName' in n ? { sa: n.ipsecSaName } : {}), subscribers: this.subscribers.size });
+    for (const ch of this.subscribers) if (!ch.notify(VCA_EVENT, event)) this.subscribers.delete(ch);
+  }
+
   private handlers(): RpcHandlers {
-    const h: { [M in keyof VcaMethods]: (p: VcaMethods[M]['params']) => Promise<VcaMethods[M]['result']> } = {
+    const h: { [M in keyof VcaMethods]: (p: VcaMethods[M]['params'], ch: RpcChannel) => Promise<VcaMethods[M]['result']> } = {
       'vca.hello': async () => ({ domain: this.opts.domain, vimDriver: 'netns', version: '0.1.0' }),
       'vca.deploy': async (intent: DomainIntent) => {
         if (intent.domain !== this.opts.domain) throw new ValidationError(`intent for domain '${intent.domain}' sent to the VCA of '${this.opts.domain}'`);
-        return deployIntent({ vim: this.opts.vim, routers: this.routers, workDir: join(this.opts.dataDir, 'instances'), clientPublicKey: this.clientPublicKey }, intent);
+        return deployIntent(
+          {
+            vim: this.opts.vim,
+            routers: this.routers,
+            workDir: join(this.opts.dataDir, 'instances'),
+            clientPublicKey: this.clientPublicKey,
+            onRouterEvent: (vnfId, time, n) => this.publish(intent.instanceId, vnfId, time, n),
+          },
+          intent,
+        );
       },
       'vca.obtainKey': async (req: ObtainKeyRequest) => this.proxy.obtainKey(req),
       'vca.applyIpsec': async (req: ApplyIpsecRequest) => ({ applied: await this.proxy.applyIpsec(req) }),
       'vca.releaseKey': async (p) => ({ released: this.proxy.releaseKey(p.instanceId, p.tunnelId) }),
       'vca.routerState': async (p) => this.routerState(p.instanceId, p.vnfId),
+      'vca.subscribe': async (_p, ch) => {
+        this.subscribers.add(ch);
+        ch.onClose(() => this.subscribers.delete(ch));
+        return { subscribed: true };
+      },
       'vca.teardown': async (p) => {
         this.proxy.releaseInstance(p.instanceId);
         await this.routers.closeInstance(p.instanceId);

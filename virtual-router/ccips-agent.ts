@@ -54,6 +54,24 @@ export class CcipsAgent implements NetconfDatastore {
     return [ipsecDataToXml(this.running, states, { withKeys: this.mayReadKeys(session) }), datapathCountersXml(st.counters)];
   }
 
+  /**
+   * The data path removed an SA at its hard lifetime (RFC 9061 `sadb-expire`,
+   * soft-lifetime-expire false): it leaves the running configuration too, so
+   * `<get-config>` never lists an SA that no longer exists. Queued with edits.
+   */
+  forgetExpired(saName: string): Promise<boolean> {
+    const run = this.queue.then(() => {
+      const entry = this.running.sad.find((e) => e.name === saName);
+      if (!entry) return false;
+      this.running = { ...this.running, sad: this.running.sad.filter((e) => e !== entry) };
+      wipe(entry);
+      log.info('hard-expired SA removed from the running configuration', { sa: saName });
+      return true;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** `<edit-config>` on running: decoded, checked in full, then applied all-or-nothing. */
   editConfig(request: EditConfigRequest, session: NetconfSessionInfo): Promise<void> {
     const run = this.queue.then(() => this.edit(request, session));

@@ -35,9 +35,10 @@ async function main(argv: string[]): Promise<void> {
   const log = createLogger(`router.${config.name}`);
   let stopping = false;
 
-  const holder: { netconf?: NetconfServer } = {};
+  const holder: { netconf?: NetconfServer; agent?: CcipsAgent } = {};
   const datapath = await Datapath.start(config.tun.name, config.tunnelAddresses, (n) => {
     log.info('notification', { type: n.type, ...('ipsecSaName' in n ? { sa: n.ipsecSaName } : {}) });
+    if (n.type === 'sadb-expire' && !n.softLifetimeExpire) void holder.agent?.forgetExpired(n.ipsecSaName);
     holder.netconf?.notify(notificationToXml(n));
   });
   // A data path that ends on its own (TUN deleted, worker crashed) leaves a router that cannot
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
     },
     config.keyReaderGroups,
   );
+  holder.agent = agent;
   const netconf = new NetconfServer({ datastore: agent, capabilities: [IKELESS_CAPABILITY, QNFV_ROUTER_CAPABILITY] });
   holder.netconf = netconf;
   const ssh = new SshServer({

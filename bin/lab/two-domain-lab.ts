@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { QkdLink, HybridizationModule } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
-import { NfvoServer, SshDomainConnector, type DomainConnector, type VimAccount } from '../../nfvo/index.js';
+import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type VimAccount } from '../../nfvo/index.js';
 import { loadOrCreateKeyPair } from '../../common/ssh/index.js';
 import { ProtocolError } from '../../common/index.js';
 
@@ -35,6 +35,8 @@ export interface LabOptions {
   qkdPrefill?: number;
   /** Wrap the NFVO's domain connector (tests record what the NFVO sends and receives). */
   wrapConnector?: (c: DomainConnector) => DomainConnector;
+  /** Tunables of the NFVO's rekey service. */
+  tunnelMaintenance?: NfvoOptions['tunnelMaintenance'];
 }
 
 /** A running lab. */
@@ -103,7 +105,7 @@ export class TwoDomainLab {
 
       // 4. The NFVO, and the domains registered over its REST API.
       const ssh: DomainConnector = new SshDomainConnector({ privateKey: nfvoKey.privateKey });
-      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector: opts.wrapConnector ? opts.wrapConnector(ssh) : ssh });
+      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector: opts.wrapConnector ? opts.wrapConnector(ssh) : ssh, tunnelMaintenance: opts.tunnelMaintenance });
       const url = await nfvo.start();
       stops.push(() => nfvo.stop());
       for (const d of domains) {

@@ -28,6 +28,8 @@ export class SshDomainConnector implements DomainConnector {
       domain: account.name,
       call: <M extends VcaMethod>(method: M, params: VcaMethods[M]['params'], timeoutMs?: number) =>
         rpc.call(method, params, timeoutMs) as Promise<VcaMethods[M]['result']>,
+      onNotification: (handler) => rpc.onNotification(handler),
+      closed: rpc.closed,
       close: () => {
         rpc.close();
         ssh.close();

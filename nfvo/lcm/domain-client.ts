@@ -10,6 +10,10 @@ import type { VimAccount } from '../model.js';
 export interface DomainClient {
   readonly domain: string;
   call<M extends VcaMethod>(method: M, params: VcaMethods[M]['params'], timeoutMs?: number): Promise<VcaMethods[M]['result']>;
+  /** Receive notifications the VCA pushes on this session (after `vca.subscribe`). */
+  onNotification?(handler: (method: string, params: unknown) => void): void;
+  /** Resolves when the session has ended. */
+  readonly closed?: Promise<void>;
   close(): void;
 }
 

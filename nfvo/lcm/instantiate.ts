@@ -7,8 +7,7 @@
  * Every step registers its undo; the NFVO never holds key bytes.
  */
 import type { DomainIntent, KeyIds } from '../../vca/index.js';
-import { computeTunnelSas, SpiAllocator, type TunnelSas } from '../ccips/index.js';
-import { ipsecConfigToJson } from '../../common/ikeless/index.js';
+import { applyEdits, computeTunnelSas, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
 import { ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
@@ -99,15 +98,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
     ctx.onUndo(`release keys of ${t.id}`, async () => {
       await Promise.allSettled([...new Set([master, peer])].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
     });
-    const ids = await master.call('vca.obtainKey', { instanceId: ns.id, tunnelId: t.id, source: masterUri, destination: peerUri, keyChunkSize: 32 });
-    // Both ends in one domain: its Proxy Agent already holds the tunnel's key for both routers
-    // (it keys them by instance and tunnel, and refuses a second obtainKey for the same tunnel).
-    if (peer !== master) {
-      const peerIds = await peer.call('vca.obtainKey', { instanceId: ns.id, tunnelId: t.id, source: peerUri, destination: masterUri, keyChunkSize: 32, ids });
-      if (peerIds.keyStreamId !== ids.keyStreamId || peerIds.qkdKeyIds.join() !== ids.qkdKeyIds.join()) {
-        throw new ProtocolError(`tunnel ${t.id}: the peer domain obtained a different key stream (${peerIds.keyStreamId}) than the master (${ids.keyStreamId})`);
-      }
-    }
+    const ids = await synchroniseTunnelKey(ns.id, t.id, { vnfId: t.master.vnfId, client: master, uri: masterUri }, { vnfId: t.peer.vnfId, client: peer, uri: peerUri });
     ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
     keyIds.set(t.id, ids);
   }
@@ -126,22 +117,11 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   );
   for (const phase of ['inbound', 'outbound'] as const) {
     await ctx.stage(5, `installing ${phase} SAs and policies over NETCONF`);
-    for (const s of sas) {
-      for (const edit of s[phase]) {
-        await domainOf(edit.vnfId).call('vca.applyIpsec', {
-          instanceId: ns.id,
-          vnfId: edit.vnfId,
-          ikeless: ipsecConfigToJson({ sad: edit.sad, spd: edit.spd }, { withKeys: false }),
-          keyBindings: edit.keyBindings,
-        });
-      }
-    }
+    for (const s of sas) await applyEdits(ns.id, s[phase], domainOf);
   }
 
-  for (const t of tunnels) {
-    // The SAs hold the keys now: the Proxy Agents zero their copies.
-    await Promise.all([...new Set([domainOf(t.master.vnfId), domainOf(t.peer.vnfId)])].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
-  }
+  // The SAs hold the keys now: the Proxy Agents zero their copies.
+  for (const t of tunnels) await releaseTunnelKey(ns.id, t.id, [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)]);
 
   // 6. Verify every router reports its SAs, then record the result.
   await ctx.stage(6, 'verifying SAs on every router');
@@ -163,6 +143,8 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
     keyIds: keyIds.get(t.id)!,
     spiOut: sas[i]!.spiOut,
     spiIn: sas[i]!.spiIn,
+    reqidBase: String(2 * i + 1),
+    generation: 1,
     establishedAt: now,
   }));
   for (const c of clients.values()) c.close();

@@ -16,6 +16,7 @@ import { instantiateNs, INSTANTIATE_STEPS } from './instantiate.js';
 import { terminateNs, TERMINATE_STEPS } from './terminate.js';
 import type { NsResolver } from './resolved-ns.js';
 import type { DomainConnector } from './domain-client.js';
+import type { TunnelMaintenance } from '../ccips/tunnel-maintainer.js';
 import type { RouterIpsecState } from '../../vca/index.js';
 
 export interface CreateNsRequest {
@@ -32,6 +33,8 @@ export interface NsLcmOptions {
   /** Base path for `_links` (e.g. `/nslcm/v1`). */
   basePath?: string;
   logger?: Logger;
+  /** Rekeys of the instances' tunnels: paused during every LCM operation on an instance. */
+  maintenance?: TunnelMaintenance;
 }
 
 /** The NS LCM service behind the `/nslcm/v1` routes. */
@@ -231,14 +234,29 @@ export class NsLcm {
     };
     await this.opOccs.put(id, op);
     this.log.info('operation started', { opOccId: id, nsInstanceId: ns.id, type });
-    const run = runOperation(op, steps, this.opOccs, this.log, body)
+    const maintenance = this.opts.maintenance;
+    // An LCM operation pre-empts rekeys of the instance: none starts, the running one finishes first.
+    const guarded = async (ctx: OperationContext): Promise<void> => {
+      await maintenance?.pause(ns.id);
+      await body(ctx);
+    };
+    const run = runOperation(op, steps, this.opOccs, this.log, guarded)
+      .then((done) => {
+        if (done.operationState === 'COMPLETED' && type === 'INSTANTIATE') {
+          void this.instances.get(ns.id).then((n) => maintenance?.watch([...new Set((n?.vnfInstance ?? []).map((v) => v.vimId))]));
+        }
+        return done;
+      })
       .catch((err: unknown) => {
         // Only the store failing while recording the outcome gets here; the occurrence stays
         // PROCESSING on disk and becomes FAILED_TEMP at the next start.
         this.log.error('could not record the outcome of an operation', { opOccId: op.id, error: errorMessage(err) });
         return op;
       })
-      .finally(() => this.running.delete(ns.id));
+      .finally(() => {
+        maintenance?.resume(ns.id);
+        this.running.delete(ns.id);
+      });
     this.running.set(ns.id, run);
     return op;
   }
