@@ -38,8 +38,17 @@ export async function rekeyTunnel(input: RekeyInput): Promise<TunnelRecord> {
     await clientOf(vnfId).call('vca.applyIpsec', { instanceId, vnfId, ikeless: null, keyBindings: [], deleteSad: names, deleteOperation: 'remove' });
   };
 
-  // 1. A fresh hybrid key.
-  const ids = await synchroniseTunnelKey(instanceId, t.id, master, peer);
+  const release = () =>
+    releaseTunnelKey(instanceId, t.id, [master.client, peer.client]).catch((e: unknown) => log.warn('key release failed', { tunnel: t.id, error: errorMessage(e) }));
+
+  // 1. A fresh hybrid key (if only the master got it, its Proxy Agent must drop it again).
+  let ids;
+  try {
+    ids = await synchroniseTunnelKey(instanceId, t.id, master, peer);
+  } catch (err) {
+    await release();
+    throw err;
+  }
 
   // 2. New SA pair: SPIs unlike the ones in place, the same reqids; SAD entries only.
   const spis = new SpiAllocator();
@@ -55,7 +64,7 @@ export async function rekeyTunnel(input: RekeyInput): Promise<TunnelRecord> {
     for (const e of [...sas.outbound, ...sas.inbound]) await removeSas(e.vnfId, e.sad.map((s) => s.name)).catch(() => undefined);
     throw err;
   } finally {
-    await releaseTunnelKey(instanceId, t.id, [master.client, peer.client]).catch((e: unknown) => log.warn('key release failed', { tunnel: t.id, error: errorMessage(e) }));
+    await release();
   }
 
   // 3. Old SAs out: outbound at once (the newest SA is chosen already), inbound after the drain.

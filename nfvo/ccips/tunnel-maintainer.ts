@@ -56,6 +56,8 @@ export class TunnelMaintainer implements TunnelMaintenance {
   private readonly pending = new Map<string, Set<string>>();
   private readonly paused = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Writes of NS records, one after another per instance (read-modify-write). */
+  private readonly writes = new Map<string, Promise<unknown>>();
   private stopped = false;
 
   constructor(private readonly opts: TunnelMaintainerOptions) {
@@ -77,6 +79,7 @@ export class TunnelMaintainer implements TunnelMaintenance {
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
     await Promise.allSettled([...this.queues.values()]);
+    await Promise.allSettled([...this.writes.values()]);
   }
 
   watch(accountIds: string[]): void {
@@ -86,6 +89,7 @@ export class TunnelMaintainer implements TunnelMaintenance {
   async pause(nsInstanceId: string): Promise<void> {
     this.paused.add(nsInstanceId);
     await this.queues.get(nsInstanceId)?.catch(() => undefined);
+    await this.writes.get(nsInstanceId)?.catch(() => undefined);
   }
 
   resume(nsInstanceId: string): void {
@@ -218,20 +222,33 @@ export class TunnelMaintainer implements TunnelMaintenance {
     }
   }
 
-  /** Store the tunnel's new record and a history line on the (re-read) NS instance. */
-  private async record(nsId: string, tunnel: TunnelRecord, detail: string): Promise<void> {
-    const ns = await this.opts.instances.get(nsId);
-    if (!ns?.qkdVpn || ns.nsState !== 'INSTANTIATED') return;
-    const history = [...ns.qkdVpn.history, { time: tunnel.establishedAt, event: 'tunnel-rekeyed', detail }].slice(-HISTORY_LIMIT);
-    await this.opts.instances.put(nsId, { ...ns, qkdVpn: { ...ns.qkdVpn, tunnels: ns.qkdVpn.tunnels.map((x) => (x.id === tunnel.id ? tunnel : x)), history } });
+  /** Re-read the NS instance, change its qkdVpn record, write it back — serialised per instance. */
+  private update(nsId: string, change: (vpn: NonNullable<NsInstance['qkdVpn']>) => NonNullable<NsInstance['qkdVpn']>): Promise<void> {
+    const prev = this.writes.get(nsId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(async () => {
+      const ns = await this.opts.instances.get(nsId);
+      if (!ns?.qkdVpn || ns.nsState !== 'INSTANTIATED') return;
+      await this.opts.instances.put(nsId, { ...ns, qkdVpn: change(ns.qkdVpn) });
+    });
+    this.writes.set(nsId, next);
+    void next.catch(() => undefined).then(() => {
+      if (this.writes.get(nsId) === next) this.writes.delete(nsId);
+    });
+    return next;
   }
 
-  private async count(nsId: string, type: string, vnfId: string): Promise<void> {
+  /** Store the tunnel's new record and a history line. */
+  private record(nsId: string, tunnel: TunnelRecord, detail: string): Promise<void> {
+    return this.update(nsId, (vpn) => ({
+      ...vpn,
+      tunnels: vpn.tunnels.map((x) => (x.id === tunnel.id ? tunnel : x)),
+      history: [...vpn.history, { time: tunnel.establishedAt, event: 'tunnel-rekeyed', detail }].slice(-HISTORY_LIMIT),
+    }));
+  }
+
+  private count(nsId: string, type: string, vnfId: string): Promise<void> {
     this.log.warn('router event', { nsInstanceId: nsId, type, vnfId });
-    const ns = await this.opts.instances.get(nsId);
-    if (!ns?.qkdVpn) return;
-    const eventCounts = { ...(ns.qkdVpn.eventCounts ?? {}), [type]: (ns.qkdVpn.eventCounts?.[type] ?? 0) + 1 };
-    await this.opts.instances.put(nsId, { ...ns, qkdVpn: { ...ns.qkdVpn, eventCounts } });
+    return this.update(nsId, (vpn) => ({ ...vpn, eventCounts: { ...(vpn.eventCounts ?? {}), [type]: (vpn.eventCounts?.[type] ?? 0) + 1 } }));
   }
 
   private later(fn: () => void, ms: number): void {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging } from '../../../common/index.js';
 import { bundledPackagePaths } from '../../../nsd/index.js';
-import { NfvoServer, type NsInstance, type NsLcmOpOcc, type VimAccount } from '../../../nfvo/index.js';
+import { NfvoServer, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount } from '../../../nfvo/index.js';
 import { FakeDomainConnector } from '../lcm/fake-domain-connector.js';
 
 configureLogging({ console: false });
@@ -32,11 +32,11 @@ export interface Harness {
 }
 
 /** A new NFVO on `dataDir` (a fresh temporary directory by default). */
-export async function startHarness(opts: { dataDir?: string; connector?: FakeDomainConnector } = {}): Promise<Harness> {
+export async function startHarness(opts: { dataDir?: string; connector?: FakeDomainConnector; tunnelMaintenance?: NfvoOptions['tunnelMaintenance'] } = {}): Promise<Harness> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'qnfv-nfvo-')));
   const connector = opts.connector ?? new FakeDomainConnector();
   const installationId = 'testinst0001';
-  const server = new NfvoServer({ dataDir, installationId, connector });
+  const server = new NfvoServer({ dataDir, installationId, connector, tunnelMaintenance: opts.tunnelMaintenance });
   return {
     server,
     connector,

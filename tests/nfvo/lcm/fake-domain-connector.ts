@@ -13,12 +13,14 @@
  * and errors come back as the JSON-RPC client raises them
  * (`QnfvError(code, "VCA of <domain>: <message>")`). Every call is recorded
  * in one ordered log; a method can be made to fail or held until released.
+ * Sessions that call `vca.subscribe` receive the events a test `emit`s.
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ProtocolError, QnfvError, ValidationError, errorMessage } from '../../../common/index.js';
-import { ipsecConfigFromJson, type SadEntry, type SpdEntry } from '../../../common/ikeless/index.js';
+import { ipsecConfigFromJson, notificationToJson, type SadEntry, type SpdEntry } from '../../../common/ikeless/index.js';
+import type { IkelessNotification } from '../../../common/ikeless/types.js';
 import type { DomainClient, DomainConnector, VimAccount } from '../../../nfvo/index.js';
-import type { ApplyIpsecRequest, DomainIntent, KeyIds, ObtainKeyRequest, RouterIpsecState, VcaMethod, VcaMethods } from '../../../vca/index.js';
+import { VCA_EVENT, type ApplyIpsecRequest, type DomainIntent, type KeyIds, type ObtainKeyRequest, type RouterIpsecState, type VcaEvent, type VcaMethod, type VcaMethods } from '../../../vca/index.js';
 
 /** One call the NFVO made, as the VCA received it. */
 export interface RecordedCall<M extends VcaMethod = VcaMethod> {
@@ -53,6 +55,8 @@ export class FakeVca {
   readonly heldKeys = new Set<string>();
   /** Make routerState report no SAs (a router that lost its configuration). */
   hideSas = false;
+  /** Notification handlers of sessions that called `vca.subscribe`. */
+  readonly subscribers = new Set<(method: string, params: unknown) => void>();
 
   constructor(
     readonly domain: string,
@@ -85,6 +89,17 @@ export class FakeVca {
         return { removed: inst ? [...inst.routers.keys()].map((v) => namespaceOf(inst.intent, v)) : [] };
       }
     }
+  }
+
+  /** Push a router event to every subscribed session, as the real VCA does (`vca.event`). */
+  emit(instanceId: string, vnfId: string, notification: IkelessNotification): void {
+    const event: VcaEvent = { domain: this.domain, instanceId, vnfId, eventTime: new Date().toISOString(), notification: notificationToJson(notification) };
+    for (const h of this.subscribers) h(VCA_EVENT, JSON.parse(JSON.stringify(event)));
+  }
+
+  /** SAD entry names a fake router holds. */
+  sadNames(instanceId: string, vnfId: string): string[] {
+    return [...this.router(instanceId, vnfId).sad.keys()].sort();
   }
 
   private deploy(intent: DomainIntent): VcaMethods['vca.deploy']['result'] {
@@ -216,11 +231,20 @@ export class FakeDomainConnector implements DomainConnector {
     const vca = this.vca(account.name);
     this.opened++;
     let open = true;
+    let handler: ((method: string, params: unknown) => void) | undefined;
+    let markClosed!: () => void;
+    const closed = new Promise<void>((r) => (markClosed = r));
     return {
       domain: account.name,
+      closed,
+      onNotification: (h) => {
+        handler = h;
+      },
       close: () => {
         if (open) this.closed++;
         open = false;
+        if (handler) vca.subscribers.delete(handler);
+        markClosed();
       },
       call: async <M extends VcaMethod>(method: M, params: VcaMethods[M]['params']): Promise<VcaMethods[M]['result']> => {
         if (!open) throw new ProtocolError(`channel to VCA of ${account.name}: closed`);
@@ -240,6 +264,10 @@ export class FakeDomainConnector implements DomainConnector {
           if (fault) {
             if (fault.times !== undefined) fault.times--;
             throw fault.error;
+          }
+          if (method === 'vca.subscribe') {
+            if (handler) vca.subscribers.add(handler);
+            return { subscribed: true } as VcaMethods[M]['result'];
           }
           const result = await vca.handle(method, wire);
           return JSON.parse(JSON.stringify(result)) as VcaMethods[M]['result'];

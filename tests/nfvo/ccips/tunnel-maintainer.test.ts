@@ -1,0 +1,180 @@
+/**
+ * The NFVO's rekey service (nfvo/ccips/tunnel-maintainer.ts, rekey.ts) with
+ * the fake VCAs: which router events start a rekey, the make-before-break
+ * order of what is sent, deduplication, generations, pre-emption by an LCM
+ * operation, retries, and what is recorded on the NS instance.
+ */
+import type { NsInstance, TunnelRecord } from '../../../nfvo/index.js';
+import { sadEntryName } from '../../../nfvo/ccips/index.js';
+import type { ApplyIpsecRequest } from '../../../vca/index.js';
+import { ProtocolError } from '../../../common/index.js';
+import { createNs, onboardBundled, registerDomains, startHarness, TWO_DOMAINS, waitOp, type Harness } from '../api/harness.js';
+
+let h: Harness;
+let ns: NsInstance;
+
+const tunnelOf = async (): Promise<TunnelRecord> => (await h.server.lcm.get(ns.id)).qkdVpn!.tunnels[0]!;
+const names = (t: TunnelRecord) => ({ out: sadEntryName(t.id, t.master, t.peer, t.spiOut), in: sadEntryName(t.id, t.peer, t.master, t.spiIn) });
+
+/** Wait until the tunnel's generation reaches `g` (the maintainer works in the background). */
+async function generation(g: number, timeoutMs = 5000): Promise<TunnelRecord> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await tunnelOf();
+    if (t.generation >= g) return t;
+    if (Date.now() > end) throw new Error(`generation ${g} not reached (at ${t.generation})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const expire = (domain: string, vnfId: string, sa: string, soft = true) =>
+  h.connector.vca(domain).emit(ns.id, vnfId, { type: 'sadb-expire', ipsecSaName: sa, softLifetimeExpire: soft });
+
+beforeEach(async () => {
+  h = await startHarness({ tunnelMaintenance: { drainMs: 5, retryMs: 20, retries: 3 } });
+  await registerDomains(h);
+  await onboardBundled(h);
+  ns = await createNs(h);
+  const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, TWO_DOMAINS);
+  expect((await waitOp(h, String(r.headers.location))).operationState).toBe('COMPLETED');
+  // The maintainer subscribes to both domains after the instantiate.
+  for (let i = 0; i < 100 && (h.connector.vca('dom-a').subscribers.size === 0 || h.connector.vca('dom-b').subscribers.size === 0); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(h.connector.vca('dom-a').subscribers.size).toBe(1);
+  expect(h.connector.vca('dom-b').subscribers.size).toBe(1);
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+describe('rekey on sadb-expire', () => {
+  it('rekeys once for the four soft expiries of one generation, make-before-break', async () => {
+    const t1 = await tunnelOf();
+    const n = names(t1);
+    const mark = h.connector.calls.length;
+    // Both routers report both SAs.
+    expire('dom-a', 'site-a', n.out);
+    expire('dom-b', 'site-b', n.out);
+    expire('dom-a', 'site-a', n.in);
+    expire('dom-b', 'site-b', n.in);
+    const t2 = await generation(2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await tunnelOf()).generation).toBe(2);
+
+    const calls = h.connector.calls.slice(mark).filter((c) => c.method !== 'vca.subscribe');
+    // 1. key-id synchronisation: master without ids, peer with exactly those ids.
+    const obtain = calls.filter((c) => c.method === 'vca.obtainKey');
+    expect(obtain.map((c) => c.domain)).toEqual(['dom-a', 'dom-b']);
+    expect((obtain[0]!.params as { ids?: unknown }).ids).toBeUndefined();
+    expect((obtain[1]!.params as { ids: { keyStreamId: string } }).ids.keyStreamId).toBe(t2.keyIds.keyStreamId);
+    expect(t2.keyIds.keyStreamId).not.toBe(t1.keyIds.keyStreamId);
+    // 2. new SAs, SAD entries only, inbound at both before outbound at either; then 3. old ones removed.
+    const applies = calls.filter((c) => c.method === 'vca.applyIpsec').map((c) => c.params as ApplyIpsecRequest);
+    const added = applies.filter((a) => a.ikeless !== null);
+    expect(added).toHaveLength(4);
+    for (const a of added) {
+      const top = (a.ikeless as Record<string, { spd?: { 'spd-entry'?: unknown[] } }>)['ietf-i2nsf-ikeless:ipsec-ikeless']!;
+      expect(top.spd?.['spd-entry'] ?? []).toEqual([]); // the policies stay as they are
+    }
+    const nn = names(t2);
+    expect(added.map((a) => [a.vnfId, a.keyBindings[0]!.sadName])).toEqual([
+      ['site-a', nn.in],
+      ['site-b', nn.out],
+      ['site-a', nn.out],
+      ['site-b', nn.in],
+    ]);
+    const removed = applies.filter((a) => a.ikeless === null);
+    expect(removed.map((a) => [a.vnfId, a.deleteSad, a.deleteOperation])).toEqual([
+      ['site-a', [n.out], 'remove'],
+      ['site-b', [n.in], 'remove'],
+      ['site-a', [n.in], 'remove'],
+      ['site-b', [n.out], 'remove'],
+    ]);
+    expect(calls.filter((c) => c.method === 'vca.releaseKey')).toHaveLength(2);
+    // The routers hold the new pair only; the same reqids, new SPIs.
+    expect(h.connector.vca('dom-a').sadNames(ns.id, 'site-a')).toEqual([nn.in, nn.out].sort());
+    expect(h.connector.vca('dom-b').sadNames(ns.id, 'site-b')).toEqual([nn.in, nn.out].sort());
+    expect([t2.spiOut, t2.spiIn]).not.toContain(t1.spiOut);
+    expect(t2.reqidBase).toBe(t1.reqidBase);
+    const hist = (await h.server.lcm.get(ns.id)).qkdVpn!.history.filter((e) => e.event === 'tunnel-rekeyed');
+    expect(hist).toHaveLength(1);
+    expect(hist[0]!.detail).toContain(t2.keyIds.keyStreamId);
+    expect(hist[0]!.detail).toContain('soft lifetime');
+  });
+
+  it('ignores expiries of SAs an earlier rekey replaced, and rekeys again for the new ones', async () => {
+    const t1 = await tunnelOf();
+    expire('dom-a', 'site-a', names(t1).out);
+    const t2 = await generation(2);
+    expire('dom-b', 'site-b', names(t1).in); // late event of generation 1
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await tunnelOf()).generation).toBe(2);
+    expire('dom-b', 'site-b', names(t2).in, false); // a hard expiry of the current SA also rekeys
+    const t3 = await generation(3);
+    expect(t3.spiOut).not.toBe(t2.spiOut);
+  });
+
+  it('keys the tunnel again on sadb-acquire for its policy, and counts bad SPIs', async () => {
+    const t1 = await tunnelOf();
+    h.connector.vca('dom-a').emit(ns.id, 'site-a', {
+      type: 'sadb-acquire',
+      ipsecPolicyName: `${t1.id}/site-a-site-b/out`,
+      trafficSelector: { localPrefix: '10.1.0.10/32', remotePrefix: '10.2.0.10/32', innerProtocol: 1 },
+    });
+    await generation(2);
+    h.connector.vca('dom-b').emit(ns.id, 'site-b', { type: 'sadb-bad-spi', spi: 0xdead });
+    h.connector.vca('dom-b').emit(ns.id, 'site-b', { type: 'sadb-bad-spi', spi: 0xbeef });
+    for (let i = 0; i < 100 && ((await h.server.lcm.get(ns.id)).qkdVpn!.eventCounts?.['sadb-bad-spi'] ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await h.server.lcm.get(ns.id)).qkdVpn!.eventCounts).toEqual({ 'sadb-bad-spi': 2 });
+    expect((await tunnelOf()).generation).toBe(2);
+  });
+
+  it('retries a failed rekey while the old SAs stay, then succeeds', async () => {
+    const t1 = await tunnelOf();
+    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-b', error: new ProtocolError('Hybridization Module unreachable'), times: 2 });
+    expire('dom-a', 'site-a', names(t1).out);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(h.connector.vca('dom-a').sadNames(ns.id, 'site-a')).toEqual([names(t1).in, names(t1).out].sort());
+    const t2 = await generation(2);
+    expect(h.connector.vca('dom-a').sadNames(ns.id, 'site-a')).toEqual([names(t2).in, names(t2).out].sort());
+    // The failed attempts left no held key behind at the master.
+    expect([...h.connector.vca('dom-a').heldKeys]).toEqual([]);
+  });
+
+  it('a failure after the new inbound SAs were installed removes them again', async () => {
+    const t1 = await tunnelOf();
+    h.connector.fail({
+      method: 'vca.applyIpsec',
+      domain: 'dom-b',
+      when: (p) => (p as ApplyIpsecRequest).ikeless !== null && (p as ApplyIpsecRequest).keyBindings[0]?.direction === 'in',
+      error: new ProtocolError('NETCONF <edit-config> failed: operation-failed'),
+    });
+    expire('dom-a', 'site-a', names(t1).out);
+    await new Promise((r) => setTimeout(r, 400)); // three attempts at 20 / 40 ms
+    expect((await tunnelOf()).generation).toBe(1);
+    expect(h.connector.vca('dom-a').sadNames(ns.id, 'site-a')).toEqual([names(t1).in, names(t1).out].sort());
+    expect(h.connector.vca('dom-b').sadNames(ns.id, 'site-b')).toEqual([names(t1).in, names(t1).out].sort());
+  });
+
+  it('terminate pre-empts: it waits for the running rekey and no rekey starts afterwards', async () => {
+    const t1 = await tunnelOf();
+    const hold = h.connector.hold('vca.obtainKey', 'dom-b');
+    expire('dom-a', 'site-a', names(t1).out);
+    await hold.reached;
+    const term = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/terminate`, {});
+    expect(term.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 50));
+    // Teardown has not started while the rekey is held.
+    expect(h.connector.callsOf('vca.teardown')).toHaveLength(0);
+    hold.release();
+    expect((await waitOp(h, String(term.headers.location))).operationState).toBe('COMPLETED');
+    const order = h.connector.calls.map((c) => c.method);
+    expect(order.lastIndexOf('vca.obtainKey')).toBeLessThan(order.indexOf('vca.teardown'));
+    const before = h.connector.calls.length;
+    expire('dom-a', 'site-a', names(t1).out);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.connector.calls.slice(before).filter((c) => c.method === 'vca.obtainKey')).toHaveLength(0);
+  });
+});
