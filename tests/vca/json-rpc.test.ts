@@ -85,7 +85,17 @@ describe('JSON-RPC client ⇄ server', () => {
     }) as unknown as RpcHandlers[string],
     never: () => new Promise(() => undefined),
     bigint: async () => ({ bytes: 1n }),
+    // Subscribes the channel: pushes two notifications after the reply.
+    subscribe: async (p, channel) => {
+      const { n } = p as { n: number };
+      setTimeout(() => {
+        for (let i = 0; i < n; i++) channel.notify('tick', { i });
+      }, 5);
+      channel.onClose(() => closedChannels.push('subscribe'));
+      return { subscribed: true };
+    },
   };
+  const closedChannels: string[] = [];
 
   beforeEach(async () => {
     pair = await socketPair();
@@ -175,6 +185,26 @@ describe('JSON-RPC client ⇄ server', () => {
     pair.client.destroy(new Error('link down'));
     await expect(p).rejects.toThrow('channel to VCA of test: link down');
     await expect(client.call('echo', {})).rejects.toThrow('link down');
+  });
+
+  it('carries notifications the server pushes after a call (JSON-RPC 2.0 §4.1), in order', async () => {
+    const got: { method: string; params: unknown }[] = [];
+    client.onNotification((method, params) => got.push({ method, params }));
+    expect(await client.call('subscribe', { n: 3 })).toEqual({ subscribed: true });
+    for (let i = 0; i < 100 && got.length < 3; i++) await sleep(5);
+    expect(got).toEqual([0, 1, 2].map((i) => ({ method: 'tick', params: { i } })));
+    // Calls keep working on the subscribed channel.
+    expect(await client.call('echo', { x: 1 })).toEqual({ x: 1 });
+  });
+
+  it('tells the subscriber when the channel closes, and `closed` resolves', async () => {
+    closedChannels.length = 0;
+    await client.call('subscribe', { n: 0 });
+    const closed = client.closed;
+    client.close();
+    await closed;
+    for (let i = 0; i < 100 && closedChannels.length === 0; i++) await sleep(5);
+    expect(closedChannels).toEqual(['subscribe']);
   });
 
   it('close() ends the channel', async () => {

@@ -216,6 +216,22 @@ describe('CcipsAgent', () => {
     expect(key.every((b) => b === 0)).toBe(true);
   });
 
+  it('forgets an SA the data path removed at its hard lifetime: not in get-config, keys wiped, deletable with remove', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const gone = t.sad[0]!.name;
+    const running = (agent as unknown as { running: { sad: { name: string; espSa: { encryption: { key?: Uint8Array } } }[] } }).running;
+    const key = running.sad.find((e) => e.name === gone)!.espSa.encryption.key!;
+    expect(await agent.forgetExpired(gone)).toBe(true);
+    expect(key.every((b) => b === 0)).toBe(true);
+    expect(sadNames(agent.getConfig('running', undefined, ADMIN))).toEqual(t.sad.slice(1).map((e) => e.name).sort());
+    expect(backend.edits).toHaveLength(1); // the data path already dropped it: nothing sent
+    expect(await agent.forgetExpired(gone)).toBe(false);
+    // A rekey's clean-up removes it with `remove` (fine), a plain delete is data-missing.
+    await agent.editConfig(req(edit({ deleteSad: [gone], operations: { sad: new Map([[gone, 'remove']]), spd: new Map() } })), ADMIN);
+    await expect(agent.editConfig(req({ deleteSad: [gone] }), ADMIN)).rejects.toThrow(/data-missing/);
+  });
+
   it('refuses foreign namespaces and malformed ikeless content', async () => {
     await expect(agent.editConfig(req(`<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>`), ADMIN)).rejects.toMatchObject({ tag: 'unknown-namespace' });
     await expect(agent.editConfig(req(`<ipsec-ikeless xmlns="${IKELESS_NS}"><sad><sad-entry><name>x</name><spi>zero</spi></sad-entry></sad></ipsec-ikeless>`), ADMIN)).rejects.toThrow();

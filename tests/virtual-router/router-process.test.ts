@@ -21,6 +21,7 @@ import {
   ikelessEditToXml,
   ipsecConfigFromXml,
   ipsecStateFromXml,
+  notificationFromXml,
   type IkelessConfig,
   type IkelessEdit,
   type SadEntry,
@@ -48,6 +49,7 @@ configureLogging({ console: false });
 
 const hex = (u: Uint8Array | undefined): string => (u ? Buffer.from(u).toString('hex') : '');
 const NCCLIENT = fileURLToPath(new URL('./ncclient-router.py', import.meta.url));
+const NCCLIENT_NOTIFY = fileURLToPath(new URL('./ncclient-notify.py', import.meta.url));
 
 /** An edit with every list the codec needs. */
 function edit(e: Partial<IkelessEdit>): IkelessEdit {
@@ -293,6 +295,27 @@ describe('router process (NETCONF/CCIPS agent, data path, routes)', () => {
     // Our client sees ncclient's edit too, and the route to the new site.
     expect(names(await running(admin)).spd).toContain(extra.spd[0]!.name);
     expect(await tunRoutes(ns!)).toContain('10.4.0.0/24');
+  });
+
+  it('ncclient receives an RFC 9061 sadb-expire notification for an SA whose soft lifetime runs out (yanglint -t nc-notif)', async () => {
+    const short = tunnelConfig('t-exp', SITE_A, { name: 'e', tunnel: '198.51.100.5', lan: '10.5.0.0/24' }, {
+      spiOut: 0x5001,
+      spiIn: 0x5002,
+      master: true,
+      secret,
+      sa: { lifetimeSoft: { time: 1, action: 'replace' }, lifetimeHard: { time: 30 } },
+    });
+    const editFile = join(files.dir, 'nc-short.xml');
+    await writeFile(editFile, `<config xmlns="${NETCONF_NS}">${xmlOf({ sad: short.sad, spd: short.spd })}</config>`);
+    const r = await run(['/usr/bin/python3', NCCLIENT_NOTIFY, mgmt.routerAddress, '830', 'admin', files.users.admin!.keyFile, editFile], 30_000);
+    if (r.code !== 0) throw new Error(`ncclient exited ${r.code}: ${r.stderr}`);
+    const xml = (JSON.parse(r.stdout.trim()) as { notification: string | null }).notification;
+    expect(xml).not.toBeNull();
+    const n = notificationFromXml(parseXml(xml!));
+    expect(n).toMatchObject({ type: 'sadb-expire', softLifetimeExpire: true });
+    expect(short.sad.map((e) => e.name)).toContain((n as { ipsecSaName: string }).ipsecSaName);
+    yanglint('nc-notif', xml!, 'xml');
+    await admin.editConfig('running', xmlOf({ deleteSad: short.sad.map((e) => e.name), deleteSpd: short.spd.map((e) => e.name) }));
   });
 
   it('delete removes entries, their SAs and their routes; deleting a missing entry is data-missing', async () => {

@@ -55,7 +55,9 @@ describe('terminate', () => {
     ]);
     expect(h.connector.calls.map((c) => c.method).indexOf('vca.teardown')).toBeGreaterThan(h.connector.calls.map((c) => c.method).lastIndexOf('vca.applyIpsec'));
     for (const v of h.connector.vcas.values()) expect(v.instances.size).toBe(0);
-    expect(h.connector.closed).toBe(h.connector.opened);
+    // Every operation session is closed; only the rekey service's event sessions (one per domain) stay.
+    const eventSessions = [...h.connector.vcas.values()].reduce((n, v) => n + v.subscribers.size, 0);
+    expect(h.connector.closed + eventSessions).toBe(h.connector.opened);
     const after = (await h.req<NsInstance>('GET', `/nslcm/v1/ns_instances/${ns.id}`)).json;
     expect(after).toMatchObject({ nsState: 'NOT_INSTANTIATED', vnfInstance: [], qkdVpn: { domains: [], tunnels: [], hosts: [] } });
     expect(after.qkdVpn!.history.at(-1)).toMatchObject({ event: 'terminated', detail: expect.stringContaining(ns.vnfInstance[0]!.vimId) });
