@@ -92,9 +92,9 @@ export class CcipsAgent implements NetconfDatastore {
       const edit = ikelessEditFromXml(root, { defaultOperation: request.defaultOperation });
       candidate = merge(candidate, edit);
     }
-    this.check(candidate);
-    if (request.testOption === 'test-only') return;
     const dp = diff(this.running, candidate);
+    this.check(candidate, dp);
+    if (request.testOption === 'test-only') return;
     await this.backend.apply(dp);
     try {
       await this.backend.syncRoutes(protectedPrefixes(candidate));
@@ -111,15 +111,32 @@ export class CcipsAgent implements NetconfDatastore {
   }
 
   /** Load the whole candidate into a scratch engine: any unusable entry fails the edit. */
-  private check(candidate: IkelessConfig): void {
+  /**
+   * Test-then-set: every entry the edit adds or changes is loaded into a
+   * scratch ESP engine (it names any unusable field), and the SPIs of the
+   * whole candidate must be unique per direction, as the data path requires.
+   * Unchanged entries are installed already: checking only what changes keeps
+   * an edit's cost independent of how many SAs the router holds.
+   */
+  private check(candidate: IkelessConfig, change: DatapathEdit): void {
     const scratch = new EspEngine({ localAddresses: this.backend.localAddresses, logger: quietLogger });
     try {
-      for (const sa of candidate.sad) scratch.addSa(sa);
-      for (const sp of candidate.spd) scratch.addPolicy(sp);
+      for (const sa of change.addSa) scratch.addSa(sa);
+      for (const sp of change.addPolicy) scratch.addPolicy(sp);
     } catch (err) {
       throw rpcError('invalid-value', errorMessage(err), { type: 'application' });
     } finally {
       scratch.close();
+    }
+    const local = new Set(this.backend.localAddresses);
+    const bySpi = new Map<string, string>();
+    for (const sa of candidate.sad) {
+      const key = `${sa.tunnel && local.has(sa.tunnel.remote) ? 'inbound' : 'outbound'}/${sa.spi}`;
+      const other = bySpi.get(key);
+      if (other !== undefined) {
+        throw rpcError('invalid-value', `${key.split('/')[0]} SPI 0x${sa.spi.toString(16)} of sad-entry '${sa.name}' is already used by sad-entry '${other}'`, { type: 'application' });
+      }
+      bySpi.set(key, sa.name);
     }
   }
 

@@ -6,13 +6,14 @@
  * (REST) that knows the domains as VIM accounts. The demo and the end-to-end
  * tests start it; each component talks to the others over its real protocol.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { QkdLink, HybridizationModule } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
-import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type VimAccount } from '../../nfvo/index.js';
+import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount } from '../../nfvo/index.js';
+import { bundledPackagePaths } from '../../nsd/index.js';
 import { loadOrCreateKeyPair } from '../../common/ssh/index.js';
 import { ProtocolError } from '../../common/index.js';
 
@@ -46,6 +47,8 @@ export class TwoDomainLab {
     readonly domains: [LabDomain, LabDomain],
     readonly nfvo: NfvoServer,
     readonly nfvoUrl: string,
+    /** The NFVO's connector to the domains' VCAs (benchmarks drive the keying steps directly). */
+    readonly connector: DomainConnector,
   ) {}
 
   /** Start every component and register both domains with the NFVO. */
@@ -105,7 +108,8 @@ export class TwoDomainLab {
 
       // 4. The NFVO, and the domains registered over its REST API.
       const ssh: DomainConnector = new SshDomainConnector({ privateKey: nfvoKey.privateKey });
-      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector: opts.wrapConnector ? opts.wrapConnector(ssh) : ssh, tunnelMaintenance: opts.tunnelMaintenance });
+      const connector = opts.wrapConnector ? opts.wrapConnector(ssh) : ssh;
+      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector, tunnelMaintenance: opts.tunnelMaintenance });
       const url = await nfvo.start();
       stops.push(() => nfvo.stop());
       for (const d of domains) {
@@ -114,11 +118,37 @@ export class TwoDomainLab {
         if (res.status !== 201) throw new ProtocolError(`registering ${d.name} failed: ${res.status} ${await res.text()}`);
         d.account = (await res.json()) as VimAccount;
       }
-      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url);
+      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url, connector);
     } catch (err) {
       for (const s of stops.reverse()) await s().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Over the REST API: onboard the bundled packages (the NSD text optionally
+   * edited, e.g. shorter lifetimes), create an NS instance and instantiate it
+   * with one site per domain; resolves to the instance once COMPLETED.
+   */
+  async deployBundledVpn(name: string, editNsd: (text: string) => string = (t) => t): Promise<NsInstance> {
+    const paths = bundledPackagePaths();
+    const post = async (path: string, body: string, type: string): Promise<Response> => {
+      const res = await fetch(`${this.nfvoUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      if (res.status >= 300) throw new ProtocolError(`POST ${path}: ${res.status} ${await res.text()}`);
+      return res;
+    };
+    await post('/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'), 'application/yaml');
+    await post('/nsd/v1/ns_descriptors_content', editNsd(await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'), 'utf8')), 'application/yaml');
+    const ns = (await (await post('/nslcm/v1/ns_instances', JSON.stringify({ nsdId: 'qnfv-qkd-vpn-ns', nsName: name }), 'application/json')).json()) as NsInstance;
+    const placement = { vnf: this.domains.map((d, i) => ({ 'member-vnf-index': i === 0 ? 'site-a' : 'site-b', vimAccountId: d.name })) };
+    const location = (await post(`/nslcm/v1/ns_instances/${ns.id}/instantiate`, JSON.stringify(placement), 'application/json')).headers.get('location')!;
+    for (;;) {
+      const op = (await (await fetch(`${this.nfvoUrl}${location}`)).json()) as NsLcmOpOcc;
+      if (op.operationState === 'COMPLETED') break;
+      if (op.operationState !== 'PROCESSING') throw new ProtocolError(`instantiate ${op.operationState}: ${op.error?.detail ?? ''}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return (await (await fetch(`${this.nfvoUrl}/nslcm/v1/ns_instances/${ns.id}`)).json()) as NsInstance;
   }
 
   /** Stop everything (NS instances should be terminated first; leftovers are reconciled). */

@@ -38,16 +38,22 @@ export async function synchroniseTunnelKey(instanceId: string, tunnelId: string,
   return ids;
 }
 
-/** Push one phase's edits (SAD/SPD entries and their key bindings) to the routers. */
+/**
+ * Push one phase's edits (SAD/SPD entries and their key bindings) to the
+ * routers, all routers at once: a phase holds one edit per router, and only
+ * the order between phases matters (inbound everywhere before outbound).
+ */
 export async function applyEdits(instanceId: string, edits: RouterEdit[], clientOf: (vnfId: string) => DomainClient): Promise<void> {
-  for (const edit of edits) {
-    await clientOf(edit.vnfId).call('vca.applyIpsec', {
-      instanceId,
-      vnfId: edit.vnfId,
-      ikeless: ipsecConfigToJson({ sad: edit.sad, spd: edit.spd }, { withKeys: false }),
-      keyBindings: edit.keyBindings,
-    });
-  }
+  await Promise.all(
+    edits.map((edit) =>
+      clientOf(edit.vnfId).call('vca.applyIpsec', {
+        instanceId,
+        vnfId: edit.vnfId,
+        ikeless: ipsecConfigToJson({ sad: edit.sad, spd: edit.spd }, { withKeys: false }),
+        keyBindings: edit.keyBindings,
+      }),
+    ),
+  );
 }
 
 /** Have both ends' Proxy Agents zero the tunnel's key (the SAs hold it now). */

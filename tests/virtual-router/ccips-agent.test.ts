@@ -232,6 +232,15 @@ describe('CcipsAgent', () => {
     await expect(agent.editConfig(req({ deleteSad: [gone] }), ADMIN)).rejects.toThrow(/data-missing/);
   });
 
+  it('refuses a new SA whose SPI an installed SA of the same direction uses, and applies nothing', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const clash = { ...t.sad[0]!, name: 'other-name' };
+    await expect(agent.editConfig(req({ sad: [clash] }), ADMIN)).rejects.toThrow(/SPI 0x1001 of sad-entry 'other-name' is already used/);
+    expect(backend.edits).toHaveLength(1);
+    expect(sadNames(agent.getConfig('running', undefined, ADMIN))).toEqual(t.sad.map((e) => e.name).sort());
+  });
+
   it('refuses foreign namespaces and malformed ikeless content', async () => {
     await expect(agent.editConfig(req(`<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>`), ADMIN)).rejects.toMatchObject({ tag: 'unknown-namespace' });
     await expect(agent.editConfig(req(`<ipsec-ikeless xmlns="${IKELESS_NS}"><sad><sad-entry><name>x</name><spi>zero</spi></sad-entry></sad></ipsec-ikeless>`), ADMIN)).rejects.toThrow();

@@ -1,9 +1,11 @@
 /**
  * The router's data path, run in a worker thread (FEASIBILITY §3: TUN reads
  * are synchronous, so they must not block the NETCONF event loop):
- *   1. read up to a batch of packets from the TUN (poll with a timeout),
- *   2. the ESP engine classifies each: encrypt, decrypt, bypass or drop,
- *   3. write the results back into the TUN (the kernel routes them on),
+ *   1. read up to a batch of packets from the TUN (poll with a timeout) straight
+ *      into the slots of one PacketBatch allocation, after the headroom,
+ *   2. the ESP engine classifies each: encrypt, decrypt, bypass or drop, in place,
+ *   3. write the results back into the TUN from the same memory (the kernel
+ *      routes them on),
  *   4. between batches, apply control requests from the main thread
  *      (all-or-nothing SAD/SPD edits, state reads) and tick lifetimes.
  * The loop ends when the shared stop flag is set; the TUN closes with it.
@@ -14,7 +16,9 @@ import { openTun, StopFlag, type TunDevice } from '../tun/index.js';
 import { errorMessage } from '../../common/index.js';
 import type { ControlRequest, ControlResponse, DatapathEdit, DatapathEvent, DatapathState, DatapathWorkerData } from './control-messages.js';
 
-const READ_TIMEOUT_MS = 50;
+/** Poll timeout of a TUN read: also the longest a SAD/SPD edit waits to be applied (the loop
+ * checks control messages between reads), so an SA is installed within a few ms. */
+const READ_TIMEOUT_MS = 5;
 const TICK_INTERVAL_MS = 1000;
 const BATCH = 64;
 
@@ -108,16 +112,15 @@ function main(): void {
   }
   const engine = new EspEngine({ localAddresses: data.localAddresses, onEvent: (n) => post({ type: 'notification', notification: n }) });
   const batch = new PacketBatch({ size: BATCH });
-  const views = Array.from({ length: BATCH }, (_, i) => batch.readView(i));
-  const outBufs: Buffer[] = new Array<Buffer>(BATCH);
-  const outOffsets = new Uint32Array(BATCH);
+  // Results to write: where each starts in the batch's one allocation, and its length.
+  const outStarts = new Uint32Array(BATCH);
   const outLengths = new Uint32Array(BATCH);
   post({ type: 'ready', tun: tun.name });
   let lastTick = Date.now();
   try {
     while (!stop.stopped) {
       handleControl(engine, tun, data.controlPort, stop);
-      const n = tun.read(views, 0, batch.lengths, READ_TIMEOUT_MS);
+      const n = tun.readSlots(batch.memory, batch.slotSize, batch.headroom, batch.mtu, BATCH, batch.lengths, READ_TIMEOUT_MS);
       if (n > 0) {
         for (let i = 0; i < n; i++) batch.setPacket(i, batch.lengths[i]!);
         batch.count = n;
@@ -125,12 +128,11 @@ function main(): void {
         let k = 0;
         for (let i = 0; i < n; i++) {
           if (!isWrite(batch.verdicts[i]!)) continue;
-          outBufs[k] = batch.buffers[i]!;
-          outOffsets[k] = batch.offsets[i]!;
+          outStarts[k] = i * batch.slotSize + batch.offsets[i]!;
           outLengths[k] = batch.lengths[i]!;
           k++;
         }
-        if (k > 0) tun.write(outBufs, outOffsets, outLengths, k);
+        if (k > 0) tun.writeSlots(batch.memory, outStarts, outLengths, k);
         batch.clear();
       }
       const now = Date.now();
