@@ -4,10 +4,13 @@
  * one element in `nsd.nsd`; unique keys; every `vnf-profile.vnfd-id` in `vnfd-id`; every
  * `virtual-link-profile-id` names a df virtual-link-profile or (as OSM writes it) a
  * virtual-link-desc; `constituent-base-element-id` names a profile of the same df; df
- * virtual-link-profiles and SAPs name existing links; a management link carries no
- * `virtual-link-protocol-data`; then qnfv's security profiles (security-profile.ts).
+ * virtual-link-profiles and SAPs name existing links, and a virtual-link-profile's `flavour-id`
+ * names a `df` of its link; a management link carries no `virtual-link-protocol-data`; an
+ * external CP of a VNF profile sits on one virtual link, and a fixed `ip-address` is given once
+ * per link; a SAP is on a link or on a VNF's external CP (a choice), the VNF being in `vnfd-id`;
+ * then qnfv's security profiles (security-profile.ts).
  */
-import { boolAt, checkUniqueKeys, checkUniqueValues, has, keySet, listAt, listIds, strAt, type PathSegment, type ProblemList } from '../vnfd/index.js';
+import { boolAt, checkUniqueKeys, checkUniqueValues, has, keySet, listAt, listIds, objAt, strAt, type PathSegment, type ProblemList } from '../vnfd/index.js';
 import { checkSecurityProfiles } from './security-profile.js';
 
 /** Run every semantic check on the object under `nsd:` (at path `root`). */
@@ -23,6 +26,8 @@ function checkNsdElement(el: unknown, at: readonly PathSegment[], out: ProblemLi
   const vldIds = keySet(vlds);
   checkUniqueValues(listAt(el, 'vnfd-id'), [...at, 'vnfd-id'], out, 'vnfd-id');
   for (const key of ['virtual-link-desc', 'df', 'sapd']) checkUniqueKeys(listAt(el, key), [...at, key], out);
+  vlds.forEach((vld, i) => checkUniqueKeys(listAt(vld, 'df'), [...at, 'virtual-link-desc', i, 'df'], out));
+  const vldFlavours = new Map(vlds.map((v) => [strAt(v, 'id') ?? '', keySet(listAt(v, 'df'))]));
   const mgmtVlds = new Set(vlds.filter((v) => boolAt(v, 'mgmt-network') === true).map((v) => strAt(v, 'id')));
 
   listAt(el, 'df').forEach((df, i) => {
@@ -38,6 +43,11 @@ function checkNsdElement(el: unknown, at: readonly PathSegment[], out: ProblemLi
       const vld = strAt(vlp, 'virtual-link-desc-id');
       if (vld !== undefined && !vldIds.has(vld)) {
         out.add([...dfAt, 'virtual-link-profile', j, 'virtual-link-desc-id'], `virtual-link-desc-id='${vld}' does not match any virtual-link-desc id (ids: ${listIds(vldIds)})`);
+      }
+      const flavour = strAt(vlp, 'flavour-id');
+      const flavours = vld === undefined ? undefined : vldFlavours.get(vld);
+      if (flavours && flavour !== undefined && !flavours.has(flavour)) {
+        out.add([...dfAt, 'virtual-link-profile', j, 'flavour-id'], `flavour-id='${flavour}' is not a df of virtual-link-desc '${vld}' (dfs: ${listIds(flavours)})`);
       }
       if (vld !== undefined && mgmtVlds.has(vld) && has(vlp, 'virtual-link-protocol-data')) {
         out.add(
@@ -69,11 +79,48 @@ function checkNsdElement(el: unknown, at: readonly PathSegment[], out: ProblemLi
         });
       });
     });
+    const vlpToVld = new Map(vlps.map((v) => [strAt(v, 'id') ?? '', strAt(v, 'virtual-link-desc-id') ?? '']));
+    checkConnections(df, dfAt, (ref) => vlpToVld.get(ref) ?? (vldIds.has(ref) ? ref : undefined), out);
   });
 
   listAt(el, 'sapd').forEach((sap, i) => {
+    const sapId = strAt(sap, 'id') ?? '?';
     const vl = strAt(sap, 'virtual-link-desc');
-    if (vl !== undefined && !vldIds.has(vl)) out.add([...at, 'sapd', i, 'virtual-link-desc'], `sapd[id='${strAt(sap, 'id') ?? '?'}']:virtual-link-desc='${vl}' does not match any virtual-link-desc id (ids: ${listIds(vldIds)})`);
+    if (vl !== undefined && !vldIds.has(vl)) out.add([...at, 'sapd', i, 'virtual-link-desc'], `sapd[id='${sapId}']:virtual-link-desc='${vl}' does not match any virtual-link-desc id (ids: ${listIds(vldIds)})`);
+    const vnf = objAt(sap, 'vnf');
+    if (vnf && has(sap, 'virtual-link-desc')) out.add([...at, 'sapd', i], `sapd[id='${sapId}'] has both virtual-link-desc and vnf; a SOL006 sapd is on a virtual link or on a VNF's external CP, not both`);
+    const vnfdId = strAt(vnf, 'vnfd-id');
+    if (vnfdId !== undefined && !vnfdIds.has(vnfdId)) out.add([...at, 'sapd', i, 'vnf', 'vnfd-id'], `sapd[id='${sapId}']:vnf:vnfd-id='${vnfdId}' does not match any vnfd-id (vnfd-id: ${listIds(vnfdIds)})`);
   });
   checkSecurityProfiles(el, at, out);
+}
+
+/** An external CP of a VNF profile sits on one virtual link; a fixed ip-address is given once per link. */
+function checkConnections(df: unknown, dfAt: readonly PathSegment[], linkOf: (ref: string) => string | undefined, out: ProblemList): void {
+  const cpLink = new Map<string, string>();
+  const ipOwner = new Map<string, string>();
+  listAt(df, 'vnf-profile').forEach((vp, j) => {
+    listAt(vp, 'virtual-link-connectivity').forEach((vlc, k) => {
+      const link = linkOf(strAt(vlc, 'virtual-link-profile-id') ?? '');
+      if (link === undefined) return; // reported above
+      listAt(vlc, 'constituent-cpd-id').forEach((cc, m) => {
+        const ccAt = [...dfAt, 'vnf-profile', j, 'virtual-link-connectivity', k, 'constituent-cpd-id', m];
+        const base = strAt(cc, 'constituent-base-element-id');
+        const cpd = strAt(cc, 'constituent-cpd-id');
+        if (base !== undefined && cpd !== undefined) {
+          const key = `${base}\u0000${cpd}`;
+          const first = cpLink.get(key);
+          if (first === undefined) cpLink.set(key, link);
+          else if (first === link) out.add([...ccAt, 'constituent-cpd-id'], `ext-cpd '${cpd}' of vnf-profile '${base}' is listed twice on virtual link '${link}'`);
+          else out.add([...ccAt, 'constituent-cpd-id'], `ext-cpd '${cpd}' of vnf-profile '${base}' is connected to virtual links '${first}' and '${link}'; an external CP attaches to one link`);
+        }
+        const ip = strAt(cc, 'ip-address');
+        if (ip === undefined) return;
+        const key = `${link}\u0000${ip.toLowerCase()}`;
+        const owner = ipOwner.get(key);
+        if (owner !== undefined) out.add([...ccAt, 'ip-address'], `ip-address '${ip}' on virtual link '${link}' is already given to ${owner}`);
+        else ipOwner.set(key, `ext-cpd '${cpd ?? '?'}' of vnf-profile '${base ?? '?'}'`);
+      });
+    });
+  });
 }

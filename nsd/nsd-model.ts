@@ -10,7 +10,18 @@ import type { COMBINERS, ESP_ENCRYPTIONS, KEY_SOURCES, QKD_INTERFACES, SINGLE_SO
 export interface VirtualLinkDesc {
   id: string;
   mgmtNetwork: boolean;
+  /** OSM: attach to this existing VIM network instead of creating one. */
   vimNetworkName?: string;
+  /** The link's flavours (`df[].id`), when written. */
+  df?: { id: string }[];
+}
+
+/** `df.virtual-link-profile`: a virtual link as used in one NS flavour. */
+export interface NsVirtualLinkProfile {
+  id: string;
+  virtualLinkDescId: string;
+  /** A `df` of that virtual link. */
+  flavourId?: string;
 }
 
 /** `constituent-cpd-id` entry: an external CP of a constituent VNF. */
@@ -41,12 +52,14 @@ export interface VnfProfile {
 export interface NsDf {
   id: string;
   vnfProfile: VnfProfile[];
+  virtualLinkProfile: NsVirtualLinkProfile[];
 }
 
-/** `sapd` entry. */
+/** `sapd` entry: a service access point on a virtual link, or on an external CP of a VNF. */
 export interface Sapd {
   id: string;
   virtualLinkDesc?: string;
+  vnf?: { vnfdId: string; extCpdId: string };
 }
 
 /** A validated NSD. */

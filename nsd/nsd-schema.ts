@@ -1,8 +1,10 @@
 /**
  * JSON Schema of the ETSI GS NFV-SOL 006 NSD (YANG `etsi-nfv-nsd`) as OSM writes it in YAML:
  * the object under the top-level `nsd:`, i.e. `{nsd: [ <one NSD> ]}`. It models the nodes qnfv
- * reads — identity, `vnfd-id`, virtual links, deployment flavours with VNF profiles and their
- * virtual-link connectivity, SAPs — plus qnfv's `qnfv:security-profile` extension, and leaves every
+ * reads — identity, `vnfd-id`, virtual links (with their `df` flavours and OSM's
+ * `vim-network-name`), deployment flavours with VNF profiles, virtual-link profiles and the
+ * virtual-link connectivity with fixed `ip-address`es, SAPs (on a virtual link, or a VNF's
+ * external CP) — plus qnfv's `qnfv:security-profile` extension, and leaves every
  * SOL006 mapping open so fields beyond these are accepted and kept. "Exactly one element" and all
  * references are checked in nsd-checks.ts.
  */
@@ -17,7 +19,7 @@ const virtualLinkDesc = openObject(
   {
     id: idSchema,
     'mgmt-network': booleanSchema,
-    'vim-network-name': stringSchema,
+    'vim-network-name': idSchema,
     'connectivity-type': openObject({}),
     df: listOf(openObject({ id: idSchema }, ['id'])),
   },
@@ -63,7 +65,7 @@ const nsdElement = openObject(
     'vnfd-id': listOf(idSchema, 1),
     'virtual-link-desc': listOf(virtualLinkDesc),
     df: listOf(df, 1),
-    sapd: listOf(openObject({ id: idSchema, 'virtual-link-desc': idSchema }, ['id'])),
+    sapd: listOf(openObject({ id: idSchema, 'virtual-link-desc': idSchema, vnf: openObject({ 'vnfd-id': idSchema, 'ext-cpd-id': idSchema }, ['vnfd-id', 'ext-cpd-id']) }, ['id'])),
     [SECURITY_PROFILE_KEY]: listOf(securityProfileSchema),
   },
   ['id', 'name', 'version', 'vnfd-id', 'df'],

@@ -16,10 +16,24 @@ export function toNsd(raw: Obj, rootKey: string, origin: DescriptorOrigin): Nsd 
     description: strAt(element, 'description'),
     vnfdId: strListAt(element, 'vnfd-id'),
     virtualLinkDesc: listAt(element, 'virtual-link-desc').map((v) =>
-      defined({ id: strAt(v, 'id') ?? '', mgmtNetwork: boolAt(v, 'mgmt-network') ?? false, vimNetworkName: strAt(v, 'vim-network-name') }),
+      defined({
+        id: strAt(v, 'id') ?? '',
+        mgmtNetwork: boolAt(v, 'mgmt-network') ?? false,
+        vimNetworkName: strAt(v, 'vim-network-name'),
+        df: listAt(v, 'df').length > 0 ? listAt(v, 'df').map((d) => ({ id: strAt(d, 'id') ?? '' })) : undefined,
+      }),
     ),
-    df: listAt(element, 'df').map((df) => ({ id: strAt(df, 'id') ?? '', vnfProfile: listAt(df, 'vnf-profile').map(toVnfProfile) })),
-    sapd: listAt(element, 'sapd').map((s) => defined({ id: strAt(s, 'id') ?? '', virtualLinkDesc: strAt(s, 'virtual-link-desc') })),
+    df: listAt(element, 'df').map((df) => ({
+      id: strAt(df, 'id') ?? '',
+      vnfProfile: listAt(df, 'vnf-profile').map(toVnfProfile),
+      virtualLinkProfile: listAt(df, 'virtual-link-profile').map((p) =>
+        defined({ id: strAt(p, 'id') ?? '', virtualLinkDescId: strAt(p, 'virtual-link-desc-id') ?? '', flavourId: strAt(p, 'flavour-id') }),
+      ),
+    })),
+    sapd: listAt(element, 'sapd').map((s) => {
+      const vnf = objAt(s, 'vnf');
+      return defined({ id: strAt(s, 'id') ?? '', virtualLinkDesc: strAt(s, 'virtual-link-desc'), vnf: vnf ? { vnfdId: strAt(vnf, 'vnfd-id') ?? '', extCpdId: strAt(vnf, 'ext-cpd-id') ?? '' } : undefined });
+    }),
     raw,
     rootKey,
     element,

@@ -2,7 +2,8 @@
  * Checks an NSD against the VNFDs it uses, as OSM's NBI does when an NSD is onboarded
  * (`_check_descriptor_dependencies` in `osm_nbi/descriptor_topics.py`): every `vnfd-id` names
  * an onboarded VNFD, and every `constituent-cpd-id` is an `ext-cpd` of the VNFD of the VNF profile
- * it belongs to; a vnf-profile's `flavour-id`, when given, names a df of that VNFD. ETSI GS NFV-SOL
+ * it belongs to; a vnf-profile's `flavour-id`, when given, names a df of that VNFD; a SAP on a
+ * VNF's external CP names an ext-cpd of that VNFD. ETSI GS NFV-SOL
  * 006 leafrefs across descriptors (`deref(../vnfd-id)`).
  */
 import type { Problem } from '../common/index.js';
@@ -37,6 +38,12 @@ export function checkNsdAgainstVnfds(nsd: Nsd, vnfdsById: ReadonlyMap<string, Vn
         });
       });
     });
+  });
+  nsd.sapd.forEach((sap, i) => {
+    const vnfd = sap.vnf ? vnfdsById.get(sap.vnf.vnfdId) : undefined;
+    if (sap.vnf && vnfd && !vnfd.extCpd.some((cp) => cp.id === sap.vnf?.extCpdId)) {
+      out.add([...at, 'sapd', i, 'vnf', 'ext-cpd-id'], `sapd[id='${sap.id}']:vnf:ext-cpd-id='${sap.vnf.extCpdId}' references a non existing ext-cpd:id inside vnfd '${vnfd.id}' (ext-cpd ids: ${listIds(vnfd.extCpd.map((cp) => cp.id))})`);
+    }
   });
   return out.items;
 }

@@ -2,12 +2,18 @@
  * Package files a VNFD names (OSM IM on top of ETSI GS NFV-SOL 006): a VDU's `cloud-init-file`
  * (a file under `cloud_init/`) and the juju charm of a day1-2 execution environment (under
  * `charms/`). OSM's NBI refuses a package whose descriptor names one that is not in it
- * (`osm_nbi/descriptor_topics.py`, design/MANO-NOTES.md §1.3 rule 5). Reads a loaded document
- * tolerantly: the descriptor may have other problems, reported elsewhere.
+ * (`osm_nbi/descriptor_topics.py`, design/MANO-NOTES.md §1.3 rule 5), and so does qnfv, for a
+ * folder, an archive or a single uploaded descriptor alike (OSM's SOL004 layout `Scripts/cloud_init/`
+ * and `Scripts/charms/` is accepted). Reads a loaded document tolerantly: the descriptor may have
+ * other problems, reported elsewhere.
  */
+import type { Problem } from '../common/index.js';
+import { CHARM_DIRS, CLOUD_INIT_DIRS } from './constants.js';
 import { descriptorKind } from './descriptor-kind.js';
+import { isTreeFile, treeDirHasEntries, treeHas, type PackageTree } from './package-tree.js';
+import { ProblemList } from './problem-list.js';
 import { isObj, listAt, objAt, strAt } from './tree.js';
-import type { PathSegment } from './yaml-source.js';
+import { loadYaml, type PathSegment } from './yaml-source.js';
 
 /** One file or folder a VNFD expects in its package. */
 export interface ArtifactRef {
@@ -46,4 +52,35 @@ export function referencedArtifacts(doc: unknown): ArtifactRef[] {
     });
   });
   return refs;
+}
+
+/** Problems for files the (VNF) descriptor `text` names that the package lacks; `file` names the descriptor. */
+export function missingArtifacts(tree: PackageTree, text: string, file: string): Problem[] {
+  const { source } = loadYaml(text, file);
+  if (!source) return []; // the descriptor parser reports the YAML error
+  const out = new ProblemList({ file, positions: source.positions });
+  for (const ref of referencedArtifacts(source.value)) checkArtifact(tree, ref, out);
+  return out.items;
+}
+
+function checkArtifact(tree: PackageTree, ref: ArtifactRef, out: ProblemList): void {
+  if (ref.name !== undefined && (ref.name.split('/').includes('..') || ref.name.startsWith('/') || ref.name.includes('\\'))) {
+    out.add(ref.path, `'${ref.name}' must be a name inside the package's ${ref.kind === 'cloud-init' ? 'cloud_init' : 'charms'}/ folder`);
+    return;
+  }
+  if (ref.kind === 'cloud-init') {
+    const name = ref.name ?? '';
+    if (!CLOUD_INIT_DIRS.some((d) => isTreeFile(tree, `${d}/${name}`))) {
+      out.add(ref.path, `Cloud-init defined in ${ref.owner} but not present in package: no ${CLOUD_INIT_DIRS.map((d) => `${d}/${name}`).join(' or ')}`);
+    }
+    return;
+  }
+  const present =
+    ref.name === undefined
+      ? CHARM_DIRS.some((d) => treeDirHasEntries(tree, d))
+      : CHARM_DIRS.some((d) => treeHas(tree, `${d}/${ref.name}`) || isTreeFile(tree, `${d}/${ref.name}.charm`));
+  if (!present) {
+    const where = ref.name === undefined ? 'charms/ is missing or empty' : `no ${CHARM_DIRS.map((d) => `${d}/${ref.name}`).join(' or ')}`;
+    out.add(ref.path, `Charm defined in ${ref.owner} but not present in package: ${where}`);
+  }
 }

@@ -3,13 +3,14 @@
  * paths starting with the package folder name (`hackfest_multivdu_vnf/icons/osm.png`), as
  * osmclient writes them; `md5sum`'s `md5  path` / `md5 *path` forms are accepted too. The list may
  * be partial: only listed files are verified (OSM itself does not verify them; qnfv does, so a
- * stale md5 is an error). Listed paths must stay inside the package.
+ * stale md5 is an error). Listed paths must stay inside the package. Runs on a PackageTree, so
+ * a folder and its .tar.gz are verified alike.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Problem } from '../common/index.js';
-import { MISSING_FILES_GROUP_THRESHOLD } from './constants.js';
+import { CHECKSUMS_FILE, MISSING_FILES_GROUP_THRESHOLD } from './constants.js';
+import { readTreeFile, treeFileName, treeHas, type PackageTree } from './package-tree.js';
 
 /** One well-formed line of checksums.txt. */
 export interface ChecksumEntry {
@@ -44,10 +45,10 @@ export function md5File(path: string): string {
 }
 
 /**
- * Verify every listed file of the package in `dir` (folder name `name`): present, inside the
- * package, md5 equal. Missing files under one absent folder are grouped into one problem.
+ * Verify every listed file of the package: present, inside the package, md5 equal. Missing files
+ * under one absent folder are grouped into one problem. `file` names checksums.txt in problems.
  */
-export function verifyChecksums(dir: string, name: string, entries: readonly ChecksumEntry[], file: string): Problem[] {
+export function verifyChecksums(tree: PackageTree, entries: readonly ChecksumEntry[], file: string): Problem[] {
   const problems: Problem[] = [];
   const missingFolders = new Map<string, ChecksumEntry[]>();
   for (const entry of entries) {
@@ -56,10 +57,10 @@ export function verifyChecksums(dir: string, name: string, entries: readonly Che
       problems.push({ path: entry.listed, message: 'listed path must be relative and stay inside the package (no absolute path, no ..)', file, line: entry.line });
       continue;
     }
-    const rel = resolveListed(dir, name, segs);
-    const abs = join(dir, ...rel);
-    if (!isFile(abs)) {
-      const k = firstMissingFolder(dir, rel);
+    const rel = resolveListed(tree, segs);
+    const data = readTreeFile(tree, rel.join('/'));
+    if (data === undefined) {
+      const k = firstMissingFolder(tree, rel);
       if (k === undefined) {
         problems.push({ path: entry.listed, message: 'listed file missing', file, line: entry.line });
       } else {
@@ -68,7 +69,7 @@ export function verifyChecksums(dir: string, name: string, entries: readonly Che
       }
       continue;
     }
-    const actual = md5File(abs);
+    const actual = createHash('md5').update(data).digest('hex');
     if (actual !== entry.md5) {
       problems.push({ path: entry.listed, message: `Error, MD5 mismatch: checksums.txt lists ${entry.md5}, the file's md5 is ${actual}`, file, line: entry.line });
     }
@@ -88,23 +89,24 @@ export function verifyChecksums(dir: string, name: string, entries: readonly Che
   return problems.sort((x, y) => (x.line ?? 0) - (y.line ?? 0));
 }
 
+/** checksums.txt at the package root, when there is one: its malformed lines and failed entries. */
+export function checkChecksumsFile(tree: PackageTree): Problem[] {
+  const data = readTreeFile(tree, CHECKSUMS_FILE);
+  if (data === undefined) return [];
+  const file = treeFileName(tree, CHECKSUMS_FILE);
+  const parsed = parseChecksums(data.toString('utf8'), file);
+  return [...parsed.problems, ...verifyChecksums(tree, parsed.entries, file)];
+}
+
 /** Listed path → path inside the package: drop the leading package folder name (or a renamed one). */
-function resolveListed(dir: string, name: string, segs: string[]): string[] {
-  if (segs.length > 1 && segs[0] === name) return segs.slice(1);
-  if (existsSync(join(dir, ...segs)) || segs.length === 1) return segs;
+function resolveListed(tree: PackageTree, segs: string[]): string[] {
+  if (segs.length > 1 && segs[0] === tree.name) return segs.slice(1);
+  if (treeHas(tree, segs.join('/')) || segs.length === 1) return segs;
   return segs.slice(1);
 }
 
 /** Index (exclusive end) of the shallowest folder on the way to `rel` that does not exist, if any. */
-function firstMissingFolder(dir: string, rel: string[]): number | undefined {
-  for (let k = 1; k < rel.length; k++) if (!existsSync(join(dir, ...rel.slice(0, k)))) return k;
+function firstMissingFolder(tree: PackageTree, rel: string[]): number | undefined {
+  for (let k = 1; k < rel.length; k++) if (!treeHas(tree, rel.slice(0, k).join('/'))) return k;
   return undefined;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -46,6 +46,11 @@ export const versionSchema: SchemaObject = {
   title: "a string or a number (OSM writes 'version: 1.0' unquoted)",
 };
 
+/** A YANG enumeration: one of `values` (the message lists them). */
+export function enumSchema(values: readonly string[]): SchemaObject {
+  return { enum: [...values] };
+}
+
 /** A primitive parameter value (`<rw_mgmt_ip>`, 22, true). */
 export const scalarSchema: SchemaObject = { type: ['string', 'number', 'boolean'], title: 'a string, number or boolean' };
 

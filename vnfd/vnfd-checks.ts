@@ -6,10 +6,11 @@
  * Rules: VDUs need a `mgmt-cp` that names an ext-cpd; unique ids in every keyed list (monitoring
  * parameters unique across the VNFD, as OSM requires); ext-cpd binds to an existing (vdu-id, cpd)
  * or internal VL, not both; int-cpd internal VLs, VDU image/compute/storage refs, vdu-profile,
- * instantiation-level, scaling-aspect and virtual-link-profile refs resolve; vdu-profile min ≤ max;
- * day1-2 entries name the VNFD or a VDU/KDU, their execution-environment refs and external CP refs
- * resolve.
+ * instantiation-level (and the df's default one), scaling-aspect (VDU deltas, monitoring
+ * parameters, scaling-config-action primitives), alarm and virtual-link-profile refs resolve;
+ * vdu-profile min ≤ max; the day1-2 rules are day12-checks.ts's.
  */
+import { checkDay12, day12List } from './day12-checks.js';
 import type { ProblemList } from './problem-list.js';
 import { checkUniqueKeys, keySet, listIds } from './reference-checks.js';
 import { has, listAt, numAt, objAt, strAt, strListAt } from './tree.js';
@@ -134,6 +135,14 @@ function checkMonitoringParameters(vnfd: unknown, root: readonly PathSegment[], 
   listAt(vnfd, 'int-virtual-link-desc').forEach((vl, i) =>
     visit(listAt(vl, 'monitoring-parameters'), [...root, 'int-virtual-link-desc', i, 'monitoring-parameters'], `int-virtual-link-desc[id='${strAt(vl, 'id') ?? '?'}']`),
   );
+  listAt(vnfd, 'vdu').forEach((vdu, i) =>
+    listAt(vdu, 'alarm').forEach((alarm, k) => {
+      const ref = strAt(alarm, 'vnf-monitoring-param-ref');
+      if (ref !== undefined && !index.monitoringParamIds.has(ref)) {
+        out.add([...root, 'vdu', i, 'alarm', k, 'vnf-monitoring-param-ref'], `vdu[id='${strAt(vdu, 'id') ?? '?'}']:alarm[id='${strAt(alarm, 'alarm-id') ?? '?'}']:vnf-monitoring-param-ref='${ref}' not defined in any monitoring-param`);
+      }
+    }),
+  );
 }
 
 /** Deployment-flavour rules: profiles, levels, scaling, VL profiles and day-1/2 configuration. */
@@ -164,11 +173,41 @@ function checkDf(df: unknown, at: readonly PathSegment[], vnfd: unknown, index: 
     const id = strAt(vlp, 'id');
     if (id !== undefined && !index.ivldIds.has(id)) out.add([...at, 'virtual-link-profile', i, 'id'], `df[id='${dfId}']:virtual-link-profile='${id}' must match an existing int-virtual-link-desc`);
   });
+  const levelIds = keySet(listAt(df, 'instantiation-level'));
+  const defaultLevel = strAt(df, 'default-instantiation-level');
+  if (defaultLevel !== undefined && !levelIds.has(defaultLevel)) {
+    out.add([...at, 'default-instantiation-level'], `df[id='${dfId}']:default-instantiation-level='${defaultLevel}' does not match any instantiation-level id (ids: ${listIds(levelIds)})`);
+  }
   checkScalingAspects(df, at, dfId, index, out);
-  checkDay12(df, at, vnfd, index, out);
+  checkDay12(df, at, { ...index, kduNames: keySet(listAt(vnfd, 'kdu'), 'name') }, out);
 }
 
-/** scaling-aspect: VDU deltas name VDUs, scaling criteria name monitoring parameters. */
+/**
+ * OSM rule: a scaling-config-action runs a config primitive of the VNF-level day1-2 entry, so that
+ * entry must exist and define a config-primitive of that name.
+ */
+function checkScalingConfigActions(df: unknown, sa: unknown, saAt: readonly PathSegment[], dfId: string, index: VnfdIndex, out: ProblemList): void {
+  const actions = listAt(sa, 'scaling-config-action');
+  if (actions.length === 0) return;
+  const saId = strAt(sa, 'id') ?? '?';
+  const configs = day12List(df);
+  if (!configs.some((c) => strAt(c, 'id') === index.vnfdId)) {
+    out.add([...saAt, 'scaling-config-action'], `'day1-2 configuration' not defined in the descriptor but it is referenced by df[id='${dfId}']:scaling-aspect[id='${saId}']:scaling-config-action`);
+    return;
+  }
+  const names = new Set(configs.flatMap((c) => listAt(c, 'config-primitive').map((p) => strAt(p, 'name'))));
+  actions.forEach((action, k) => {
+    const ref = strAt(action, 'vnf-config-primitive-name-ref');
+    if (ref !== undefined && !names.has(ref)) {
+      out.add(
+        [...saAt, 'scaling-config-action', k, 'vnf-config-primitive-name-ref'],
+        `df[id='${dfId}']:scaling-aspect[id='${saId}']:scaling-config-action:vnf-config-primitive-name-ref='${ref}' does not match any day1-2 configuration:config-primitive:name`,
+      );
+    }
+  });
+}
+
+/** scaling-aspect: VDU deltas name VDUs, scaling criteria name monitoring parameters, config actions name primitives. */
 function checkScalingAspects(df: unknown, at: readonly PathSegment[], dfId: string, index: VnfdIndex, out: ProblemList): void {
   checkUniqueKeys(listAt(df, 'scaling-aspect'), [...at, 'scaling-aspect'], out);
   listAt(df, 'scaling-aspect').forEach((sa, i) => {
@@ -182,6 +221,7 @@ function checkScalingAspects(df: unknown, at: readonly PathSegment[], dfId: stri
         }
       });
     });
+    checkScalingConfigActions(df, sa, saAt, dfId, index, out);
     listAt(sa, 'scaling-policy').forEach((sp, j) => {
       listAt(sp, 'scaling-criteria').forEach((sc, k) => {
         const ref = strAt(sc, 'vnf-monitoring-param-ref');
@@ -190,40 +230,5 @@ function checkScalingAspects(df: unknown, at: readonly PathSegment[], dfId: stri
         }
       });
     });
-  });
-}
-
-/** day1-2: the entry names the VNFD or a VDU/KDU; its primitives and CP refs resolve. */
-function checkDay12(df: unknown, at: readonly PathSegment[], vnfd: unknown, index: VnfdIndex, out: ProblemList): void {
-  const listAtPath = [...at, 'lcm-operations-configuration', 'operate-vnf-op-config', 'day1-2'];
-  const configs = listAt(objAt(objAt(df, 'lcm-operations-configuration'), 'operate-vnf-op-config'), 'day1-2');
-  checkUniqueKeys(configs, listAtPath, out);
-  const kduNames = keySet(listAt(vnfd, 'kdu'), 'name');
-  configs.forEach((cfg, i) => {
-    const cfgAt = [...listAtPath, i];
-    const id = strAt(cfg, 'id');
-    if (id !== undefined && id !== index.vnfdId && !index.vduIds.has(id) && !kduNames.has(id)) {
-      out.add([...cfgAt, 'id'], `day1-2 id='${id}' names neither the VNFD ('${index.vnfdId ?? '?'}') nor any vdu (vdu ids: ${listIds(index.vduIds)})`);
-    }
-    const ees = listAt(cfg, 'execution-environment-list');
-    checkUniqueKeys(ees, [...cfgAt, 'execution-environment-list'], out);
-    const eeIds = keySet(ees);
-    ees.forEach((ee, j) => {
-      const cp = strAt(ee, 'external-connection-point-ref');
-      if (cp !== undefined && !index.extCpdIds.has(cp)) {
-        out.add([...cfgAt, 'execution-environment-list', j, 'external-connection-point-ref'], `external-connection-point-ref='${cp}' does not match any ext-cpd (ext-cpd ids: ${listIds(index.extCpdIds)})`);
-      }
-    });
-    for (const kind of ['initial-config-primitive', 'config-primitive', 'terminate-config-primitive']) {
-      const primitives = listAt(cfg, kind);
-      if (kind === 'config-primitive') checkUniqueKeys(primitives, [...cfgAt, kind], out, 'name');
-      primitives.forEach((p, j) => {
-        const ref = strAt(p, 'execution-environment-ref');
-        if (ref !== undefined && !eeIds.has(ref)) {
-          out.add([...cfgAt, kind, j, 'execution-environment-ref'], `day1-2[id='${id ?? '?'}']:${kind}[name='${strAt(p, 'name') ?? '?'}']:execution-environment-ref='${ref}' does not match any execution-environment-list id (ids: ${listIds(eeIds)})`);
-        }
-        checkUniqueKeys(listAt(p, 'parameter'), [...cfgAt, kind, j, 'parameter'], out, 'name');
-      });
-    }
   });
 }

@@ -88,9 +88,14 @@ export interface InstantiationLevel {
 /** A primitive parameter (`name`, and `value` or `default-value`). */
 export interface PrimitiveParameter {
   name: string;
+  /** Fixed value (initial/terminate primitives); may be a `<name>` substitution. */
   value?: string | number | boolean;
+  /** OSM IM `data-type`: STRING (the default), INTEGER, BOOLEAN. */
   dataType?: string;
+  /** Default when the operator gives none (config primitives); may be a `<name>` substitution. */
   defaultValue?: string | number | boolean;
+  /** OSM IM `mandatory`, when written. */
+  mandatory?: boolean;
 }
 
 /** A day-1/2 primitive (`initial-config-primitive`, `config-primitive`, `terminate-config-primitive`). */
@@ -106,6 +111,8 @@ export interface ExecutionEnvironment {
   id: string;
   juju?: { charm?: string; proxy?: boolean; cloud?: string };
   helmChart?: string;
+  /** `helm-version` (v2, v3) of a helm-chart environment. */
+  helmVersion?: string;
   externalConnectionPointRef?: string;
 }
 
@@ -120,11 +127,25 @@ export interface Day12Config {
   terminateConfigPrimitive: ConfigPrimitive[];
 }
 
+/** `df.scaling-aspect` (with the OSM IM's config actions). */
+export interface ScalingAspect {
+  id: string;
+  name?: string;
+  maxScaleLevel?: number;
+  /** `aspect-delta-details.deltas[].vdu-delta`: VDU instances added per scaling step. */
+  vduDelta: { vduId: string; numberOfInstances: number }[];
+  /** `scaling-config-action`: a VNF config primitive run at a scaling trigger (`post-scale-out`, …). */
+  scalingConfigAction: { trigger: string; vnfConfigPrimitiveNameRef?: string }[];
+}
+
 /** `df`: a deployment flavour. */
 export interface VnfDf {
   id: string;
   vduProfile: VduProfile[];
   instantiationLevel: InstantiationLevel[];
+  /** `default-instantiation-level`, when written. */
+  defaultInstantiationLevel?: string;
+  scalingAspect: ScalingAspect[];
   /** `lcm-operations-configuration.operate-vnf-op-config.day1-2`. */
   day12: Day12Config[];
 }

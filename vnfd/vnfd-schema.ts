@@ -3,7 +3,9 @@
  * (Release 9+) writes it in YAML: the object under the top-level `vnfd:`. It models the nodes
  * qnfv reads — identity, images, compute/storage, VDUs and their internal CPs, external CPs,
  * internal VLs, deployment flavours with VDU profiles, instantiation levels, scaling aspects and
- * the OSM IM `lcm-operations-configuration.operate-vnf-op-config.day1-2` block — and leaves every
+ * the OSM IM `lcm-operations-configuration.operate-vnf-op-config.day1-2` block (execution
+ * environments, typed primitive parameters, `seq`-keyed initial/terminate primitives, scaling
+ * config actions: OSM IM `etsi-nfv-vnfd` augments) — and leaves every
  * mapping open, so fields SOL006/OSM define beyond these are accepted and kept.
  * Required fields: SOL006's list keys, plus what qnfv cannot work without. `provider` is
  * mandatory in SOL006 but optional here, as in OSM (its own hackfest VNFDs omit it). A VDU's
@@ -12,9 +14,11 @@
  * `vnfd-checks.ts`, not here.
  */
 import type { SchemaObject } from 'ajv';
+import { PARAMETER_DATA_TYPES, SCALING_TRIGGERS } from './constants.js';
 import {
   booleanSchema,
   decimalSchema,
+  enumSchema,
   idSchema,
   listOf,
   openObject,
@@ -87,24 +91,40 @@ const virtualComputeDesc = openObject(
 
 const virtualStorageDesc = openObject({ id: idSchema, 'size-of-storage': uintSchema }, ['id']);
 
-const parameter = openObject({ name: stringSchema, value: scalarSchema, 'data-type': stringSchema, 'default-value': scalarSchema }, ['name']);
+const parameter = openObject(
+  {
+    name: idSchema,
+    value: scalarSchema,
+    'data-type': enumSchema(PARAMETER_DATA_TYPES),
+    'default-value': scalarSchema,
+    mandatory: booleanSchema,
+    'read-only': booleanSchema,
+    hidden: booleanSchema,
+  },
+  ['name'],
+);
 
+/** A day-1/2 primitive; OSM IM keys initial and terminate primitives by `seq`. */
 const primitive = (withSeq: boolean): SchemaObject =>
   openObject(
     {
       ...(withSeq ? { seq: uintSchema } : {}),
       name: idSchema,
       'execution-environment-ref': idSchema,
+      'execution-environment-primitive': stringSchema,
       parameter: listOf(parameter),
+      'user-defined-script': stringSchema,
     },
-    ['name'],
+    withSeq ? ['seq', 'name'] : ['name'],
   );
 
 const executionEnvironment = openObject(
   {
     id: idSchema,
-    juju: openObject({ charm: idSchema, proxy: booleanSchema, cloud: stringSchema }),
-    'helm-chart': stringSchema,
+    juju: openObject({ charm: idSchema, proxy: booleanSchema, cloud: enumSchema(['lxd', 'k8s']) }),
+    'helm-chart': idSchema,
+    'helm-version': enumSchema(['v2', 'v3']),
+    'metric-service': stringSchema,
     'external-connection-point-ref': idSchema,
   },
   ['id'],
@@ -142,6 +162,7 @@ const scalingAspect = openObject(
         ['name'],
       ),
     ),
+    'scaling-config-action': listOf(openObject({ trigger: enumSchema(SCALING_TRIGGERS), 'vnf-config-primitive-name-ref': idSchema }, ['trigger'])),
   },
   ['id'],
 );
@@ -158,8 +179,10 @@ const df = openObject(
         ['id'],
       ),
     ),
+    'default-instantiation-level': idSchema,
     'virtual-link-profile': listOf(openObject({ id: idSchema, flavour: stringSchema }, ['id'])),
     'scaling-aspect': listOf(scalingAspect),
+    'monitoring-parameter': listOf(monitoringParameter),
     'lcm-operations-configuration': openObject({
       'operate-vnf-op-config': openObject({ 'day1-2': listOf(day12) }),
     }),

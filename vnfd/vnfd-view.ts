@@ -4,7 +4,7 @@
  * strings (`seq: '1'`) read as numbers, and `version` kept as written in the source.
  */
 import { boolAt, isObj, listAt, numAt, objAt, strAt, strListAt, type Obj } from './tree.js';
-import type { ConfigPrimitive, Day12Config, PrimitiveParameter, Vdu, Vnfd, VnfDf } from './vnfd-model.js';
+import type { ConfigPrimitive, Day12Config, PrimitiveParameter, ScalingAspect, Vdu, Vnfd, VnfDf } from './vnfd-model.js';
 import { formatPath, type PathSegment, type YamlPosition } from './yaml-source.js';
 
 /** Where the document came from. */
@@ -88,7 +88,7 @@ function toVdu(vdu: unknown): Vdu {
 
 function toDf(df: unknown): VnfDf {
   const configs = listAt(objAt(objAt(df, 'lcm-operations-configuration'), 'operate-vnf-op-config'), 'day1-2');
-  return {
+  return defined<VnfDf>({
     id: strAt(df, 'id') ?? '',
     vduProfile: listAt(df, 'vdu-profile').map((p) => ({
       id: strAt(p, 'id') ?? '',
@@ -99,8 +99,22 @@ function toDf(df: unknown): VnfDf {
       id: strAt(l, 'id') ?? '',
       vduLevel: listAt(l, 'vdu-level').map((x) => ({ vduId: strAt(x, 'vdu-id') ?? '', numberOfInstances: numAt(x, 'number-of-instances') ?? 1 })),
     })),
+    defaultInstantiationLevel: strAt(df, 'default-instantiation-level'),
+    scalingAspect: listAt(df, 'scaling-aspect').map(toScalingAspect),
     day12: configs.map(toDay12),
-  };
+  });
+}
+
+function toScalingAspect(sa: unknown): ScalingAspect {
+  return defined<ScalingAspect>({
+    id: strAt(sa, 'id') ?? '',
+    name: strAt(sa, 'name'),
+    maxScaleLevel: numAt(sa, 'max-scale-level'),
+    vduDelta: listAt(objAt(sa, 'aspect-delta-details'), 'deltas').flatMap((d) =>
+      listAt(d, 'vdu-delta').map((v) => ({ vduId: strAt(v, 'id') ?? '', numberOfInstances: numAt(v, 'number-of-instances') ?? 1 })),
+    ),
+    scalingConfigAction: listAt(sa, 'scaling-config-action').map((a) => defined({ trigger: strAt(a, 'trigger') ?? '', vnfConfigPrimitiveNameRef: strAt(a, 'vnf-config-primitive-name-ref') })),
+  });
 }
 
 function toDay12(cfg: unknown): Day12Config {
@@ -114,6 +128,7 @@ function toDay12(cfg: unknown): Day12Config {
         id: strAt(ee, 'id') ?? '',
         juju: juju ? defined({ charm: strAt(juju, 'charm'), proxy: boolAt(juju, 'proxy'), cloud: strAt(juju, 'cloud') }) : undefined,
         helmChart: strAt(ee, 'helm-chart'),
+        helmVersion: strAt(ee, 'helm-version'),
         externalConnectionPointRef: strAt(ee, 'external-connection-point-ref'),
       });
     }),
@@ -129,7 +144,13 @@ function toPrimitive(p: unknown): ConfigPrimitive {
     seq: numAt(p, 'seq'),
     executionEnvironmentRef: strAt(p, 'execution-environment-ref'),
     parameter: listAt(p, 'parameter').map((x) =>
-      defined<PrimitiveParameter>({ name: strAt(x, 'name') ?? '', value: scalarAt(x, 'value'), dataType: strAt(x, 'data-type'), defaultValue: scalarAt(x, 'default-value') }),
+      defined<PrimitiveParameter>({
+        name: strAt(x, 'name') ?? '',
+        value: scalarAt(x, 'value'),
+        dataType: strAt(x, 'data-type'),
+        defaultValue: scalarAt(x, 'default-value'),
+        mandatory: boolAt(x, 'mandatory'),
+      }),
     ),
   });
 }

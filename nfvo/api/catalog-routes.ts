@@ -2,9 +2,10 @@
  * ETSI SOL005 catalog routes: NSD management (`/nsd/v1/ns_descriptors`,
  * clause 5.4) and VNF package management (`/vnfpkgm/v1/vnf_packages`,
  * clause 9.4), plus OSM's one-shot `…_content` uploads. Descriptor content
- * is YAML (`application/yaml`, `text/yaml`, `text/plain` or
- * `application/octet-stream`); problems in it are answered with 422 and the
- * full list of problems (path, reason, line), as OSM's NBI does.
+ * is descriptor YAML, an OSM package `.tar.gz` or a SOL004 CSAR zip (told
+ * apart by content, any of the allowed content types); problems in it are
+ * answered with 422 and the full list of problems (path, reason, line), as
+ * OSM's NBI does.
  */
 import type { ServerRoute, Request } from '@hapi/hapi';
 import Boom from '@hapi/boom';
@@ -19,14 +20,9 @@ const YAML_UPLOAD = {
   maxBytes: 16 * 1024 * 1024,
 };
 
-/** The uploaded descriptor text, or 415 for archives (not read yet). */
-function descriptorText(req: Request): string {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
-  const body = req.payload as Buffer;
-  if (['application/gzip', 'application/zip', 'application/x-tar'].includes(type) || (body.length > 2 && body[0] === 0x1f && body[1] === 0x8b)) {
-    throw Boom.unsupportedMediaType('package archives (tar.gz, CSAR zip) are not accepted yet: upload the descriptor YAML');
-  }
-  return body.toString('utf8');
+/** The uploaded bytes (descriptor YAML, OSM .tar.gz or SOL004 CSAR; told apart by content). */
+function upload(req: Request): Buffer {
+  return req.payload as Buffer;
 }
 
 /** Descriptor problems → 422 with every problem listed. */
@@ -65,7 +61,7 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
       path: `${vnf}/vnf_packages/{id}/package_content`,
       options: { payload: YAML_UPLOAD },
       handler: wrap(async (req, h) => {
-        await onboarding(() => catalog.uploadVnfd(req.params.id as string, descriptorText(req), fileName(req, 'vnfd.yaml')));
+        await onboarding(() => catalog.uploadVnfPackage(req.params.id as string, upload(req), fileName(req, 'vnfd.yaml')));
         return h.response().code(202);
       }),
     },
@@ -74,10 +70,10 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
       path: `${vnf}/vnf_packages_content`,
       options: { payload: YAML_UPLOAD },
       handler: wrap(async (req, h) => {
-        const text = descriptorText(req);
+        const body = upload(req);
         const p = await catalog.createVnfPackage();
         try {
-          const done = await onboarding(() => catalog.uploadVnfd(p.id, text, fileName(req, 'vnfd.yaml')));
+          const done = await onboarding(() => catalog.uploadVnfPackage(p.id, body, fileName(req, 'vnfd.yaml')));
           return h.response({ id: done.id }).code(201).header('Location', done._links.self.href);
         } catch (err) {
           await catalog.vnfPkgs.delete(p.id);
@@ -113,7 +109,7 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
       path: `${nsd}/ns_descriptors/{id}/nsd_content`,
       options: { payload: YAML_UPLOAD },
       handler: wrap(async (req, h) => {
-        await onboarding(() => catalog.uploadNsd(req.params.id as string, descriptorText(req), fileName(req, 'nsd.yaml')));
+        await onboarding(() => catalog.uploadNsPackage(req.params.id as string, upload(req), fileName(req, 'nsd.yaml')));
         return h.response().code(204);
       }),
     },
@@ -122,10 +118,10 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
       path: `${nsd}/ns_descriptors_content`,
       options: { payload: YAML_UPLOAD },
       handler: wrap(async (req, h) => {
-        const text = descriptorText(req);
+        const body = upload(req);
         const n = await catalog.createNsd();
         try {
-          const done = await onboarding(() => catalog.uploadNsd(n.id, text, fileName(req, 'nsd.yaml')));
+          const done = await onboarding(() => catalog.uploadNsPackage(n.id, body, fileName(req, 'nsd.yaml')));
           return h.response({ id: done.id }).code(201).header('Location', done._links.self.href);
         } catch (err) {
           await catalog.nsds.delete(n.id);

@@ -5,11 +5,11 @@
  * for an NSD the cross-check against the VNFDs already onboarded — before it
  * becomes ONBOARDED. Descriptor text is stored as uploaded and parsed again
  * when needed. In-use descriptors cannot be deleted (409, as OSM does).
- * Accepts descriptor YAML; package archives (tar.gz, CSAR) come later.
+ * Accepts descriptor YAML, OSM package archives (.tar.gz) and SOL004 CSARs.
  */
 import { randomUUID } from 'node:crypto';
 import { parseVnfd, type Vnfd } from '../../vnfd/index.js';
-import { parseNsd, securityProfiles, checkNsdAgainstVnfds, type Nsd } from '../../nsd/index.js';
+import { parseNsd, securityProfiles, checkNsdAgainstVnfds, nsVirtualLinks, loadPackage, type Nsd } from '../../nsd/index.js';
 import { ConflictError, NotFoundError, ValidationError, createLogger } from '../../common/index.js';
 import type { Collection, Store } from '../store/index.js';
 import type { NsdInfo, NsInstance, VnfPkgInfo } from '../model.js';
@@ -54,7 +54,29 @@ export class Catalog implements NsResolver {
     return info;
   }
 
-  /** PUT /vnf_packages/{id}/package_content: check and onboard a VNFD. */
+  /**
+   * PUT /vnf_packages/{id}/package_content: check and onboard a VNF package —
+   * descriptor YAML, an OSM .tar.gz or a SOL004 CSAR (every problem listed).
+   */
+  async uploadVnfPackage(id: string, content: Uint8Array, fileName = 'vnfd.yaml'): Promise<VnfPkgInfo> {
+    const { text, name } = await this.descriptorOf(content, 'vnf', fileName);
+    return this.uploadVnfd(id, text, name);
+  }
+
+  /** PUT /ns_descriptors/{id}/nsd_content with YAML or a package archive. */
+  async uploadNsPackage(id: string, content: Uint8Array, fileName = 'nsd.yaml'): Promise<NsdInfo> {
+    const { text, name } = await this.descriptorOf(content, 'ns', fileName);
+    return this.uploadNsd(id, text, name);
+  }
+
+  /** The descriptor text of an upload, after the package checks (ValidationError lists every problem). */
+  private async descriptorOf(content: Uint8Array, kind: 'vnf' | 'ns', fileName: string): Promise<{ text: string; name: string }> {
+    const pkg = await loadPackage(content, { kind, name: fileName });
+    if (pkg.problems.length > 0 || pkg.descriptorText === undefined) throw new ValidationError(`${kind === 'vnf' ? 'VNF' : 'NS'} package ${fileName} is invalid`, pkg.problems);
+    return { text: pkg.descriptorText, name: pkg.descriptorFile ?? fileName };
+  }
+
+  /** Check and onboard a VNFD given as text. */
   async uploadVnfd(id: string, text: string, fileName = 'vnfd.yaml'): Promise<VnfPkgInfo> {
     const info = await this.getVnfPackage(id);
     if (info.onboardingState === 'ONBOARDED') throw new ConflictError(`VNF package ${id} is already onboarded`);
@@ -116,7 +138,7 @@ export class Catalog implements NsResolver {
     return info;
   }
 
-  /** PUT /ns_descriptors/{id}/nsd_content: check (with the onboarded VNFDs) and onboard an NSD. */
+  /** Check (with the onboarded VNFDs) and onboard an NSD given as text. */
   async uploadNsd(id: string, text: string, fileName = 'nsd.yaml'): Promise<NsdInfo> {
     const info = await this.getNsd(id);
     if (info.nsdOnboardingState === 'ONBOARDED') throw new ConflictError(`NSD ${id} is already onboarded`);
@@ -205,12 +227,18 @@ export class Catalog implements NsResolver {
   }
 }
 
+/** The topology of one flavour: links resolved through the df's virtual-link profiles. */
 function topologyOf(nsd: Nsd, flavourId: string): ReturnType<ResolvedNs['topology']> {
   const df = nsd.df.find((d) => d.id === flavourId);
   if (!df) throw new ValidationError(`flavour '${flavourId}' is not in NSD ${nsd.id}`);
+  const links = nsVirtualLinks(nsd, flavourId);
   return {
-    virtualLinks: nsd.virtualLinkDesc.map((l) => ({ id: l.id, mgmt: l.mgmtNetwork })),
-    wanLinks: securityProfiles(nsd).map((p) => p.virtualLinkDesc),
-    vnfProfiles: df.vnfProfile.map((vp) => ({ id: vp.id, vnfdId: vp.vnfdId, links: vp.virtualLinkConnectivity.map((c) => c.virtualLinkProfileId) })),
+    virtualLinks: links.map((l) => ({ id: l.id, mgmt: l.mgmtNetwork })),
+    wanLinks: links.filter((l) => l.role === 'wan').map((l) => l.id),
+    vnfProfiles: df.vnfProfile.map((vp) => ({
+      id: vp.id,
+      vnfdId: vp.vnfdId,
+      links: links.filter((l) => l.connections.some((c) => c.vnfProfileId === vp.id)).map((l) => l.id),
+    })),
   };
 }

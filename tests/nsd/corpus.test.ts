@@ -1,14 +1,16 @@
 /**
  * The public OSM fixtures and onboarding corpus (shared/fixtures/osm*, see their READMEs) at
- * package level: every `accept/` folder is accepted, every `reject/` case this slice can detect
- * is rejected with the reason the corpus README gives, at the path and line it names.
- * Not here: `accept/interdomain_ns.tar.gz` (archives are read by a later slice).
+ * package level: every `accept/` entry is accepted (folders and the OSM-built
+ * `interdomain_ns.tar.gz`), every `reject/` case is rejected with the reason the corpus README
+ * gives, at the path and line it names — through the folder API, through `qnfv package validate`
+ * (validatePackageCli), and with each folder re-packed as a .tar.gz (same verdict, same problems).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../../common/index.js';
-import { checkDescriptorPackage, checkNsdAgainstVnfds, loadDescriptorPackage, type Nsd } from '../../nsd/index.js';
+import { checkDescriptorPackage, checkNsdAgainstVnfds, loadDescriptorPackage, loadPackage, validatePackageCli, type Nsd } from '../../nsd/index.js';
 import type { Vnfd } from '../../vnfd/index.js';
+import { scratchDir, tarGzFolder } from '../vnfd/archives.js';
 import { CORPUS, expectProblem, OSM } from '../vnfd/helpers.js';
 
 const problemsOf = (dir: string): Problem[] => checkDescriptorPackage(dir).problems;
@@ -96,5 +98,64 @@ describe('corpus reject/: each case is rejected with the README reason', () => {
 
   it('5ginfire-vnfd-catalog: also reports its reversed checksums.txt line as malformed', () => {
     expectProblem(problemsOf(reject('5ginfire-vnfd-catalog', 'test_platform_vnfd')), 'checksums.txt', /^malformed line/, 1);
+  });
+});
+
+describe('qnfv package validate PATH (validatePackageCli) on every corpus entry', () => {
+  const accept = [
+    ...readdirSync(join(CORPUS, 'accept')).map((f) => join(CORPUS, 'accept', f)),
+    join(OSM, 'hackfest_basic_vnf'),
+    join(OSM, 'hackfest_basic_ns'),
+  ];
+  const reject: [string, RegExp[]][] = [
+    [join(CORPUS, 'reject', 'atnog-test-vnf-dangling-vdu-ref', 'vnf'), [/^ {2}vnfd\.df\[0\]\.vdu-profile\[0\]\.id: .*'testVdu' .*vnfd\.yaml:11\)$/, /^ {2}vnfd\.df\[0\]\.instantiation-level\[0\]\.vdu-level\[0\]\.vdu-id: .*vnfd\.yaml:9\)$/]],
+    [join(CORPUS, 'reject', 'atnog-interdomain-vnf-charm-not-bundled', 'interdomain_vnf'), [/^ {2}interdomain_vnf\/charms\/: listed file missing: 745 files/, /^ {2}vnfd\.df\[0\].*juju\.charm: Charm defined in vnf\[id=interdomain-vnf\] but not present in package/]],
+    [join(CORPUS, 'reject', 'atnog-interdomain-ns-stale-checksum', 'interdomain_ns'), [/^ {2}interdomain_ns\/interdomain_nsd\.yaml: Error, MD5 mismatch: .*checksums\.txt:1\)$/]],
+    [join(CORPUS, 'reject', '5ginfire-vnfd-catalog', 'test_platform_vnfd'), [/^ {2}vnfd:vnfd-catalog: ERROR: Unsupported descriptor format\./]],
+    [join(CORPUS, 'reject', '5ginfire-nsd-catalog', 'scenario_suavs_nsd'), [/^ {2}nsd:nsd-catalog: ERROR: Unsupported descriptor format\./]],
+    [join(CORPUS, 'reject', '5ginfire-unprefixed-vnfd-catalog', 'hello_world_vnf'), [/^ {2}vnfd-catalog: ERROR: Unsupported descriptor format\..*hello_world_vnfd\.yaml:17\)$/]],
+  ];
+
+  it('covers every accept/ entry and every reject/ case of the README', () => {
+    expect(accept.filter((p) => p.startsWith(CORPUS))).toHaveLength(8);
+    expect(reject.map(([p]) => p.split('/').slice(-2, -1)[0]).sort()).toEqual(readdirSync(join(CORPUS, 'reject')).sort());
+  });
+
+  it.each(accept)('accepts %s: one summary line, ok', async (path) => {
+    const { ok, lines } = await validatePackageCli(path);
+    expect(ok).toBe(true);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: valid (VNF package \\(VNFD|NS package \\(NSD) `));
+  });
+
+  it('names the format and, for an NS, the VNF packages to onboard first', async () => {
+    const tgz = join(CORPUS, 'accept', 'interdomain_ns.tar.gz');
+    expect((await validatePackageCli(tgz)).lines).toEqual([`${tgz}: valid NS package (NSD interdomain-ns, OSM package archive (tar.gz); onboard its VNF packages first: interdomain-vnf)`]);
+  });
+
+  it.each(reject)('rejects %s: a summary line, then one line per problem with the README reason', async (path, reasons) => {
+    const { ok, lines } = await validatePackageCli(path);
+    expect(ok).toBe(false);
+    const n = lines.length - 1;
+    expect(lines[0]).toBe(`${path}: invalid package (${n} problem${n === 1 ? '' : 's'}, OSM package folder)`);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}\S+: .+ \(.+:[0-9]+\)$/);
+    for (const reason of reasons) expect(lines.slice(1).filter((l) => reason.test(l))).toHaveLength(1);
+  });
+});
+
+describe('each corpus folder packed as a .tar.gz gets the verdict and problems of the folder', () => {
+  const scratch = scratchDir('qnfv-corpus-');
+  afterAll(() => scratch.cleanup());
+  const cases: [string, string][] = [];
+  for (const f of readdirSync(join(CORPUS, 'accept'))) if (statSync(join(CORPUS, 'accept', f)).isDirectory()) cases.push([join(CORPUS, 'accept'), f]);
+  for (const c of readdirSync(join(CORPUS, 'reject'))) for (const f of readdirSync(join(CORPUS, 'reject', c))) cases.push([join(CORPUS, 'reject', c), f]);
+
+  it.each(cases)('%s/%s', async (parent, folder) => {
+    const folderPkg = await loadPackage(join(parent, folder));
+    const archivePkg = await loadPackage(tarGzFolder(parent, folder, join(scratch.dir, `${cases.findIndex((c) => c[1] === folder && c[0] === parent)}.tar.gz`)));
+    const shape = (ps: Problem[]): unknown[] => ps.map((p) => [p.path, p.message, p.line]);
+    expect(shape(archivePkg.problems)).toEqual(shape(folderPkg.problems));
+    expect([archivePkg.kind, archivePkg.descriptor === undefined]).toEqual([folderPkg.kind, folderPkg.descriptor === undefined]);
+    expect(folderPkg.descriptor === undefined).toBe(parent.includes('/reject/'));
   });
 });

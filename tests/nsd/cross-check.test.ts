@@ -55,4 +55,10 @@ describe('checkNsdAgainstVnfds (path and line in the NSD)', () => {
     const missing = checkNsdAgainstVnfds(parseNsd(SAMPLE_NSD, 'n.yaml'), new Map());
     expect(missing.map((p) => [p.path, p.line])).toEqual([['nsd.nsd[0].vnfd-id[0]', lineOfText(SAMPLE_NSD, '    - t-vnf')]]);
   });
+
+  it("a SAP on a VNF's external CP names an ext-cpd of that VNFD", () => {
+    const text = replaceOnce(SAMPLE_NSD, '      virtual-link-desc: lan-a\n', '      vnf:\n        vnfd-id: t-vnf\n        ext-cpd-id: wan-ext\n');
+    const problems = checkNsdAgainstVnfds(parseNsd(text, 'n.yaml'), byId(vnfd));
+    expectProblem(problems, 'nsd.nsd[0].sapd[0].vnf.ext-cpd-id', /^sapd\[id='sap-a'\]:vnf:ext-cpd-id='wan-ext' references a non existing ext-cpd:id inside vnfd 't-vnf' \(ext-cpd ids: 'mgmt-ext', 'data-ext'\)$/, lineOfText(text, 'ext-cpd-id: wan-ext'));
+  });
 });

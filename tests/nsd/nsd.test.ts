@@ -27,6 +27,7 @@ describe('OSM hackfest_basic NSD (public fixture, unchanged)', () => {
             virtualLinkConnectivity: [{ virtualLinkProfileId: 'mgmtnet', constituentCpdId: [{ constituentBaseElementId: 'vnf', constituentCpdId: 'vnf-cp0-ext' }] }],
           },
         ],
+        virtualLinkProfile: [],
       },
     ]);
   });
@@ -111,6 +112,48 @@ describe('NSD semantic checks (path and line)', () => {
   it('a management link carries no virtual-link-protocol-data (OSM rule)', () => {
     const text = replaceOnce(SAMPLE_NSD, '      - id: wan-profile\n        virtual-link-desc-id: wan\n', '      - id: m\n        virtual-link-desc-id: mgmtnet\n        virtual-link-protocol-data: {}\n');
     expectProblem(problemsOf(text), `${EL}.df[0].virtual-link-profile[0].virtual-link-protocol-data`, /You cannot set a virtual-link-protocol-data when mgmt-network is True/);
+  });
+});
+
+describe('NSD links, addresses and SAPs (path and line)', () => {
+  it('a virtual-link-profile flavour-id names a df of its virtual link; link dfs are unique', () => {
+    let text = replaceOnce(SAMPLE_NSD, '    - id: wan\n', '    - id: wan\n      df:\n      - id: fast\n      - id: fast\n');
+    text = replaceOnce(text, '        virtual-link-desc-id: wan\n', '        virtual-link-desc-id: wan\n        flavour-id: slow\n');
+    const problems = problemsOf(text);
+    expectProblem(problems, `${EL}.df[0].virtual-link-profile[0].flavour-id`, /^flavour-id='slow' is not a df of virtual-link-desc 'wan' \(dfs: 'fast'\)$/, lineOfText(text, 'flavour-id: slow'));
+    expectProblem(problems, `${EL}.virtual-link-desc[2].df[1].id`, /^df\[id='fast'\] is already used by other df/, lineOfText(text, '      - id: fast\n    sapd:'));
+    expect(parseNsd(replaceOnce(text, 'flavour-id: slow', 'flavour-id: fast').replace('      - id: fast\n      - id: fast\n', '      - id: fast\n')).df[0].virtualLinkProfile).toEqual([{ id: 'wan-profile', virtualLinkDescId: 'wan', flavourId: 'fast' }]);
+  });
+
+  it('a fixed ip-address is given once per virtual link', () => {
+    const text = replaceOnce(SAMPLE_NSD, '            constituent-cpd-id: data-ext\n    qnfv', '            constituent-cpd-id: data-ext\n            ip-address: 10.0.0.1\n        - virtual-link-profile-id: lan-a\n          constituent-cpd-id:\n          - constituent-base-element-id: b\n            constituent-cpd-id: mgmt-ext\n            ip-address: 10.0.0.1\n    qnfv');
+    const problems = problemsOf(text);
+    expectProblem(problems, `${EL}.df[0].vnf-profile[1].virtual-link-connectivity[1].constituent-cpd-id[0].ip-address`, /^ip-address '10\.0\.0\.1' on virtual link 'lan-a' is already given to ext-cpd 'data-ext' of vnf-profile 'a'$/, lineOfText(text, 'mgmt-ext\n            ip-address: 10.0.0.1') + 1);
+    expect(problems).toHaveLength(1); // the same address on the WAN link is fine
+  });
+
+  it('an external CP attaches to one virtual link', () => {
+    const text = replaceOnce(SAMPLE_NSD, '            constituent-cpd-id: mgmt-ext\n        - virtual-link-profile-id: lan-a', '            constituent-cpd-id: data-ext\n        - virtual-link-profile-id: lan-a');
+    expectProblem(
+      problemsOf(text),
+      `${EL}.df[0].vnf-profile[0].virtual-link-connectivity[1].constituent-cpd-id[0].constituent-cpd-id`,
+      /^ext-cpd 'data-ext' of vnf-profile 'a' is connected to virtual links 'mgmtnet' and 'lan-a'; an external CP attaches to one link$/,
+      lineOfText(text, 'constituent-cpd-id: data-ext\n            ip-address'),
+    );
+  });
+
+  it('a SAP is on a virtual link or on a VNF external CP of a listed VNFD', () => {
+    const both = replaceOnce(SAMPLE_NSD, '      virtual-link-desc: lan-a\n', '      virtual-link-desc: lan-a\n      vnf:\n        vnfd-id: other-vnf\n        ext-cpd-id: data-ext\n');
+    const problems = problemsOf(both);
+    expectProblem(problems, `${EL}.sapd[0]`, /^sapd\[id='sap-a'\] has both virtual-link-desc and vnf/, lineOfText(both, '- id: sap-a'));
+    expectProblem(problems, `${EL}.sapd[0].vnf.vnfd-id`, /^sapd\[id='sap-a'\]:vnf:vnfd-id='other-vnf' does not match any vnfd-id \(vnfd-id: 't-vnf'\)$/, lineOfText(both, 'vnfd-id: other-vnf'));
+    const onVnf = replaceOnce(SAMPLE_NSD, '      virtual-link-desc: lan-a\n', '      vnf:\n        vnfd-id: t-vnf\n        ext-cpd-id: data-ext\n');
+    expect(parseNsd(onVnf).sapd).toEqual([{ id: 'sap-a', vnf: { vnfdId: 't-vnf', extCpdId: 'data-ext' } }]);
+  });
+
+  it("vim-network-name, when given, is not empty", () => {
+    const text = replaceOnce(SAMPLE_NSD, '    - id: lan-a\n', "    - id: lan-a\n      vim-network-name: ''\n");
+    expectProblem(problemsOf(text), `${EL}.virtual-link-desc[1].vim-network-name`, /^must be a non-empty string \(found ''\)$/, lineOfText(text, 'vim-network-name'));
   });
 });
 

@@ -64,9 +64,9 @@ describe('package layout rules (OSM NBI)', () => {
     expect(readOsmPackage(json).descriptorFile).toBe('vnfd.json');
   });
 
-  it('refuses what is not a folder, naming archives as not read yet', () => {
+  it('refuses what is not a folder, pointing archives to loadPackage', () => {
     expectProblem(inspectOsmPackage(join(scratch, 'missing')).problems, '(package)', /not a package folder/);
-    expectProblem(inspectOsmPackage(join(CORPUS, 'accept', 'interdomain_ns.tar.gz')).problems, '(package)', /archives .* are not read yet/);
+    expectProblem(inspectOsmPackage(join(CORPUS, 'accept', 'interdomain_ns.tar.gz')).problems, '(package)', /^package archives \(OSM \.tar\.gz, SOL004 \.zip\/\.csar\) are read by loadPackage\(\)/);
   });
 
   it('throws one ValidationError with every package problem', () => {

@@ -1,10 +1,14 @@
 /**
  * SOL005 catalog routes (nfvo/api/catalog-routes.ts, nfvo/catalog/catalog.ts)
  * through server.inject: two-step and OSM one-shot onboarding of the bundled
- * packages, descriptor problems (422 with path and line), archives (415),
+ * packages, descriptor problems (422 with path and line), archives (OSM
+ * .tar.gz onboarded, broken ones 422),
  * and deletion refused while in use (409).
  */
 import type { NsdInfo, ProblemDetails, VnfPkgInfo } from '../../../nfvo/index.js';
+import { basename, dirname } from 'node:path';
+import * as tar from 'tar';
+import { bundledPackagePaths } from '../../../nsd/index.js';
 import { bundledYaml, createNs, startHarness, type Harness } from './harness.js';
 
 const YAML = { 'content-type': 'application/yaml' };
@@ -87,12 +91,29 @@ describe('VNF packages', () => {
     ['application/gzip', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0])],
     ['application/zip', Buffer.from('PK\x03\x04')],
     ['application/octet-stream', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0])],
-  ])('an archive upload (%s) → 415', async (type, body) => {
+  ])('a broken archive (%s) → 422 naming the problem, nothing onboarded', async (type, body) => {
     const created = await h.req<VnfPkgInfo>('POST', '/vnfpkgm/v1/vnf_packages');
     const r = await h.req<ProblemDetails>('PUT', `/vnfpkgm/v1/vnf_packages/${created.json.id}/package_content`, body, { 'content-type': type });
-    expect(r.status).toBe(415);
-    expect(r.json).toMatchObject({ status: 415, detail: expect.stringContaining('archives') });
-    expect((await h.req('POST', '/nsd/v1/ns_descriptors_content', body, { 'content-type': type })).status).toBe(415);
+    expect(r.status).toBe(422);
+    expect(r.json.problems!.length).toBeGreaterThan(0);
+    expect((await h.req<VnfPkgInfo>('GET', `/vnfpkgm/v1/vnf_packages/${created.json.id}`)).json.onboardingState).toBe('CREATED');
+    expect((await h.req('POST', '/nsd/v1/ns_descriptors_content', body, { 'content-type': type })).status).toBe(422);
+  });
+
+  it('onboards the bundled packages uploaded as OSM .tar.gz archives', async () => {
+    const paths = bundledPackagePaths();
+    const targz = async (dir: string) => {
+      const chunks: Buffer[] = [];
+      for await (const c of tar.c({ gzip: true, cwd: dirname(dir), portable: true }, [basename(dir)])) chunks.push(Buffer.from(c as Uint8Array));
+      return Buffer.concat(chunks);
+    };
+    const gz = { 'content-type': 'application/gzip' };
+    const v = await h.req<{ id: string }>('POST', '/vnfpkgm/v1/vnf_packages_content', await targz(paths.routerVnf), gz);
+    expect(v.status).toBe(201);
+    expect((await h.req<VnfPkgInfo>('GET', `/vnfpkgm/v1/vnf_packages/${v.json.id}`)).json).toMatchObject({ vnfdId: 'qnfv-router-vnf', onboardingState: 'ONBOARDED' });
+    const n = await h.req<{ id: string }>('POST', '/nsd/v1/ns_descriptors_content', await targz(paths.qkdVpnNs), gz);
+    expect(n.status).toBe(201);
+    expect((await h.req<NsdInfo>('GET', `/nsd/v1/ns_descriptors/${n.json.id}`)).json.nsdId).toBe('qnfv-qkd-vpn-ns');
   });
 
   it('unknown package → 404 for GET, PUT content, GET vnfd and DELETE', async () => {
