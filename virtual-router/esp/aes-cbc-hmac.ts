@@ -53,7 +53,7 @@ const ivPool = Buffer.alloc(IV_POOL_BYTES);
 let ivPoolPos = IV_POOL_BYTES;
 
 /** Copy 16 fresh random bytes to `buf[off, off+16)`; pool bytes are never handed out twice. */
-function takeRandomIv(buf: Buffer, off: number): void {
+export function takeRandomIv(buf: Buffer, off: number): void {
   if (ivPoolPos + CBC_IV_LEN > IV_POOL_BYTES) {
     randomFillSync(ivPool);
     ivPoolPos = 0;

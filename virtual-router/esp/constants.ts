@@ -32,6 +32,15 @@ export const IPV4_FLAG_DF = 0x4000;
 export const IPV4_FLAG_MF = 0x2000;
 export const IPV4_FRAG_OFFSET_MASK = 0x1fff;
 
+/** UDP header (RFC 768). */
+export const UDP_HEADER_LEN = 8;
+/** UDP port of ESP-in-UDP, IANA `ipsec-nat-t` (RFC 3948 §2; RFC 9061 `encapsulation-type` sport/dport default). */
+export const NAT_T_PORT = 4500;
+/** A NAT-keepalive is one 0xFF byte of UDP payload (RFC 3948 §2.3). */
+export const NAT_KEEPALIVE_BYTE = 0xff;
+/** The non-ESP marker: four zero bytes where an SPI would be, in front of IKE messages (RFC 3948 §2.2). */
+export const NON_ESP_MARKER_LEN = 4;
+
 /** AES-GCM-16 in ESP: 8-byte explicit IV, 4-byte salt, 16-byte ICV (RFC 4106 §3, §4, §6). */
 export const GCM_IV_LEN = 8;
 export const GCM_SALT_LEN = 4;
@@ -61,7 +70,7 @@ export const DEFAULT_REPLAY_WINDOW = 64;
 
 /** Largest anti-replay window accepted (RFC 9061 allows any uint32; bitmap memory grows with it). */
 export const MAX_REPLAY_WINDOW = 4096;
-/** Bytes reserved before each packet in a batch slot: outer IPv4 + ESP header + CBC IV (44) rounded up. */
+/** Bytes reserved before each packet in a batch slot: outer IPv4 + UDP (RFC 3948) + ESP header + CBC IV (52) rounded up. */
 export const DEFAULT_HEADROOM = 64;
 /** Bytes reserved after each packet: worst case CBC padding (15) + trailer (2) + ICV (16) rounded up. */
 export const DEFAULT_TAILROOM = 64;

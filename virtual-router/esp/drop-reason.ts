@@ -41,7 +41,10 @@ export const DropReason = {
   Replay: 6,
   /** Older than the anti-replay window (RFC 4303 §3.4.3). */
   TooOld: 7,
-  /** The decrypted packet is outside the SA's traffic selector (RFC 4301 §5.2 step 4). */
+  /**
+   * The decrypted packet is outside the SA's traffic selector (RFC 4301 §5.2 step 4), or the ESP
+   * packet came with another encapsulation than the SA's (plain vs. UDP, RFC 3948 / RFC 9061).
+   */
   PolicyMismatch: 8,
   /** Decrypted padding is not 1, 2, 3, … or overruns the payload (RFC 4303 §2.4). */
   BadPadding: 9,
@@ -51,6 +54,8 @@ export const DropReason = {
   SeqOverflow: 11,
   /** The slot has no room for the headers/trailer the packet needs. */
   TooBig: 12,
+  /** UDP to the ESP-in-UDP port that is not ESP: a NAT-keepalive or a non-ESP-marked (IKE) message (RFC 3948 §2.2–2.3). */
+  NotEsp: 13,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
@@ -69,6 +74,7 @@ export const DROP_REASON_NAMES = [
   'malformed',
   'seq-overflow',
   'too-big',
+  'not-esp',
 ] as const;
 export type DropReasonName = Exclude<(typeof DROP_REASON_NAMES)[number], 'none'>;
 

@@ -7,8 +7,9 @@
  *
  * Per packet:
  *   1. Parse the IPv4 header (malformed otherwise).
- *   2. Protocol 50 to one of our tunnel addresses → inbound:
- *      SPI → SA (bad-spi) → ESN inference and replay check (replay/too-old) →
+ *   2. Protocol 50 to one of our tunnel addresses → inbound (UDP to an ESP-in-UDP port:
+ *      keepalive / non-ESP marker → not-esp, else the same after the UDP header, RFC 3948):
+ *      SPI → SA (bad-spi) → same encapsulation as the SA (policy-mismatch) → ESN inference and replay check (replay/too-old) →
  *      ICV and decrypt (auth-failed) → window update → trailer (bad-padding) →
  *      inner IPv4 → SA selector (policy-mismatch) → Decrypted.
  *   3. Anything else → outbound SPD, first match (no-policy):
@@ -25,8 +26,11 @@ import {
   DEFAULT_BAD_SPI_INTERVAL_MS,
   ESP_HEADER_LEN,
   IPPROTO_ESP,
+  IPPROTO_UDP,
   NEXT_HEADER_IPV4,
+  UDP_HEADER_LEN,
 } from './constants.js';
+import { transformFactory, type CryptoChoice, type TransformFactory } from './crypto-backend.js';
 import { DROP_REASON_NAMES, DropReason, Verdict, type DropReasonName } from './drop-reason.js';
 import { encapsulateTunnel, espHeadroom, espSeqLow, espSpi, espTailroom, readEspTrailer } from './esp-packet.js';
 import {
@@ -48,6 +52,7 @@ import { ReplayCheck } from './replay-window.js';
 import { SaTable } from './sa-table.js';
 import { SecurityAssociation, type SaCounters } from './security-association.js';
 import { selectorMatches } from './traffic-selector.js';
+import { classifyUdpPayload, udpDestinationPort, udpEncapLength, udpLength, UdpPayloadKind } from './udp-encap.js';
 
 /** Construction options of an EspEngine. */
 export interface EspEngineOptions {
@@ -62,6 +67,8 @@ export interface EspEngineOptions {
   acquireIntervalMs?: number;
   /** Minimum interval between two `sadb-bad-spi`, engine-wide. */
   badSpiIntervalMs?: number;
+  /** Packet crypto: `auto` (default) uses the native addon when it loads, else node:crypto. */
+  crypto?: CryptoChoice;
 }
 
 /** Engine-wide counters. */
@@ -99,6 +106,7 @@ export class EspEngine {
   private readonly log: Logger;
   private readonly acquireIntervalMs: number;
   private readonly badSpiIntervalMs: number;
+  private readonly transforms: TransformFactory;
   private lastBadSpiAt = -Infinity;
   private readonly pending: IkelessNotification[] = [];
   private readonly drops = new Float64Array(DROP_REASON_NAMES.length);
@@ -117,11 +125,17 @@ export class EspEngine {
     this.log = opts.logger ?? createLogger('router.esp');
     this.acquireIntervalMs = opts.acquireIntervalMs ?? DEFAULT_ACQUIRE_INTERVAL_MS;
     this.badSpiIntervalMs = opts.badSpiIntervalMs ?? DEFAULT_BAD_SPI_INTERVAL_MS;
+    this.transforms = transformFactory(opts.crypto ?? 'auto', this.log);
+  }
+
+  /** Which implementation seals and opens packets: `native` (OpenSSL contexts reused) or `node` (node:crypto). */
+  get cryptoBackend(): 'native' | 'node' {
+    return this.transforms.backend;
   }
 
   /** Install an SA (RFC 9061 `sad-entry`); ValidationError names unusable fields, ConflictError on duplicates. Copies the keys. */
   addSa(entry: SadEntry, opts: AddSaOptions = {}): void {
-    const sa = SecurityAssociation.fromEntry(entry, this.local, this.now());
+    const sa = SecurityAssociation.fromEntry(entry, this.local, this.now(), this.transforms);
     try {
       if (opts.seqNumberCounter !== undefined) sa.setSeqNumberCounter(opts.seqNumberCounter);
       this.sad.add(sa);
@@ -219,24 +233,45 @@ export class EspEngine {
     // 1. A well-formed IPv4 packet; its Total Length wins over the read length.
     const len = validIpv4Length(buf, off, Math.min(batch.lengths[i], buf.length - off));
     if (len === 0) return this.drop(batch, i, DropReason.Malformed, undefined);
-    // 2. ESP to one of our tunnel addresses is inbound; 3. everything else goes through the SPD.
-    if (ipv4Protocol(buf, off) === IPPROTO_ESP && this.local.has(ipv4Destination(buf, off))) {
-      this.inbound(batch, i, buf, off, len, now);
-    } else {
-      this.outbound(batch, i, buf, off, len, now);
+    // 2. ESP (or ESP-in-UDP on an inbound SA's port, RFC 3948) to one of our tunnel addresses is
+    //    inbound; 3. everything else goes through the SPD.
+    const proto = ipv4Protocol(buf, off);
+    if ((proto === IPPROTO_ESP || proto === IPPROTO_UDP) && this.local.has(ipv4Destination(buf, off))) {
+      if (proto === IPPROTO_ESP) return this.inbound(batch, i, buf, off, len, now, 0);
+      const ihl = ipv4HeaderLength(buf, off, len);
+      if (len - ihl >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, off + ihl))) {
+        return this.inboundUdp(batch, i, buf, off, len, now, ihl);
+      }
     }
+    this.outbound(batch, i, buf, off, len, now);
   }
 
-  private inbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number): void {
+  /** ESP-in-UDP (RFC 3948): keepalives and non-ESP (IKE) messages are dropped, ESP goes on after the UDP header. */
+  private inboundUdp(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number, ihl: number): void {
+    // The UDP length must cover exactly the rest of the IP packet (RFC 768).
+    if (udpLength(buf, off + ihl) !== len - ihl) return this.drop(batch, i, DropReason.Malformed, undefined);
+    const payload = off + ihl + UDP_HEADER_LEN;
+    if (classifyUdpPayload(buf, payload, off + len - payload) !== UdpPayloadKind.Esp) {
+      return this.drop(batch, i, DropReason.NotEsp, undefined);
+    }
+    this.inbound(batch, i, buf, off, len, now, UDP_HEADER_LEN);
+  }
+
+  private inbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number, encapLen: number): void {
     const ihl = ipv4HeaderLength(buf, off, len);
-    if (ipv4IsFragment(buf, off) || len - ihl < ESP_HEADER_LEN) return this.drop(batch, i, DropReason.Malformed, undefined);
-    const espStart = off + ihl;
+    if (ipv4IsFragment(buf, off) || len - ihl - encapLen < ESP_HEADER_LEN) return this.drop(batch, i, DropReason.Malformed, undefined);
+    const espStart = off + ihl + encapLen;
     // SA lookup by SPI (RFC 4301 §5.2 step 3a).
     const spi = espSpi(buf, espStart);
     const sa = this.sad.inbound(spi);
     if (!sa) {
       this.badSpi(spi, now);
       return this.drop(batch, i, DropReason.BadSpi, undefined, spi);
+    }
+    // The SA says plain ESP or ESP-in-UDP (RFC 9061 encapsulation-type); the packet must agree.
+    if (encapLen !== udpEncapLength(sa.udpEncap)) {
+      sa.counters.policyMismatch++;
+      return this.drop(batch, i, DropReason.PolicyMismatch, sa);
     }
     const t = sa.transform;
     const ctStart = espStart + ESP_HEADER_LEN + t.ivLength;
@@ -308,7 +343,7 @@ export class EspEngine {
       return this.drop(batch, i, DropReason.NoSa, undefined);
     }
     // Room for headers before and padding/ICV after; move the packet once if the reader left too little.
-    const head = espHeadroom(sa.transform);
+    const head = espHeadroom(sa);
     const tail = espTailroom(sa.transform, len);
     let innerOff = off;
     if (innerOff < head || innerOff + len + tail > buf.length) {

@@ -2,7 +2,7 @@
  * ESP packet format in tunnel mode (RFC 4303 §2, §3.1.2), as strongSwan's
  * `esp_packet.c`: header fields, padding and trailer (§2.4–2.6), and the
  * in-place encapsulation of an inner IPv4 packet into
- * outer IPv4 ‖ SPI ‖ seq ‖ IV ‖ encrypted(inner ‖ pad ‖ pad length ‖ 4) ‖ ICV.
+ * outer IPv4 ‖ [UDP (RFC 3948)] ‖ SPI ‖ seq ‖ IV ‖ encrypted(inner ‖ pad ‖ pad length ‖ 4) ‖ ICV.
  * The headroom before the inner packet takes the headers, the tailroom after it
  * the padding, trailer and ICV, so nothing is copied but the cipher output.
  */
@@ -10,13 +10,16 @@ import {
   ESP_HEADER_LEN,
   ESP_TRAILER_LEN,
   IPPROTO_ESP,
+  IPPROTO_UDP,
   IPV4_HEADER_LEN,
   NEXT_HEADER_IPV4,
   OUTER_TTL,
+  UDP_HEADER_LEN,
 } from './constants.js';
 import type { EspTransform } from './esp-transform.js';
 import { writeIpv4Header, type OuterHeaderFields } from './ipv4-packet.js';
 import type { SecurityAssociation } from './security-association.js';
+import { udpEncapLength, writeUdpHeader } from './udp-encap.js';
 
 /** SPI of the ESP header at `off`. */
 export function espSpi(buf: Buffer, off: number): number {
@@ -33,9 +36,9 @@ export function espPadLength(payloadLen: number, align: number): number {
   return (align - ((payloadLen + ESP_TRAILER_LEN) % align)) % align;
 }
 
-/** Bytes needed before the inner packet: outer IPv4 + ESP header + IV. */
-export function espHeadroom(t: EspTransform): number {
-  return IPV4_HEADER_LEN + ESP_HEADER_LEN + t.ivLength;
+/** Bytes needed before the inner packet of `sa`: outer IPv4 + UDP when ESP-in-UDP + ESP header + IV. */
+export function espHeadroom(sa: SecurityAssociation): number {
+  return IPV4_HEADER_LEN + udpEncapLength(sa.udpEncap) + ESP_HEADER_LEN + sa.transform.ivLength;
 }
 
 /** Bytes needed after an inner packet of `innerLen`: padding + trailer + ICV. */
@@ -68,8 +71,8 @@ export function readEspTrailer(buf: Buffer, ctStart: number, ctEnd: number): num
 /**
  * Encapsulate the inner packet `buf[innerOff, innerOff + innerLen)` for `sa` in place,
  * using the SA's current sequence number (the caller advanced it). The outer packet
- * starts at `innerOff - espHeadroom(sa.transform)`; returns its length. `outer` is a
- * scratch object whose `id` the caller set.
+ * starts at `innerOff - espHeadroom(sa)`; returns its length. `outer` is a scratch
+ * object whose `id` the caller set.
  */
 export function encapsulateTunnel(
   buf: Buffer,
@@ -81,7 +84,8 @@ export function encapsulateTunnel(
   const t = sa.transform;
   const ivStart = innerOff - t.ivLength;
   const espStart = ivStart - ESP_HEADER_LEN;
-  const outerStart = espStart - IPV4_HEADER_LEN;
+  const encap = sa.udpEncap;
+  const outerStart = espStart - udpEncapLength(encap) - IPV4_HEADER_LEN;
   // 1. Trailer after the inner packet, then SPI ‖ seq-low and IV before it.
   const padLen = espPadLength(innerLen, t.padAlign);
   const icvStart = writeEspTrailer(buf, innerOff + innerLen, padLen, NEXT_HEADER_IPV4);
@@ -95,10 +99,13 @@ export function encapsulateTunnel(
   outer.dontFragment = sa.dfBit === 'set' || (sa.dfBit === 'copy' && (buf[innerOff + 6] & 0x40) !== 0);
   // 3. Encrypt in place and append the ICV.
   t.seal(buf, espStart, icvStart, sa.seqHi);
-  // 4. Outer IPv4 header: SA gateways, protocol 50, TTL 64, checksum.
-  const total = icvStart + t.icvLength - outerStart;
+  // 4. UDP header for ESP-in-UDP (RFC 3948 §2.1), then the outer IPv4 header: SA gateways,
+  //    protocol 50 (or 17), TTL 64, checksum.
+  const espEnd = icvStart + t.icvLength;
+  if (encap !== null) writeUdpHeader(buf, espStart - UDP_HEADER_LEN, encap, espEnd - espStart + UDP_HEADER_LEN);
+  const total = espEnd - outerStart;
   outer.totalLength = total;
-  outer.protocol = IPPROTO_ESP;
+  outer.protocol = encap === null ? IPPROTO_ESP : IPPROTO_UDP;
   outer.ttl = OUTER_TTL;
   outer.src = sa.tunnelSrc;
   outer.dst = sa.tunnelDst;

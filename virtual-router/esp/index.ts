@@ -2,7 +2,8 @@
  * Userspace ESP data plane of the virtual router: RFC 4303 tunnel mode over
  * IPv4 with AES-GCM-16 (RFC 4106) or AES-CBC + HMAC-SHA-256-128 (RFC 3602,
  * RFC 4868), 32-bit or extended sequence numbers, an RFC 6479 anti-replay
- * window, RFC 9061 SAD/SPD entries, lifetimes and notifications.
+ * window, RFC 9061 SAD/SPD entries, lifetimes and notifications, and plain ESP
+ * or ESP-in-UDP (RFC 3948, the SA's `encapsulation-type`).
  *
  * Usage, batch-shaped (no sockets, no TUN here):
  *
@@ -18,13 +19,16 @@
  *
  * Results stay in the slot's buffer: encryption writes the outer IPv4 header,
  * ESP header and IV into the headroom and padding, trailer and ICV into the
- * tailroom. node:crypto needs one Cipher/Decipher (and for CBC one Hmac) per
- * packet, since the IV changes; nothing else is allocated per packet.
+ * tailroom. Crypto runs in place on the native addon (native/esp-crypto.c,
+ * OpenSSL contexts keyed once per SA, nothing allocated per packet); without
+ * the addon, or with `crypto: 'node'`, on node:crypto, which needs one
+ * Cipher/Decipher (and for CBC one Hmac) per packet since the IV changes.
  * `engine.saState(name)` gives RFC 9061 `ipsec-sa-state`; `engine.counters()`
  * the drops by reason; `engine.deleteSa(name)` zeroes that SA's keys.
  */
 export { EspEngine } from './esp-engine.js';
 export type { AddSaOptions, EngineCounters, EspEngineOptions, SaInfo } from './esp-engine.js';
+export type { CryptoChoice } from './crypto-backend.js';
 export { PacketBatch } from './packet-batch.js';
 export type { PacketBatchOptions } from './packet-batch.js';
 export { DROP_REASON_NAMES, DropReason, Verdict, dropReasonName, isWrite } from './drop-reason.js';

@@ -4,6 +4,7 @@
  * SAs found from an SPD entry by reqid. During a rekey two outbound SAs share a
  * reqid (make-before-break): the newest installed one whose selector matches
  * carries the traffic, while inbound accepts both until the old one is deleted.
+ * It also knows the UDP ports that inbound ESP-in-UDP SAs listen on (RFC 3948).
  */
 import { ConflictError } from '../../common/index.js';
 import type { FlowKey } from './ipv4-packet.js';
@@ -17,6 +18,8 @@ export class SaTable {
   private readonly outboundBySpi = new Map<number, SecurityAssociation>();
   /** Outbound SAs per reqid, oldest first. */
   private readonly outboundByReqid = new Map<bigint, SecurityAssociation[]>();
+  /** UDP destination ports of inbound ESP-in-UDP SAs (RFC 3948), with how many SAs use each. */
+  private readonly udpPorts = new Map<number, number>();
 
   /** Install; throws ConflictError on a duplicate name or a duplicate SPI in the same direction. */
   add(sa: SecurityAssociation): void {
@@ -28,6 +31,9 @@ export class SaTable {
     }
     this.byName.set(sa.name, sa);
     bySpi.set(sa.spi, sa);
+    if (sa.direction === 'inbound' && sa.udpEncap !== null) {
+      this.udpPorts.set(sa.udpEncap.dport, (this.udpPorts.get(sa.udpEncap.dport) ?? 0) + 1);
+    }
     if (sa.direction === 'outbound') {
       const list = this.outboundByReqid.get(sa.reqid);
       if (list) list.push(sa);
@@ -42,6 +48,11 @@ export class SaTable {
     this.byName.delete(name);
     if (sa.direction === 'inbound') {
       this.inboundBySpi.delete(sa.spi);
+      if (sa.udpEncap !== null) {
+        const n = (this.udpPorts.get(sa.udpEncap.dport) ?? 1) - 1;
+        if (n > 0) this.udpPorts.set(sa.udpEncap.dport, n);
+        else this.udpPorts.delete(sa.udpEncap.dport);
+      }
     } else {
       this.outboundBySpi.delete(sa.spi);
       const list = this.outboundByReqid.get(sa.reqid);
@@ -62,6 +73,11 @@ export class SaTable {
   /** The inbound SA with this SPI. */
   inbound(spi: number): SecurityAssociation | undefined {
     return this.inboundBySpi.get(spi);
+  }
+
+  /** Whether UDP to this destination port carries ESP for an inbound SA (RFC 3948). */
+  isUdpEncapPort(port: number): boolean {
+    return this.udpPorts.has(port);
   }
 
   /** The newest outbound SA with `reqid` whose selector covers the packet, or undefined. */

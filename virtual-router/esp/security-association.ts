@@ -5,9 +5,10 @@
  * (RFC 9061 `sa-lifetime-hard`/`-soft`, RFC 4301 §4.4.2.1) and counters.
  * Direction follows the qnfv convention (common/ikeless/types.ts): inbound when
  * `tunnel.remote` is one of the router's own tunnel addresses.
- * Caveats: tunnel mode, ESP and IPv4 only; no `encapsulation-type` (ESP-in-UDP
- * is rejected, the engine emits plain ESP). The soft-lifetime `action` is not
- * acted upon: a soft expiry only raises `sadb-expire` and the controller rekeys.
+ * `encapsulation-type` `espinudp` puts a UDP header in front of ESP (RFC 3948,
+ * udp-encap.ts). Caveats: tunnel mode, ESP and IPv4 only; no `espintcp`. The
+ * soft-lifetime `action` is not acted upon: a soft expiry only raises
+ * `sadb-expire` and the controller rekeys.
  */
 import { ValidationError, type Problem } from '../../common/index.js';
 import {
@@ -19,8 +20,7 @@ import {
   type SadEntry,
   type SadEntryState,
 } from '../../common/ikeless/types.js';
-import { AesCbcHmacSha256Transform } from './aes-cbc-hmac.js';
-import { AesGcmTransform } from './aes-gcm.js';
+import type { TransformFactory } from './crypto-backend.js';
 import {
   CBC_KEY_LENGTHS,
   GCM_KEYMAT_LENGTHS,
@@ -33,6 +33,7 @@ import type { EspTransform } from './esp-transform.js';
 import { parseIpv4 } from './ipv4-packet.js';
 import { ReplayWindow } from './replay-window.js';
 import { compileSelector, type CompiledSelector } from './traffic-selector.js';
+import { compileUdpEncap, type UdpEncap } from './udp-encap.js';
 
 /** Per-SA counters (RFC 9061 `ipsec-sa-state` plus what the router reports besides). */
 export interface SaCounters {
@@ -95,7 +96,7 @@ function compileDscpMap(entry: SadEntry, problems: Problem[]): Uint8Array | null
 }
 
 /** Build the transform of `entry`, or record why it is unusable. Never mentions key bytes. */
-function createTransform(entry: SadEntry, problems: Problem[]): EspTransform | undefined {
+function createTransform(entry: SadEntry, problems: Problem[], factory: TransformFactory): EspTransform | undefined {
   const enc = entry.espSa?.encryption;
   const integ = entry.espSa?.integrity;
   if (!enc) {
@@ -119,7 +120,7 @@ function createTransform(entry: SadEntry, problems: Problem[]): EspTransform | u
       });
     }
     if (problems.length > 0 || !enc.key) return undefined;
-    return new AesGcmTransform(enc.key, entry.extSeqNum);
+    return factory.gcm(enc.key, entry.extSeqNum);
   }
   if (enc.algorithm === ENCR.AES_CBC) {
     if (integAlg !== AUTH.HMAC_SHA2_256_128) {
@@ -142,7 +143,7 @@ function createTransform(entry: SadEntry, problems: Problem[]): EspTransform | u
       });
     }
     if (problems.length > 0 || !enc.key || !integ?.key) return undefined;
-    return new AesCbcHmacSha256Transform(enc.key, integ.key, entry.extSeqNum);
+    return factory.cbcHmac(enc.key, integ.key, entry.extSeqNum);
   }
   problems.push({
     path: 'espSa.encryption.algorithm',
@@ -169,6 +170,8 @@ export class SecurityAssociation {
    * or null to copy the inner DSCP (`bypass-dscp` true, the default). ECN is always copied (RFC 6040).
    */
   readonly dscpMap: Uint8Array | null;
+  /** ESP-in-UDP ports (RFC 3948), or null for plain ESP (IP protocol 50). */
+  readonly udpEncap: UdpEncap | null;
   readonly window: ReplayWindow;
   /** Outbound: last sequence number used (0 = none yet). */
   seqHi = 0;
@@ -201,6 +204,7 @@ export class SecurityAssociation {
     hard: Limits;
     soft: Limits;
     dscpMap: Uint8Array | null;
+    udpEncap: UdpEncap | null;
     now: number;
   }) {
     this.name = entry.name;
@@ -214,6 +218,7 @@ export class SecurityAssociation {
     this.tunnelDst = parts.tunnelDst;
     this.dfBit = entry.tunnel?.dfBit ?? 'clear';
     this.dscpMap = parts.dscpMap;
+    this.udpEncap = parts.udpEncap;
     this.window = new ReplayWindow(entry.antiReplayWindowSize);
     this.hard = parts.hard;
     this.soft = parts.soft;
@@ -222,10 +227,10 @@ export class SecurityAssociation {
   }
 
   /**
-   * Validate a SAD entry and build the SA; throws ValidationError naming every unusable
-   * field. Key bytes are copied: the caller may zero its copy afterwards.
+   * Validate a SAD entry and build the SA with `factory`'s transforms; throws ValidationError
+   * naming every unusable field. Key bytes are copied: the caller may zero its copy afterwards.
    */
-  static fromEntry(entry: SadEntry, localAddresses: ReadonlySet<number>, now: number): SecurityAssociation {
+  static fromEntry(entry: SadEntry, localAddresses: ReadonlySet<number>, now: number, factory: TransformFactory): SecurityAssociation {
     const problems: Problem[] = [];
     const name = typeof entry?.name === 'string' ? entry.name : '';
     if (name === '') problems.push({ path: 'name', message: 'is missing' });
@@ -262,22 +267,16 @@ export class SecurityAssociation {
       problems.push(...err.problems);
     }
     const dscpMap = compileDscpMap(entry, problems);
-    const espencap = entry.encapsulationType?.espencap ?? 'none';
-    if (espencap !== 'none') {
-      problems.push({
-        path: 'encapsulationType.espencap',
-        message: `'${espencap}' is not supported: the engine sends and receives plain ESP (IP protocol 50)`,
-      });
-    }
+    const udpEncap = compileUdpEncap(entry, problems);
     const hard = limits(entry.lifetimeHard, 'lifetimeHard', problems);
     const soft = limits(entry.lifetimeSoft, 'lifetimeSoft', problems);
-    const transform = createTransform(entry, problems); // constructed only when nothing is wrong
+    const transform = createTransform(entry, problems, factory); // constructed only when nothing is wrong
     if (problems.length > 0 || !transform || !selector) {
       transform?.dispose();
       throw new ValidationError(`sad-entry '${name}' is unusable`, problems);
     }
     const direction: Direction = localAddresses.has(tunnelDst) ? 'inbound' : 'outbound';
-    return new SecurityAssociation(entry, { direction, transform, selector, tunnelSrc, tunnelDst, hard, soft, dscpMap, now });
+    return new SecurityAssociation(entry, { direction, transform, selector, tunnelSrc, tunnelDst, hard, soft, dscpMap, udpEncap, now });
   }
 
   /** Outbound: advance the counter; false (and `exhausted`) when the next number would cycle (RFC 4303 §3.3.3). */

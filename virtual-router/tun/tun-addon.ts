@@ -33,6 +33,20 @@ export interface TunAddon {
     count: number,
     counters?: Uint32Array,
   ): number;
+  /** As readBatch, but packet i goes to `memory[i * slotSize + offset, + space)` for i < count (one buffer, no views). */
+  readSlots(
+    fd: number,
+    memory: Uint8Array,
+    slotSize: number,
+    offset: number,
+    space: number,
+    count: number,
+    lens: Uint32Array,
+    timeoutMs: number,
+    counters?: Uint32Array,
+  ): number;
+  /** As writeBatch, but packet i is `memory[starts[i], + lens[i])`. */
+  writeSlots(fd: number, memory: Uint8Array, starts: Uint32Array, lens: Uint32Array, count: number, counters?: Uint32Array): number;
   /** Close the fd. */
   close(fd: number): void;
   /** Most packets per readBatch/writeBatch call. */
@@ -78,7 +92,7 @@ export function loadTunAddon(path?: string): TunAddon {
     );
   }
   const addon = loaded as Partial<TunAddon>;
-  for (const fn of ['open', 'readBatch', 'writeBatch', 'close'] as const) {
+  for (const fn of ['open', 'readBatch', 'writeBatch', 'readSlots', 'writeSlots', 'close'] as const) {
     if (typeof addon[fn] !== 'function') {
       throw new PrerequisiteError(`TUN addon ${file} has no ${fn}(): stale build? run 'npm run build:native'`);
     }

@@ -94,6 +94,30 @@ export class TunDevice implements PacketIo {
     }
   }
 
+  /**
+   * Read up to `count` packets into one buffer of fixed-size slots: packet i at
+   * `memory[i * slotSize + offset]`, at most `space` bytes (a batch's single allocation;
+   * no per-packet views cross into the addon). Waits at most `timeoutMs`; returns the count.
+   */
+  readSlots(memory: Uint8Array, slotSize: number, offset: number, space: number, count: number, lens: Uint32Array, timeoutMs: number): number {
+    const fd = this.openFd('read');
+    try {
+      return this.addon.readSlots(fd, memory, slotSize, offset, space, count, lens, timeoutMs, this.counters);
+    } catch (err) {
+      throw toQnfvError(err);
+    }
+  }
+
+  /** Write `count` packets `memory[starts[i], + lens[i])`; returns how many were consumed (see PacketIo.write). */
+  writeSlots(memory: Uint8Array, starts: Uint32Array, lens: Uint32Array, count: number): number {
+    const fd = this.openFd('write');
+    try {
+      return this.addon.writeSlots(fd, memory, starts, lens, count, this.counters);
+    } catch (err) {
+      throw toQnfvError(err);
+    }
+  }
+
   /** Close the fd; a non-persistent device disappears. Idempotent. */
   close(): void {
     const fd = this.fd;

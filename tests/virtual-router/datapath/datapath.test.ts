@@ -3,8 +3,10 @@
  * compiled in dist/ — `npm run build` first) on a real TUN inside a `qtv-`
  * namespace, through datapath-scenarios.mjs: start failures reject instead
  * of hanging, edits are all-or-nothing inside the worker and leave the
- * caller's keys alone, lifetime events come back as notifications, and
- * stop() ends the worker promptly and removes its TUN.
+ * caller's keys alone, lifetime events come back as notifications,
+ * stop() ends the worker promptly and removes its TUN, and real packets
+ * cross the kernel and the worker both ways as ESP and as ESP-in-UDP
+ * (RFC 3948), full-size ones included.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +74,29 @@ describe('Datapath (worker thread on a TUN)', () => {
     expect(r.doneCode).toBe(0);
     expect(r.afterStop).toMatchObject({ code: 'DATAPATH', message: 'data path is not running' });
     expect(r.secondStop).toBe(true);
+  });
+
+  it.each([
+    ['ESP', 'traffic-esp', 50],
+    ['ESP-in-UDP (RFC 3948)', 'traffic-udp', 17],
+  ] as const)('carries real traffic as %s both ways through the kernel and the worker', async (_what, name, proto) => {
+    const r = await scenario<{
+      inboundWire: { proto: number; dport: number | null; len: number }[];
+      inboundDelivered: boolean[];
+      outboundWire: { proto: number; sport: number | null; dport: number | null; chksum: number | null }[];
+      outboundDecrypted: (boolean | number)[];
+      counters: { encrypted: number; decrypted: number; notEsp: number };
+    }>(name);
+    const udp = proto === 17;
+    expect(r.inboundWire.map((w) => [w.proto, w.dport])).toEqual([
+      [proto, udp ? 4500 : null],
+      [proto, udp ? 4500 : null],
+    ]);
+    expect(r.inboundWire[1]!.len).toBeGreaterThan(1400); // a full-size inner packet plus ESP overhead
+    expect(r.inboundDelivered).toEqual([true, true]);
+    expect(r.outboundWire).toEqual([0, 1].map(() => ({ proto, sport: udp ? 4500 : null, dport: udp ? 4500 : null, chksum: udp ? 0 : null })));
+    expect(r.outboundDecrypted).toEqual([true, true]);
+    expect(r.counters).toEqual({ encrypted: 2, decrypted: 2, notEsp: udp ? 1 : 0 });
   });
 
   it('passes lifetime events on as sadb-expire notifications (soft, then hard, which removes the SA)', async () => {

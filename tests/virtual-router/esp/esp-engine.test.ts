@@ -14,6 +14,7 @@ import {
   PacketBatch,
   Verdict,
   dropReasonName,
+  type CryptoChoice,
   type DropReasonName,
 } from '../../../virtual-router/esp/index.js';
 import {
@@ -311,7 +312,8 @@ describe('EspEngine: SAD/SPD management', () => {
     ['window too large', 'antiReplayWindowSize', { antiReplayWindowSize: 8192 }],
     ['IPv6 selector', 'trafficSelector.localPrefix', { trafficSelector: { localPrefix: '2001:db8::/64', remotePrefix: SITE_B, innerProtocol: 'any' } }],
     ['seqOverflow with AEAD', 'seqOverflow', { seqOverflow: true }],
-    ['ESP-in-UDP encapsulation', 'encapsulationType.espencap', { encapsulationType: { espencap: 'espinudp' } }],
+    ['ESP-in-TCP encapsulation (RFC 8229)', 'encapsulationType.espencap', { encapsulationType: { espencap: 'espintcp' } }],
+    ['ESP-in-UDP to port 0', 'encapsulationType.dport', { encapsulationType: { espencap: 'espinudp', dport: 0 } }],
     ['an out-of-range DSCP mapping', 'tunnel.dscpMapping[0]', { tunnel: { local: GW_A, remote: GW_B, bypassDscp: false, dscpMapping: [{ id: 0, innerDscp: 64 }] } }],
   ] as const)('rejects %s with a ValidationError naming %s', (_what, field, change) => {
     const entry = { ...base, ...change } as SadEntry;
@@ -338,8 +340,8 @@ describe('EspEngine: SAD/SPD management', () => {
     }
   });
 
-  it('classifies SAs by tunnel.remote, rejects duplicates, copies keys and zeroes them on delete', () => {
-    const eng = new EspEngine({ localAddresses: [GW_A] });
+  it.each(['native', 'node'] as CryptoChoice[])('%s crypto: classifies SAs by tunnel.remote, rejects duplicates, copies keys and zeroes them on delete', (crypto) => {
+    const eng = new EspEngine({ localAddresses: [GW_A], crypto });
     const out = sadEntry({ name: 'out', spi: 0x1001 });
     const inn = sadEntry({ name: 'in', spi: 0x1001, from: GW_B, to: GW_A, localPrefix: SITE_B, remotePrefix: SITE_A });
     eng.addSa(out);
@@ -355,10 +357,18 @@ describe('EspEngine: SAD/SPD management', () => {
     const [enc] = run(eng, [udpPacket(HOST_A, HOST_B, 1, 2, 'k')]);
     expect(run(peer, [enc.out!])[0].verdict).toBe(Verdict.Decrypted);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- white-box: the SA's transform holds the key privately
-    const held = (eng as any).sad.get('out').transform.key as Buffer;
-    expect(held.some((x) => x !== 0)).toBe(true);
-    expect(eng.deleteSa('out')).toBe(true);
-    expect(held.every((x) => x === 0)).toBe(true);
+    const transform = (eng as any).sad.get('out').transform as { key?: Buffer; seal(b: Buffer, e: number, i: number, h: number): void };
+    if (crypto === 'node') {
+      const held = transform.key!;
+      expect(held.some((x) => x !== 0)).toBe(true);
+      expect(eng.deleteSa('out')).toBe(true);
+      expect(held.every((x) => x === 0)).toBe(true);
+    } else {
+      // The key lives only inside OpenSSL: deleting the SA frees (and OpenSSL cleanses) the context.
+      expect(transform.key).toBeUndefined();
+      expect(eng.deleteSa('out')).toBe(true);
+      expect(() => transform.seal(Buffer.alloc(64), 0, 48, 0)).toThrow(/disposed/);
+    }
     expect(eng.deleteSa('out')).toBe(false);
     expect(reasons(run(eng, [udpPacket(HOST_A, HOST_B, 1, 2, 'k')]))).toEqual(['no-sa']);
   });

@@ -4,6 +4,7 @@
  * `esp_sa` UAT, checks the ICV (AES-GCM-16 per RFC 4106, HMAC-SHA-256-128 per
  * RFC 4868) and dissects the inner UDP packet. ESN is off: tshark's UAT has no
  * ESN setting (PROTOCOL-NOTES.md §6); ESN is covered by the Scapy tests.
+ * Both crypto backends (native addon, node:crypto) are checked.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { toHex } from '../../../common/index.js';
 import type { SadEntry } from '../../../common/ikeless/types.js';
-import { EspEngine, Verdict } from '../../../virtual-router/esp/index.js';
+import { EspEngine, Verdict, type CryptoChoice } from '../../../virtual-router/esp/index.js';
 import { GW_A, HOST_A, run, sadEntry, spdEntry, udpPacket } from './helpers/fixtures.js';
 import { writePcap } from './helpers/pcap.js';
 
@@ -35,14 +36,14 @@ describe('tshark decrypts and authenticates the engine’s ESP packets', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('AES-GCM-16 (128/256) and AES-CBC-256 + HMAC-SHA-256-128: ICV good, inner UDP port visible; wrong key: ICV bad', async () => {
+  it.each(['native', 'node'] as CryptoChoice[])('%s: AES-GCM-16 (128/256) and AES-CBC-256 + HMAC-SHA-256-128: ICV good, inner UDP port visible; wrong key: ICV bad', async (crypto) => {
     const sas = [
       sadEntry({ name: 'gcm256', spi: 0x1001, suite: 'gcm256', seed: 3, reqid: 1n, remotePrefix: '10.2.1.0/24' }),
       sadEntry({ name: 'gcm128', spi: 0x1002, suite: 'gcm128', seed: 4, reqid: 2n, remotePrefix: '10.2.2.0/24' }),
       sadEntry({ name: 'cbc256', spi: 0x1003, suite: 'cbc256', seed: 5, reqid: 3n, remotePrefix: '10.2.3.0/24' }),
       sadEntry({ name: 'wrongkey', spi: 0x1004, suite: 'gcm256', seed: 6, reqid: 4n, remotePrefix: '10.2.4.0/24' }),
     ];
-    const a = new EspEngine({ localAddresses: [GW_A] });
+    const a = new EspEngine({ localAddresses: [GW_A], crypto });
     sas.forEach((sa, i) => {
       a.addSa(sa);
       a.addPolicy(spdEntry({ name: `p${i}`, action: 'protect', reqid: sa.reqid, remotePrefix: sa.trafficSelector.remotePrefix }));
@@ -50,7 +51,7 @@ describe('tshark decrypts and authenticates the engine’s ESP packets', () => {
     const inners = [1, 2, 3, 4].flatMap((net) => [0, 1].map((k) => udpPacket(HOST_A, `10.2.${net}.7`, 40000 + k, 7000 + net * 10 + k, `hello ${net}/${k}`)));
     const out = run(a, inners);
     expect(out.every((r) => r.verdict === Verdict.Encrypted)).toBe(true);
-    const pcap = join(dir, 'esp.pcap');
+    const pcap = join(dir, `esp-${crypto}.pcap`);
     writePcap(pcap, out.map((r) => r.out!));
 
     const args = ['-r', pcap, '-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE'];

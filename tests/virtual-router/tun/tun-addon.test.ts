@@ -81,6 +81,32 @@ describe('addon argument checks and fd errors (no device needed)', () => {
     expect(addon.writeBatch(NOT_OPEN_FD, bufs, offsets, eight, 0)).toBe(0);
   });
 
+  it('rejects bad readSlots/writeSlots arguments, naming them (nothing outside the buffer is touched)', () => {
+    const memory = new Uint8Array(1024);
+    const lens8 = new Uint32Array(8);
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 128, 16, 100, 9, new Uint32Array(9), 0)).toThrow(
+      /memory has 1024 bytes; 9 slots of 128 bytes need 1140/,
+    );
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 128, 16, 120, 8, lens8, 0)).toThrow(/offset \+ space <= slotSize/);
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 128, 0, 128, 0, lens8, 0)).toThrow(/count is 0; a batch has 1\.\.256/);
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 4, 0, 4, 257, new Uint32Array(257), 0)).toThrow(/count is 257/);
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 128, 0, 128, 8, new Uint32Array(7), 0)).toThrow(/lens has 7 entries, needs at least 8/);
+    expect(() => addon.readSlots(NOT_OPEN_FD, [memory] as unknown as Uint8Array, 128, 0, 128, 8, lens8, 0)).toThrow(
+      /memory must be a Uint8Array or Buffer/,
+    );
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 128, 0, 128, 8, lens8, -1)).toThrow(/timeoutMs must be >= 0/);
+    expect(() => addon.writeSlots(NOT_OPEN_FD, memory, new Uint32Array([1000]), new Uint32Array([40]), 1)).toThrow(
+      /memory has 1024 bytes; starts\[0\] \+ lens\[0\] = 1040 is past its end/,
+    );
+    expect(() => addon.writeSlots(NOT_OPEN_FD, memory, new Uint32Array(1), new Uint32Array(2), 2)).toThrow(/starts has 1 entries/);
+    expect(() => addon.writeSlots(NOT_OPEN_FD, memory, new Uint32Array(1), new Uint32Array(1), 257)).toThrow(/count must be 0\.\.256/);
+    expect(addon.writeSlots(NOT_OPEN_FD, memory, new Uint32Array(1), new Uint32Array(1), 0)).toBe(0);
+    expect(() => addon.readSlots(NOT_OPEN_FD, memory, 128, 0, 128, 8, lens8, 0)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'read' }));
+    expect(() => addon.writeSlots(NOT_OPEN_FD, memory, new Uint32Array([0]), new Uint32Array([20]), 1)).toThrow(
+      expect.objectContaining({ code: 'EBADF', syscall: 'write', index: 0 }),
+    );
+  });
+
   it('reports a closed or never-opened fd as EBADF with advice', () => {
     expect(() => addon.readBatch(NOT_OPEN_FD, bufs, 0, lens, 0)).toThrow(
       expect.objectContaining({ code: 'EBADF', syscall: 'read', message: expect.stringMatching(/EBADF .*— the fd is not open/) }),
@@ -136,6 +162,20 @@ describe('addon on a real TUN in a qtt- namespace', () => {
       { text: 'two', from: '10.202.0.9:7777' },
       { text: 'three', from: '10.202.0.9:7777' },
     ]);
+  });
+
+  it('readSlots fills the slots of one buffer at their offset, drops a too-big packet; writeSlots sends from it', async () => {
+    const { json } = await scenario<{ n: number; payloads: string[]; untouched: boolean; counters: number[]; consumed: number; received: string[] }>(
+      'slots',
+    );
+    expect(json).toEqual({
+      n: 4,
+      payloads: ['slot 0', 'slot 1', 'slot 2', 'last'],
+      untouched: true,
+      counters: [1, 0],
+      consumed: 3,
+      received: ['w-one', 'w-two', 'w-three'],
+    });
   });
 
   it('returns 0 after about timeoutMs when nothing arrives, at once for 0', async () => {

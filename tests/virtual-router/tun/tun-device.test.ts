@@ -21,6 +21,8 @@ function fakeAddon(overrides: Partial<TunAddon> = {}): TunAddon & { closed: numb
     open: (name: string) => ({ fd: 7, name }),
     readBatch: () => 0,
     writeBatch: (_fd, _bufs, _offsets, _lens, count) => count,
+    readSlots: () => 0,
+    writeSlots: (_fd, _memory, _starts, _lens, count) => count,
     close: (fd: number) => {
       closed.push(fd);
     },
@@ -104,6 +106,34 @@ describe('TunDevice over a fake addon', () => {
     dev.read([new Uint8Array(8)], 0, new Uint32Array(1), 0);
     dev.write([new Uint8Array(8)], new Uint32Array(1), new Uint32Array(1), 1);
     expect(dev.stats()).toEqual({ readTruncated: 2, writeRejected: 1 });
+  });
+
+  it('readSlots/writeSlots pass the slot layout and the counters, and map errors like read/write', () => {
+    const calls: unknown[][] = [];
+    const dev = openTun('qtt0', {
+      addon: fakeAddon({
+        readSlots: (...args) => {
+          calls.push(args.slice(1, 8));
+          if (args[8]) args[8][0] += 1;
+          return 3;
+        },
+        writeSlots: (_fd, _memory, _starts, _lens, count, counters) => {
+          if (counters) counters[1] += 2;
+          if (count === 9) throw Object.assign(addonError('EIO', 'write', 'write TUN fd 7 (packet 4): EIO'), { index: 4 });
+          return count;
+        },
+      }),
+    });
+    const memory = new Uint8Array(512);
+    const lens = new Uint32Array(4);
+    expect(dev.readSlots(memory, 128, 16, 100, 4, lens, 50)).toBe(3);
+    expect(calls).toEqual([[memory, 128, 16, 100, 4, lens, 50]]);
+    expect(dev.writeSlots(memory, new Uint32Array(2), new Uint32Array(2), 2)).toBe(2);
+    expect(dev.stats()).toEqual({ readTruncated: 1, writeRejected: 2 });
+    expect(() => dev.writeSlots(memory, new Uint32Array(9), new Uint32Array(9), 9)).toThrow(expect.objectContaining({ errno: 'EIO', index: 4 }));
+    dev.close();
+    expect(() => dev.readSlots(memory, 128, 16, 100, 4, lens, 0)).toThrow(/TUN qtt0 is closed/);
+    expect(() => dev.writeSlots(memory, new Uint32Array(1), new Uint32Array(1), 1)).toThrow(TunIoError);
   });
 
   it('closes once; read and write after close throw', () => {

@@ -13,8 +13,15 @@
  *   open(name)                                       -> { fd, name }
  *   readBatch(fd, bufs, offset, lens, timeoutMs[, counters]) -> count
  *   writeBatch(fd, bufs, offsets, lens, count[, counters])   -> consumed
+ *   readSlots(fd, memory, slotSize, offset, space, count, lens, timeoutMs[, counters]) -> count
+ *   writeSlots(fd, memory, starts, lens, count[, counters])                -> consumed
  *   close(fd)
  *   maxBatch                                         (number)
+ *
+ * The *Slots variants take one buffer holding every packet slot (a packet
+ * batch's single allocation) instead of an array of views: packet i is read
+ * into memory[i * slotSize + offset, + space) and written from
+ * memory[starts[i], + lens[i]), so a call costs no per-packet N-API lookups.
  *
  * counters (optional Uint32Array of length >= 2): [0] += packets dropped on
  * read because they did not fit (truncated by the kernel), [1] += packets
@@ -165,7 +172,7 @@ static int get_fd(napi_env env, napi_value v, int32_t *fd) {
   return 1;
 }
 
-/* Get a Uint8Array (or Buffer) argument's memory. */
+/* Get a Uint8Array (or Buffer) argument's memory; index < 0 names a plain argument, else name[index]. */
 static int get_u8(napi_env env, napi_value v, const char *name, int index, uint8_t **data, size_t *len) {
   bool is_ta = false;
   napi_typedarray_type type;
@@ -173,7 +180,10 @@ static int get_u8(napi_env env, napi_value v, const char *name, int index, uint8
   char msg[128];
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
       napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    snprintf(msg, sizeof msg, "%s[%d] must be a Uint8Array or Buffer", name, index);
+    if (index < 0)
+      snprintf(msg, sizeof msg, "%s must be a Uint8Array or Buffer", name);
+    else
+      snprintf(msg, sizeof msg, "%s[%d] must be a Uint8Array or Buffer", name, index);
     throw_type(env, msg);
     return 0;
   }
@@ -347,49 +357,36 @@ static int truncated(const uint8_t *p, size_t r, size_t space) {
  * bufs[i] is checked when packet i is about to be read, so a bad entry is
  * reported (TypeError/RangeError) only once that many packets arrive.
  */
-static napi_value ReadBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) return throw_type(env, "readBatch(fd, bufs, offset, lens, timeoutMs[, counters]) takes 5 or 6 arguments");
+/* Where packet i goes: its memory and room. Returns 0 after throwing. */
+typedef int (*slot_fn)(napi_env env, void *ctx, uint32_t i, uint8_t **data, size_t *space);
 
-  int32_t fd, offset, timeout;
-  uint32_t n;
-  uint32_t *lens, *counters;
-  size_t lens_len;
-  if (!get_fd(env, argv[0], &fd) || !get_batch(env, argv[1], &n) || !get_int(env, argv[2], "offset", &offset) ||
-      !get_int(env, argv[4], "timeoutMs", &timeout))
-    return NULL;
-  if (offset < 0) return throw_range(env, "offset must be >= 0");
-  if (timeout < 0) return throw_range(env, "timeoutMs must be >= 0 (there is no wait-forever: poll in a loop)");
-  if (!get_u32(env, argv[3], "lens", n, &lens, &lens_len) || !get_counters(env, argc, argv, 5, &counters)) return NULL;
-
-  /* Buffers are looked up as they are needed: an idle poll costs no per-buffer work. */
-  uint8_t *data[MAX_BATCH];
-  size_t space[MAX_BATCH];
-  uint32_t fetched = 0;
-
+/*
+ * The loop behind readBatch and readSlots:
+ * 1. Read packets while the fd has them (non-blocking), packet i into the
+ *    slot `slot` gives, its length into lens[i].
+ * 2. Nothing read and timeout > 0: poll() once for up to timeout ms, then
+ *    read again as in step 1.
+ * 3. Return the count; 0 on timeout or EINTR. An error after some packets
+ *    were read is left for the next call to report.
+ * Slots are resolved as packets arrive: an idle poll costs no per-slot work.
+ */
+static napi_value read_packets(napi_env env, int32_t fd, uint32_t n, uint32_t *lens, int32_t timeout, uint32_t *counters,
+                               slot_fn slot, void *ctx) {
+  uint8_t *data = NULL;
+  size_t space = 0;
+  uint32_t fetched = UINT32_MAX; /* index whose slot `data` holds */
   uint32_t count = 0;
   int waited = 0;
   for (;;) {
     /* Step 1: drain what is ready. */
     while (count < n) {
-      if (count == fetched) {
-        napi_value el;
-        size_t len;
-        napi_get_element(env, argv[1], count, &el);
-        if (!get_u8(env, el, "bufs", (int)count, &data[count], &len)) return NULL;
-        if (len <= (size_t)offset) {
-          char msg[128];
-          snprintf(msg, sizeof msg, "bufs[%u] has %zu bytes, no room after offset %d", count, len, offset);
-          return throw_range(env, msg);
-        }
-        space[count] = len - (size_t)offset;
-        fetched++;
+      if (fetched != count) {
+        if (!slot(env, ctx, count, &data, &space)) return NULL;
+        fetched = count;
       }
-      ssize_t r = read(fd, data[count] + offset, space[count]);
+      ssize_t r = read(fd, data, space);
       if (r >= 0) {
-        if ((size_t)r >= space[count] && truncated(data[count] + offset, (size_t)r, space[count])) {
+        if ((size_t)r >= space && truncated(data, (size_t)r, space)) {
           if (counters != NULL) counters[0]++;
           continue;
         }
@@ -430,17 +427,152 @@ static napi_value ReadBatch(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* readBatch's slots: bufs[i] after `offset`, checked when packet i is about to be read. */
+typedef struct {
+  napi_value bufs;
+  int32_t offset;
+} bufs_slots;
+
+static int bufs_slot(napi_env env, void *ctx, uint32_t i, uint8_t **data, size_t *space) {
+  bufs_slots *b = (bufs_slots *)ctx;
+  napi_value el;
+  size_t len;
+  napi_get_element(env, b->bufs, i, &el);
+  if (!get_u8(env, el, "bufs", (int)i, data, &len)) return 0;
+  if (len <= (size_t)b->offset) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "bufs[%u] has %zu bytes, no room after offset %d", i, len, b->offset);
+    throw_range(env, msg);
+    return 0;
+  }
+  *data += b->offset;
+  *space = len - (size_t)b->offset;
+  return 1;
+}
+
+/*
+ * readBatch(fd, bufs, offset, lens, timeoutMs[, counters]) -> count: packet i
+ * into bufs[i] at offset (see read_packets). bufs[i] is checked when packet i
+ * is about to be read, so a bad entry is reported (TypeError/RangeError) only
+ * once that many packets arrive.
+ */
+static napi_value ReadBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) return throw_type(env, "readBatch(fd, bufs, offset, lens, timeoutMs[, counters]) takes 5 or 6 arguments");
+
+  int32_t fd, offset, timeout;
+  uint32_t n;
+  uint32_t *lens, *counters;
+  size_t lens_len;
+  if (!get_fd(env, argv[0], &fd) || !get_batch(env, argv[1], &n) || !get_int(env, argv[2], "offset", &offset) ||
+      !get_int(env, argv[4], "timeoutMs", &timeout))
+    return NULL;
+  if (offset < 0) return throw_range(env, "offset must be >= 0");
+  if (timeout < 0) return throw_range(env, "timeoutMs must be >= 0 (there is no wait-forever: poll in a loop)");
+  if (!get_u32(env, argv[3], "lens", n, &lens, &lens_len) || !get_counters(env, argc, argv, 5, &counters)) return NULL;
+  bufs_slots ctx = {.bufs = argv[1], .offset = offset};
+  return read_packets(env, fd, n, lens, timeout, counters, bufs_slot, &ctx);
+}
+
+/* readSlots' slots: fixed strides of one buffer, checked up front. */
+typedef struct {
+  uint8_t *memory;
+  size_t slot_size, offset, space;
+} memory_slots;
+
+static int memory_slot(napi_env env, void *ctx, uint32_t i, uint8_t **data, size_t *space) {
+  (void)env;
+  memory_slots *m = (memory_slots *)ctx;
+  *data = m->memory + (size_t)i * m->slot_size + m->offset;
+  *space = m->space;
+  return 1;
+}
+
+/*
+ * readSlots(fd, memory, slotSize, offset, space, count, lens, timeoutMs[, counters]) -> n:
+ * packet i into memory[i * slotSize + offset, + space), i < count (see read_packets).
+ */
+static napi_value ReadSlots(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 8)
+    return throw_type(env, "readSlots(fd, memory, slotSize, offset, space, count, lens, timeoutMs[, counters]) takes 8 or 9 arguments");
+  int32_t fd, slot_size, offset, space, count, timeout;
+  uint8_t *memory;
+  size_t mem_len, lens_len;
+  uint32_t *lens, *counters;
+  if (!get_fd(env, argv[0], &fd) || !get_u8(env, argv[1], "memory", -1, &memory, &mem_len) ||
+      !get_int(env, argv[2], "slotSize", &slot_size) || !get_int(env, argv[3], "offset", &offset) ||
+      !get_int(env, argv[4], "space", &space) || !get_int(env, argv[5], "count", &count) ||
+      !get_int(env, argv[7], "timeoutMs", &timeout))
+    return NULL;
+  if (count < 1 || count > MAX_BATCH) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "count is %d; a batch has 1..%d", count, MAX_BATCH);
+    return throw_range(env, msg);
+  }
+  if (offset < 0 || space < 1 || slot_size < 1 || (int64_t)offset + space > slot_size)
+    return throw_range(env, "offset >= 0, space >= 1 and offset + space <= slotSize are needed");
+  if ((uint64_t)(count - 1) * (uint64_t)slot_size + (uint64_t)offset + (uint64_t)space > mem_len) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "memory has %zu bytes; %d slots of %d bytes need %llu", mem_len, count, slot_size,
+             (unsigned long long)(count - 1) * (unsigned long long)slot_size + (unsigned long long)offset + (unsigned long long)space);
+    return throw_range(env, msg);
+  }
+  if (timeout < 0) return throw_range(env, "timeoutMs must be >= 0 (there is no wait-forever: poll in a loop)");
+  if (!get_u32(env, argv[6], "lens", (size_t)count, &lens, &lens_len) || !get_counters(env, argc, argv, 8, &counters)) return NULL;
+  memory_slots ctx = {.memory = memory, .slot_size = (size_t)slot_size, .offset = (size_t)offset, .space = (size_t)space};
+  return read_packets(env, fd, (uint32_t)count, lens, timeout, counters, memory_slot, &ctx);
+}
+
 /* ---- writeBatch ----------------------------------------------------------- */
 
 /*
- * writeBatch(fd, bufs, offsets, lens, count[, counters]) -> consumed.
- * Writes bufs[i][offsets[i] .. offsets[i]+lens[i]) for i < count, one packet
- * per write(). A packet the kernel refuses with EINVAL (first nibble not 4
- * or 6) is dropped and counted in counters[1]. On EAGAIN waits up to
- * WRITE_WAIT_MS once, then returns early: packets [consumed, count) were
- * not sent. Other errors throw with .index = the failing packet (the
- * packets before it were sent).
+ * The loop behind writeBatch and writeSlots: writes data[i][0 .. lens[i]) for
+ * i < count, one packet per write(). A packet the kernel refuses with EINVAL
+ * (first nibble not 4 or 6) is dropped and counted in counters[1]. On EAGAIN
+ * waits up to WRITE_WAIT_MS once, then returns early: packets [consumed,
+ * count) were not sent. Other errors throw with .index = the failing packet
+ * (the packets before it were sent).
  */
+static napi_value write_packets(napi_env env, int32_t fd, uint8_t **data, const uint32_t *lens, int32_t count,
+                                uint32_t *counters) {
+  int32_t done = 0;
+  int waited = 0;
+  while (done < count) {
+    ssize_t r = write(fd, data[done], lens[done]);
+    if (r >= 0) {
+      done++;
+      continue;
+    }
+    int err = errno;
+    if (err == EINTR) continue;
+    if (err == EINVAL) {
+      if (counters != NULL) counters[1]++;
+      done++;
+      continue;
+    }
+    if ((err == EAGAIN || err == EWOULDBLOCK) && !waited) {
+      struct pollfd pfd = {.fd = fd, .events = POLLOUT, .revents = 0};
+      waited = 1;
+      if (poll(&pfd, 1, WRITE_WAIT_MS) > 0 && !(pfd.revents & POLLNVAL)) continue;
+      break;
+    }
+    if (err == EAGAIN || err == EWOULDBLOCK) break;
+    char what[64];
+    snprintf(what, sizeof what, "write TUN fd %d (packet %d)", fd, done);
+    return throw_errno(env, err, "write", what, io_hint(err), done);
+  }
+
+  napi_value result;
+  napi_create_int32(env, done, &result);
+  return result;
+}
+
+/* writeBatch(fd, bufs, offsets, lens, count[, counters]) -> consumed: bufs[i][offsets[i] .. + lens[i]). */
 static napi_value WriteBatch(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -474,38 +606,43 @@ static napi_value WriteBatch(napi_env env, napi_callback_info info) {
                (unsigned long long)offsets[i] + lens[i]);
       return throw_range(env, msg);
     }
+    data[i] += offsets[i];
   }
+  return write_packets(env, fd, data, lens, count, counters);
+}
 
-  int32_t done = 0;
-  int waited = 0;
-  while (done < count) {
-    ssize_t r = write(fd, data[done] + offsets[done], lens[done]);
-    if (r >= 0) {
-      done++;
-      continue;
-    }
-    int err = errno;
-    if (err == EINTR) continue;
-    if (err == EINVAL) {
-      if (counters != NULL) counters[1]++;
-      done++;
-      continue;
-    }
-    if ((err == EAGAIN || err == EWOULDBLOCK) && !waited) {
-      struct pollfd pfd = {.fd = fd, .events = POLLOUT, .revents = 0};
-      waited = 1;
-      if (poll(&pfd, 1, WRITE_WAIT_MS) > 0 && !(pfd.revents & POLLNVAL)) continue;
-      break;
-    }
-    if (err == EAGAIN || err == EWOULDBLOCK) break;
-    char what[64];
-    snprintf(what, sizeof what, "write TUN fd %d (packet %d)", fd, done);
-    return throw_errno(env, err, "write", what, io_hint(err), done);
+/* writeSlots(fd, memory, starts, lens, count[, counters]) -> consumed: memory[starts[i] .. + lens[i]). */
+static napi_value WriteSlots(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) return throw_type(env, "writeSlots(fd, memory, starts, lens, count[, counters]) takes 5 or 6 arguments");
+  int32_t fd, count;
+  uint8_t *memory;
+  size_t mem_len, arr_len;
+  uint32_t *starts, *lens, *counters;
+  if (!get_fd(env, argv[0], &fd) || !get_u8(env, argv[1], "memory", -1, &memory, &mem_len) ||
+      !get_int(env, argv[4], "count", &count))
+    return NULL;
+  if (count < 0 || count > MAX_BATCH) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "count must be 0..%d, got %d", MAX_BATCH, count);
+    return throw_range(env, msg);
   }
-
-  napi_value result;
-  napi_create_int32(env, done, &result);
-  return result;
+  if (!get_u32(env, argv[2], "starts", (size_t)count, &starts, &arr_len) ||
+      !get_u32(env, argv[3], "lens", (size_t)count, &lens, &arr_len) || !get_counters(env, argc, argv, 5, &counters))
+    return NULL;
+  uint8_t *data[MAX_BATCH];
+  for (int32_t i = 0; i < count; i++) {
+    if ((uint64_t)starts[i] + lens[i] > mem_len) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "memory has %zu bytes; starts[%d] + lens[%d] = %llu is past its end", mem_len, i, i,
+               (unsigned long long)starts[i] + lens[i]);
+      return throw_range(env, msg);
+    }
+    data[i] = memory + starts[i];
+  }
+  return write_packets(env, fd, data, lens, count, counters);
 }
 
 /* ---- module --------------------------------------------------------------- */
@@ -515,6 +652,8 @@ NAPI_MODULE_INIT() {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readBatch", NULL, ReadBatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeBatch", NULL, WriteBatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readSlots", NULL, ReadSlots, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeSlots", NULL, WriteSlots, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

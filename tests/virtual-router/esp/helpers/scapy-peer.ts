@@ -22,6 +22,8 @@ export interface ScapySa {
   src: string;
   dst: string;
   esn: boolean;
+  /** ESP-in-UDP ports (RFC 3948), when the SA has `encapsulationType.espencap` `espinudp`. */
+  nat_t?: { sport: number; dport: number };
 }
 
 export interface ScapyDecrypted {
@@ -34,6 +36,8 @@ export interface ScapyDecrypted {
   proto?: number;
   next_header?: number;
   trailer?: string;
+  /** The UDP header of an ESP-in-UDP packet. */
+  udp?: { sport: number; dport: number; len: number; chksum: number } | null;
 }
 
 /** Scapy's view of an RFC 9061 SAD entry (same keys, SPI, gateways, ESN). */
@@ -48,6 +52,9 @@ export function scapySa(entry: SadEntry): ScapySa {
     src: entry.tunnel!.local,
     dst: entry.tunnel!.remote,
     esn: entry.extSeqNum,
+    ...(entry.encapsulationType?.espencap === 'espinudp'
+      ? { nat_t: { sport: entry.encapsulationType.sport ?? 4500, dport: entry.encapsulationType.dport ?? 4500 } }
+      : {}),
   };
 }
 

@@ -10,13 +10,17 @@ Protocol: one JSON request per stdin line, one JSON reply per stdout line.
       -> {"results": [{"ok": true, "inner": hex, "spi", "seq", "ttl", "proto",
                        "next_header", "trailer": hex} | {"ok": false, "error": str}]}
 SA = {"spi", "crypt_algo" ("AES-GCM"|"AES-CBC"), "crypt_key" hex (GCM: key||salt),
-      "auth_algo" ("NULL"|"SHA2-256-128"), "auth_key" hex, "src", "dst", "esn": bool}
+      "auth_algo" ("NULL"|"SHA2-256-128"), "auth_key" hex, "src", "dst", "esn": bool,
+      "nat_t": {"sport", "dport"} for ESP-in-UDP (RFC 3948, Scapy's nat_t_header)}
+Decrypt results of ESP-in-UDP packets also carry "udp": {"sport", "dport", "len", "chksum"}.
 
 Scapy 2.5 leaves the implicit ESN high half out of the ESP ICV for non-AEAD
 algorithms (AuthAlgo.sign/verify use it for AH only), so for CBC+HMAC with ESN
 the ICV is computed here per RFC 4303 §2.2.1 with Python's hmac module.
 The trailer is re-derived with python3-cryptography, because Scapy 2.5's
 _ESPPlain.padding is sliced from the already-truncated data.
+Scapy 2.5 builds the ESP-in-UDP header before the ESP payload is attached, so
+its UDP length says 8; encrypt() writes the real length (RFC 768) into it.
 """
 import hashlib
 import hmac
@@ -29,7 +33,7 @@ warnings.filterwarnings("ignore")
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-from scapy.all import IP, raw  # noqa: E402
+from scapy.all import IP, UDP, raw  # noqa: E402
 from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 
 
@@ -43,6 +47,7 @@ def make_sa(spec):
         auth_algo=spec["auth_algo"],
         auth_key=auth_key,
         tunnel_header=IP(src=spec["src"], dst=spec["dst"]),
+        nat_t_header=UDP(sport=spec["nat_t"]["sport"], dport=spec["nat_t"]["dport"]) if spec.get("nat_t") else None,
         esn_en=spec.get("esn", False),
     )
 
@@ -77,6 +82,9 @@ def encrypt(spec, items):
         if spec["auth_algo"] != "NULL" and spec.get("esn"):
             esp_raw = raw(pkt[ESP])
             data = data[:-16] + hmac_esn_icv(spec, esp_raw[:-16], hi)
+        if spec.get("nat_t"):
+            ihl = (data[0] & 0x0F) * 4
+            data = data[:ihl + 4] + struct.pack("!H", len(data) - ihl) + data[ihl + 6:]
         packets.append(data.hex())
     return packets
 
@@ -87,6 +95,15 @@ def decrypt(spec, items):
     for it in items:
         pkt = IP(bytes.fromhex(it["packet"]))
         hi = it.get("esn_hi", 0)
+        udp = None
+        if UDP in pkt:
+            # Scapy binds ESP to UDP port 4500 only: parse other ESP-in-UDP ports here.
+            u = pkt[UDP]
+            udp = {"sport": u.sport, "dport": u.dport, "len": u.len, "chksum": u.chksum}
+            if ESP not in pkt:
+                data = raw(u.payload)
+                u.remove_payload()
+                u.add_payload(ESP(data))
         try:
             esp_raw = raw(pkt[ESP])
             if spec["auth_algo"] != "NULL" and spec.get("esn"):
@@ -106,6 +123,7 @@ def decrypt(spec, items):
                 "proto": pkt.proto,
                 "next_header": pt[-1],
                 "trailer": pt[len(pt) - 2 - pad_len:].hex(),
+                "udp": udp,
             })
         except Exception as err:  # report, the test decides
             results.append({"ok": False, "error": "%s: %s" % (type(err).__name__, err)})
