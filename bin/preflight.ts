@@ -29,7 +29,9 @@ export function demoPreflight(): string[] {
     problems.push('/dev/net/tun is missing or not accessible: modprobe tun (in a container: --device /dev/net/tun --cap-add NET_ADMIN)');
   }
   const root = findProjectRoot(import.meta.url);
-  if (!existsSync(join(root, 'build', 'Release', 'qnfv_tun.node'))) problems.push('the TUN addon is not built: npm run build:native (or ./scripts/setup.sh)');
+  for (const addon of ['qnfv_tun', 'qnfv_esp']) {
+    if (!existsSync(join(root, 'build', 'Release', `${addon}.node`))) problems.push(`the native addon ${addon} is not built: npm run build:native (or ./scripts/setup.sh)`);
+  }
   if (!existsSync(join(root, 'dist', 'virtual-router', 'main.js'))) problems.push('the router is not compiled: npm run build (or ./scripts/setup.sh)');
   return problems;
 }

@@ -8,10 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_bench=0
 for arg in "$@"; do
   case "$arg" in
     --test) want_test=1 ;;
-    *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+    --bench) want_bench=1 ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
   esac
 done
 
@@ -21,6 +23,10 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 pkgs=(iproute2 iputils-ping tcpdump procps g++ make python3 openssh-client)
 if [ "$want_test" = 1 ]; then
   pkgs+=(python3-scapy python3-ncclient libyang2-tools tshark curl ethtool)
+fi
+if [ "$want_bench" = 1 ]; then
+  # bench:tunnel compares with wireguard-go and measures with iperf3; bench:ccips uses Scapy.
+  pkgs+=(iperf3 wireguard-go wireguard-tools python3-scapy)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -49,9 +55,15 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-# 4. Build: the TUN addon (node-gyp, offline thanks to nodedir=/usr in .npmrc) and the TypeScript.
-if [ ! -f build/Release/qnfv_tun.node ] || [ virtual-router/tun/native/tun.c -nt build/Release/qnfv_tun.node ]; then
-  say "building the TUN addon"
+# 4. Build: the native addons (TUN I/O, ESP crypto on OpenSSL; node-gyp, offline thanks to
+#    nodedir=/usr in .npmrc) when missing or older than their sources, then the TypeScript.
+stale=0
+for pair in qnfv_tun:virtual-router/tun/native/tun.c qnfv_esp:virtual-router/esp/native/esp-crypto.c; do
+  addon="build/Release/${pair%%:*}.node"; src="${pair#*:}"
+  if [ ! -f "$addon" ] || [ "$src" -nt "$addon" ] || [ binding.gyp -nt "$addon" ]; then stale=1; fi
+done
+if [ "$stale" = 1 ]; then
+  say "building the native addons"
   npm run --silent build:native >/dev/null
 fi
 say "compiling TypeScript"

@@ -11,6 +11,8 @@ import { DriverError, createLogger } from '../common/index.js';
 
 const run = promisify(execFile);
 const log = createLogger('router.routes');
+/** MTU of the routes that carry incoming ESP into the TUN (any ESP packet fits). */
+const ESP_ROUTE_MTU = 65535;
 
 async function ip(args: string[]): Promise<void> {
   try {
@@ -30,7 +32,10 @@ export class RouteTable {
   /** Bring the TUN up with its MTU and route the router's tunnel addresses into it. */
   async init(mtu: number, tunnelAddresses: string[]): Promise<void> {
     await ip(['link', 'set', 'dev', this.tun, 'mtu', String(mtu), 'up']);
-    for (const a of tunnelAddresses) await ip(['route', 'replace', `${a}/32`, 'dev', this.tun]);
+    // Incoming ESP is up to ~73 bytes larger than the TUN's inner MTU: with the TUN's own MTU on
+    // this route the kernel would fragment every full-size ESP packet on its way into the data
+    // path, which drops outer fragments. The route's MTU lets whole ESP packets through.
+    for (const a of tunnelAddresses) await ip(['route', 'replace', `${a}/32`, 'dev', this.tun, 'mtu', String(ESP_ROUTE_MTU)]);
   }
 
   /** Make the set of protected remote prefixes equal to `wanted` (reference-counted by policy). */

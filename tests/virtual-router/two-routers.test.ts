@@ -227,6 +227,13 @@ describe('two routers, one tunnel', () => {
     expect(ping.code).toBe(0);
   });
 
+  it('carries full-size packets (inner MTU 1400, DF set) without fragmenting the ESP packets', async () => {
+    // 1372 bytes of ICMP payload + 28 bytes of headers = a 1400-byte inner packet; its ESP packet
+    // is ~1460 bytes and must reach the peer's data path whole.
+    const ping = await run(['ip', 'netns', 'exec', a.hostNs, 'ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '2', '-s', '1372', '-M', 'do', HOST_B], 20_000);
+    expect(ping.stdout).toMatch(/3 packets transmitted, 3 received/);
+  });
+
   it('neither router logs key bytes', () => {
     const keys = [...cfgA.sad, ...cfgB.sad].map((e) => e.espSa.encryption.key!);
     for (const s of [a, b]) expect(findKey(s.router.stderr(), keys)).toBeUndefined();
