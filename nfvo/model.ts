@@ -82,6 +82,8 @@ export interface TunnelRecord {
   peer: string;
   combiner: string;
   keySources: string[];
+  /** NSD `single-source-policy`: require-all, or allow-degraded (keys then flagged `degraded`). */
+  singleSourcePolicy?: string;
   encryption: string;
   keyIds: KeyIds;
   /** SPI of the SA master → peer and peer → master. */

@@ -9,13 +9,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { QkdLink, HybridizationModule } from '../../qkd/index.js';
+import { QkdLink, HybridizationModule, loadOrCreateHmIdentity } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
 import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount } from '../../nfvo/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { loadOrCreateKeyPair } from '../../common/ssh/index.js';
-import { ProtocolError } from '../../common/index.js';
+import { ProtocolError, zeroize } from '../../common/index.js';
 
 export interface LabDomain {
   name: string;
@@ -69,20 +69,29 @@ export class TwoDomainLab {
       });
       stops.push(() => link.stop());
 
-      // 2. The Hybridization Modules, introduced to each other.
+      // 2. The Hybridization Modules, introduced to each other: each signs the HM-to-HM channel
+      //    with its ML-DSA-65 key (seed file 0600 under the data dir) and pins the other's key.
       const uuids = [randomUUID(), randomUUID()];
+      await mkdir(join(opts.dataDir, 'hm'), { recursive: true, mode: 0o700 });
+      const ids = await Promise.all(names.map((n) => loadOrCreateHmIdentity(join(opts.dataDir, 'hm', `${n}.ml-dsa-65`))));
       const hms: HybridizationModule[] = [];
-      for (const i of [0, 1]) {
-        const hm = await HybridizationModule.start({
-          nodeUuid: uuids[i]!,
-          peerNodeUuid: uuids[1 - i]!,
-          saeId: sae[i]!,
-          peerSaeId: sae[1 - i]!,
-          kme014Url: link.nodes[i]!.kme014Url,
-          name: names[i],
-        });
-        stops.push(() => hm.stop());
-        hms.push(hm);
+      try {
+        for (const i of [0, 1]) {
+          const hm = await HybridizationModule.start({
+            nodeUuid: uuids[i]!,
+            peerNodeUuid: uuids[1 - i]!,
+            saeId: sae[i]!,
+            peerSaeId: sae[1 - i]!,
+            kme014Url: link.nodes[i]!.kme014Url,
+            name: names[i],
+            signingKey: ids[i]!.secretKey,
+            peerVerificationKey: ids[1 - i]!.publicKey,
+          });
+          stops.push(() => hm.stop());
+          hms.push(hm);
+        }
+      } finally {
+        zeroize(...ids.map((id) => id.secretKey)); // the modules keep their own copies
       }
       hms[0]!.setPeerUrl(hms[1]!.peerEndpointUrl);
       hms[1]!.setPeerUrl(hms[0]!.peerEndpointUrl);

@@ -22,6 +22,23 @@ export interface KeyingEnd {
   uri: string;
 }
 
+/** The key recipe of a tunnel, from its NSD security profile. */
+export interface KeyRecipe {
+  combiner: string;
+  keySources: string[];
+  singleSourcePolicy?: string;
+}
+
+/**
+ * `hybrid://<tunnel>@<node-uuid>?hybridization=<combiner>&key_sources=<list>`
+ * (CONTRACTS), plus `single_source_policy=allow-degraded` when the profile
+ * allows degraded keys (`require-all` is the Hybridization Module's default).
+ */
+export function hybridUri(tunnelId: string, nodeUuid: string, recipe: KeyRecipe): string {
+  const policy = recipe.singleSourcePolicy === 'allow-degraded' ? '&single_source_policy=allow-degraded' : '';
+  return `hybrid://${encodeURIComponent(tunnelId)}@${nodeUuid}?hybridization=${recipe.combiner}&key_sources=${recipe.keySources.join(',')}${policy}`;
+}
+
 /** Bytes of the hybrid secret per tunnel (CONTRACTS: 32 unless asked otherwise). */
 export const HYBRID_SECRET_BYTES = 32;
 

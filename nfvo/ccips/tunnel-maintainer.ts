@@ -21,6 +21,7 @@ import type { DomainClient, DomainConnector } from '../lcm/domain-client.js';
 import type { NsResolver } from '../lcm/resolved-ns.js';
 import { sadEntryName, spdEntryName, type TunnelPolicy } from './controller.js';
 import { rekeyTunnel } from './rekey.js';
+import { hybridUri } from './tunnel-keying.js';
 
 /** What an LCM operation needs from the maintainer. */
 export interface TunnelMaintenance {
@@ -210,7 +211,7 @@ export class TunnelMaintainer implements TunnelMaintenance {
         if (!account) throw new Error(`VIM account ${v.vimId} of ${vnfId} is not registered`);
         let client = clients.get(account.id);
         if (!client) clients.set(account.id, (client = await this.opts.connector.connect(account)));
-        const uri = `hybrid://${encodeURIComponent(t.id)}@${account.hybridNodeUuid}?hybridization=${t.combiner}&key_sources=${t.keySources.join(',')}`;
+        const uri = hybridUri(t.id, account.hybridNodeUuid, t);
         return { vnfId, client, uri, tunnelAddress: v.metadata.tunnelAddress, lanSubnet: v.metadata.lanSubnets[0]! };
       };
       const started = Date.now();

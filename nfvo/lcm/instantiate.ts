@@ -7,7 +7,7 @@
  * Every step registers its undo; the NFVO never holds key bytes.
  */
 import type { DomainIntent, KeyIds } from '../../vca/index.js';
-import { applyEdits, computeTunnelSas, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
+import { applyEdits, computeTunnelSas, hybridUri, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
 import { ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
@@ -93,8 +93,8 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
     await ctx.stage(4, `key-id synchronisation for tunnel ${t.id}: ${t.master.vnfId} obtains keys, ${t.peer.vnfId} fetches them by id`);
     const master = domainOf(t.master.vnfId);
     const peer = domainOf(t.peer.vnfId);
-    const masterUri = hybridUri(t, placement.get(t.master.vnfId)!);
-    const peerUri = hybridUri(t, placement.get(t.peer.vnfId)!);
+    const masterUri = hybridUri(t.id, placement.get(t.master.vnfId)!.hybridNodeUuid, t.profile);
+    const peerUri = hybridUri(t.id, placement.get(t.peer.vnfId)!.hybridNodeUuid, t.profile);
     ctx.onUndo(`release keys of ${t.id}`, async () => {
       await Promise.allSettled([...new Set([master, peer])].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
     });
@@ -139,6 +139,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
     peer: t.peer.vnfId,
     combiner: t.profile.combiner,
     keySources: t.profile.keySources,
+    singleSourcePolicy: t.profile.singleSourcePolicy,
     encryption: t.profile.encryption,
     keyIds: keyIds.get(t.id)!,
     spiOut: sas[i]!.spiOut,
@@ -193,10 +194,6 @@ function planTunnels(plan: IpPlan, security: LinkSecurity[]): PlannedTunnel[] {
   return tunnels;
 }
 
-/** `hybrid://<tunnel>@<node-uuid>?hybridization=<combiner>&key_sources=<list>` (CONTRACTS). */
-function hybridUri(t: PlannedTunnel, account: VimAccount): string {
-  return `hybrid://${encodeURIComponent(t.id)}@${account.hybridNodeUuid}?hybridization=${t.profile.combiner}&key_sources=${t.profile.keySources.join(',')}`;
-}
 
 function lifetime(l: LinkSecurity['lifetimeSoft']): { time?: number; bytes?: bigint; packets?: number } {
   return { time: l.time, packets: l.packets, bytes: l.bytes !== undefined ? BigInt(l.bytes) : undefined };

@@ -1,20 +1,21 @@
 /**
  * Key combiners of the Hybridization Module, as pure functions over named
- * secrets (the model is noble-post-quantum's pluggable `Combiner`, src/hybrid.ts).
- * Inputs are always put in a fixed order by source name (QKD, then ML-KEM),
- * never by value.
- *  - `xor`: K = K_QKD ⊕ K_KEM (NIST SP 800-133r2 §6.3: only for independent keys
- *    of equal length; unequal lengths are an error, never padded). No binding
- *    to the KEM ciphertext or the stream: as in the source documents.
- *  - `hmac`: K = HMAC-SHA-256(key = K_QKD, msg = K_KEM) (RFC 2104), as in the
- *    source documents but with the key role fixed by source, not by value.
+ * secrets behind one `Combiner` type (the model is noble-post-quantum's
+ * pluggable `Combiner`, src/hybrid.ts). Inputs are always put in a fixed order
+ * by source name (QKD, ML-KEM-512/768/1024, X25519, AUX), never by value.
+ *  - `xor`: K = K_1 ⊕ K_2 (NIST SP 800-133r2 §6.3: only for two independently
+ *    generated keys of equal length). Inputs that cannot be independent uniform
+ *    keys are refused: other than two, unequal or short lengths, identical
+ *    inputs, an all-zero input. No binding to the KEM ciphertext or the stream.
+ *  - `hmac`: K = HMAC-SHA-256(key = K_1, msg = K_2) (RFC 2104), the key role
+ *    fixed by source order (QKD keys the MAC), never by value.
  *  - `kdf` (default): K = HKDF-SHA-256 (RFC 5869) with salt = none (HashLen
  *    zeros), IKM = ‖ over sources in order of u32be(len) ‖ secret, info =
- *    u32be(len) ‖ "qnfv hybrid v1" ‖ u32be(len) ‖ context, L = output length.
+ *    u32be(len) ‖ "qnfv hybrid v2" ‖ u32be(len) ‖ context, L = output length.
  *    Concatenate-then-KDF: K stays secret if either input is (NIST SP 800-56C
  *    r2 hybrid Z' = Z ‖ T; GHP18 "KEM combiners"); the context binds the stream.
  * Output length ≤ input length for xor and ≤ 32 for hmac (truncation, never
- * extension). Every intermediate is zeroed in `finally`.
+ * extension). Every intermediate is zeroed in `finally`; inputs are not touched.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -23,7 +24,7 @@ import { ValidationError, zeroize } from '../../common/index.js';
 import { HKDF_SHA256_MAX_LENGTH, HMAC_SHA256_LENGTH, KDF_LABEL, SOURCE_ORDER } from './constants.js';
 import type { CombinerName } from './hybrid-uri.js';
 
-/** One secret and the source it came from (`QKD`, `ML-KEM-512`, …). */
+/** One secret and the source it came from (`QKD`, `ML-KEM-512`, `X25519`, `AUX`). */
 export interface SecretInput {
   source: string;
   secret: Uint8Array;
@@ -35,10 +36,13 @@ export interface CombineOptions {
   context?: Uint8Array;
 }
 
-/** A combiner: named secrets in, one key out (the caller zeroes it). */
+/** A combiner: named secrets in, one key of `opts.length` bytes out (the caller zeroes it). */
 export type Combiner = (inputs: readonly SecretInput[], opts: CombineOptions) => Uint8Array;
 
-/** The inputs in the fixed source order (QKD, ML-KEM-512/768/1024); unknown or repeated sources throw. */
+/** Shortest input `xor` accepts (bytes): below 128 bits it cannot be a key on its own. */
+export const XOR_MIN_INPUT_LENGTH = 16;
+
+/** The inputs in the fixed source order; unknown or repeated sources throw. */
 export function orderBySource(inputs: readonly SecretInput[]): SecretInput[] {
   const seen = new Set<string>();
   for (const i of inputs) {
@@ -75,27 +79,33 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   return hmac(sha256, key, message);
 }
 
-/** `xor`: XOR of equal-length secrets, truncated to `length`. */
+/** `xor`: XOR of two equal-length independent uniform keys, truncated to `length`. */
 export const xorCombiner: Combiner = (inputs, opts) => {
   const ordered = checkInputs(inputs, 'xor');
-  const n = ordered[0].secret.length;
-  if (ordered.some((i) => i.secret.length !== n)) {
-    throw new ValidationError(`xor needs equal-length inputs, got ${ordered.map((i) => `${i.source}=${i.secret.length}`).join(', ')} bytes`);
+  if (ordered.length !== 2) throw new ValidationError(`xor combines exactly 2 independent keys, got ${ordered.length}; use kdf`);
+  const [a, b] = ordered;
+  const n = a.secret.length;
+  if (b.secret.length !== n) {
+    throw new ValidationError(`xor needs equal-length inputs, got ${a.source}=${n}, ${b.source}=${b.secret.length} bytes (never padded); use kdf`);
   }
+  if (n < XOR_MIN_INPUT_LENGTH) throw new ValidationError(`xor inputs must be at least ${XOR_MIN_INPUT_LENGTH} bytes, got ${n}`);
+  // Not uniform or not independent: the XOR would be all zero or equal to the other input.
+  for (const i of ordered) if (isAllZero(i.secret)) throw new ValidationError(`xor: the ${i.source} input is all zero, not a uniform key`);
+  if (constantTimeEqual(a.secret, b.secret)) throw new ValidationError(`xor: the ${a.source} and ${b.source} inputs are identical, not independent`);
   checkLength(opts.length, n, 'xor');
   const acc = new Uint8Array(n);
   try {
-    for (const i of ordered) for (let k = 0; k < n; k++) acc[k] ^= i.secret[k];
+    for (let k = 0; k < n; k++) acc[k] = a.secret[k] ^ b.secret[k];
     return acc.slice(0, opts.length);
   } finally {
     zeroize(acc);
   }
 };
 
-/** `hmac`: HMAC-SHA-256 keyed by the first secret in source order (QKD) over the second (ML-KEM). */
+/** `hmac`: HMAC-SHA-256 keyed by the first secret in source order (QKD) over the second. */
 export const hmacCombiner: Combiner = (inputs, opts) => {
   const ordered = checkInputs(inputs, 'hmac');
-  if (ordered.length !== 2) throw new ValidationError(`hmac combines exactly 2 secrets, got ${ordered.length}`);
+  if (ordered.length !== 2) throw new ValidationError(`hmac combines exactly 2 secrets, got ${ordered.length}; use kdf`);
   checkLength(opts.length, HMAC_SHA256_LENGTH, 'hmac');
   const mac = hmacSha256(ordered[0].secret, ordered[1].secret);
   try {
@@ -139,4 +149,17 @@ function checkLength(length: number, max: number, name: string): void {
   if (!Number.isInteger(length) || length < 1 || length > max) {
     throw new ValidationError(`${name} output length must be 1..${max} bytes, got ${length}`);
   }
+}
+
+function isAllZero(b: Uint8Array): boolean {
+  let acc = 0;
+  for (const v of b) acc |= v;
+  return acc === 0;
+}
+
+/** Equal-length comparison whose time does not depend on where the inputs differ. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) diff |= a[i] ^ b[i];
+  return diff === 0;
 }

@@ -2,21 +2,26 @@
  * The context the `kdf` combiner binds (PROTOCOL-NOTES.md §4: label plus
  * transcript binding, as in ETSI TS 103 744 CatKDF and X-Wing): the
  * Key_stream_ID, the GET_KEY index, the source and destination URIs as side A
- * sent them, and per source (in the fixed source order) its name, its key ids
- * (QKD key_IDs) and the SHA-256 of its public transcript (the ML-KEM
- * ciphertext). Byte layout, every field length-prefixed with u32be(len):
- *   ksid ‖ u32be(index) ‖ source ‖ destination ‖ n × (name ‖ [key ids…] ‖ sha256(transcript))
+ * sent them (they carry the SPI/SA name, both node UUIDs, the combiner, the
+ * sources and the single-source policy), and per input, in the fixed source
+ * order, its name, whether it is a real source (`ok`) or the auxiliary key of
+ * degraded mode (`aux`), its key ids (QKD key_IDs) and the SHA-256 of its
+ * public transcript (ML-KEM: algorithm ‖ encapsulation key ‖ ciphertext;
+ * X25519: both public keys). Byte layout, every field length-prefixed u32be:
+ *   ksid ‖ u32be(index) ‖ source ‖ destination ‖ n × (name ‖ status ‖ [key ids…] ‖ transcript hash)
  * Both sides build it from the same public values, so it holds no secrets.
  */
 import { SOURCE_ORDER } from './constants.js';
 import { lengthPrefixed } from './combiners.js';
 
-/** What one source contributes to the context (public values only). */
+/** What one input contributes to the context (public values only). */
 export interface SourceBinding {
   source: string;
-  /** Key ids this source used (QKD key_IDs); empty for ML-KEM. */
+  /** `aux`: the deterministic auxiliary key of degraded mode (default `ok`). */
+  status?: 'ok' | 'aux';
+  /** Key ids this source used (QKD key_IDs); empty for the others. */
   keyIds: readonly string[];
-  /** SHA-256 of the public transcript (ML-KEM ciphertext); empty for QKD. */
+  /** SHA-256 of the public transcript (KEM public key and ciphertext); empty for QKD. */
   transcriptHash: Uint8Array;
 }
 
@@ -40,6 +45,6 @@ export function encodeHybridContext(f: HybridContextFields): Uint8Array {
     index,
     utf8(f.source),
     utf8(f.destination),
-    ...ordered.map((b) => lengthPrefixed([utf8(b.source), lengthPrefixed(b.keyIds.map(utf8)), b.transcriptHash])),
+    ...ordered.map((b) => lengthPrefixed([utf8(b.source), utf8(b.status ?? 'ok'), lengthPrefixed(b.keyIds.map(utf8)), b.transcriptHash])),
   ]);
 }

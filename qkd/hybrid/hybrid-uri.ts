@@ -2,15 +2,22 @@
  * The source/destination URIs of OPEN_CONNECT at the Hybridization Module
  * (CONTRACTS.md, after QUBIP/hybridization-module's requests):
  *   hybrid://<name>@<node-uuid>?hybridization=<xor|hmac|kdf>&key_sources=<comma list>
+ *            [&single_source_policy=<require-all|allow-degraded>]
  * e.g. `hybrid://SPI_1@aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa?hybridization=kdf&key_sources=ML-KEM-512,QKD`.
- * `hybridization` defaults to `kdf`; `key_sources` is required; other query
- * parameters are refused so that a typo cannot silently select a default.
+ * `hybridization` defaults to `kdf`, `single_source_policy` to `require-all`
+ * (the NSD's `single-source-policy`); `key_sources` is required (QKD,
+ * ML-KEM-512/768/1024, X25519). Other query parameters are refused so that a
+ * typo cannot silently select a default.
  */
 import { ValidationError } from '../../common/index.js';
-import { COMBINER_NAMES, DEFAULT_COMBINER, ML_KEM_ALGORITHMS, SOURCE_QKD } from './constants.js';
+import { COMBINER_NAMES, DEFAULT_COMBINER, DEFAULT_SINGLE_SOURCE_POLICY, KEY_SOURCE_NAMES, SINGLE_SOURCE_POLICIES } from './constants.js';
 
 /** A combiner name (`hybridization=`). */
 export type CombinerName = (typeof COMBINER_NAMES)[number];
+/** What to do when fewer sources than listed are available (`single_source_policy=`). */
+export type SingleSourcePolicy = (typeof SINGLE_SOURCE_POLICIES)[number];
+/** A key source name (`key_sources=`). */
+export type KeySourceName = (typeof KEY_SOURCE_NAMES)[number];
 
 /** A parsed hybrid URI. */
 export interface HybridUri {
@@ -20,12 +27,13 @@ export interface HybridUri {
   nodeUuid: string;
   hybridization: CombinerName;
   /** Source names, normalised (upper case), in the order given. */
-  keySources: string[];
+  keySources: KeySourceName[];
+  singleSourcePolicy: SingleSourcePolicy;
 }
 
 const URI_RE = /^hybrid:\/\/([^@/?#]+)@([^/?#]+)(?:\?([^#]*))?$/i;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KNOWN_SOURCES: readonly string[] = [SOURCE_QKD, ...ML_KEM_ALGORITHMS];
+const PARAMS = ['hybridization', 'key_sources', 'single_source_policy'];
 
 /** Parse a hybrid URI; `field` names it in errors (e.g. `source`). */
 export function parseHybridUri(uri: string, field = 'uri'): HybridUri {
@@ -36,27 +44,38 @@ export function parseHybridUri(uri: string, field = 'uri'): HybridUri {
   if (!UUID_RE.test(nodeUuid)) throw new ValidationError(`${field}: node '${m[2]}' is not a UUID`);
   const params = new URLSearchParams(m[3] ?? '');
   for (const key of params.keys()) {
-    if (key !== 'hybridization' && key !== 'key_sources') {
-      throw new ValidationError(`${field}: unknown parameter '${key}' (hybridization, key_sources)`);
-    }
+    if (!PARAMS.includes(key)) throw new ValidationError(`${field}: unknown parameter '${key}' (${PARAMS.join(', ')})`);
   }
   const hyb = params.get('hybridization') ?? DEFAULT_COMBINER;
   if (!(COMBINER_NAMES as readonly string[]).includes(hyb)) {
     throw new ValidationError(`${field}: hybridization must be one of ${COMBINER_NAMES.join(', ')}, got '${hyb}'`);
   }
+  const policy = params.get('single_source_policy') ?? DEFAULT_SINGLE_SOURCE_POLICY;
+  if (!(SINGLE_SOURCE_POLICIES as readonly string[]).includes(policy)) {
+    throw new ValidationError(`${field}: single_source_policy must be one of ${SINGLE_SOURCE_POLICIES.join(', ')}, got '${policy}'`);
+  }
   const list = params.get('key_sources');
   if (!list) throw new ValidationError(`${field}: key_sources is required (e.g. key_sources=ML-KEM-512,QKD)`);
   const keySources = list.split(',').map((s) => s.trim().toUpperCase());
   for (const s of keySources) {
-    if (!KNOWN_SOURCES.includes(s)) throw new ValidationError(`${field}: unknown key source '${s}' (${KNOWN_SOURCES.join(', ')})`);
+    if (!(KEY_SOURCE_NAMES as readonly string[]).includes(s)) {
+      throw new ValidationError(`${field}: unknown key source '${s}' (${KEY_SOURCE_NAMES.join(', ')})`);
+    }
   }
   if (new Set(keySources).size !== keySources.length) throw new ValidationError(`${field}: key_sources lists a source twice`);
-  return { name, nodeUuid, hybridization: hyb as CombinerName, keySources };
+  return {
+    name,
+    nodeUuid,
+    hybridization: hyb as CombinerName,
+    keySources: keySources as KeySourceName[],
+    singleSourcePolicy: policy as SingleSourcePolicy,
+  };
 }
 
-/** Render a hybrid URI (inverse of `parseHybridUri`). */
+/** Render a hybrid URI (inverse of `parseHybridUri`; the default policy is left out). */
 export function formatHybridUri(u: HybridUri): string {
-  return `hybrid://${encodeURIComponent(u.name)}@${u.nodeUuid}?hybridization=${u.hybridization}&key_sources=${u.keySources.join(',')}`;
+  const policy = u.singleSourcePolicy === DEFAULT_SINGLE_SOURCE_POLICY ? '' : `&single_source_policy=${u.singleSourcePolicy}`;
+  return `hybrid://${encodeURIComponent(u.name)}@${u.nodeUuid}?hybridization=${u.hybridization}&key_sources=${u.keySources.join(',')}${policy}`;
 }
 
 function decode(s: string, what: string): string {

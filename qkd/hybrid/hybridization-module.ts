@@ -1,42 +1,56 @@
 /**
  * The Hybridization Module of one domain (ARCHITECTURE.md §4). Northbound it
  * is an ETSI GS QKD 004 v2.1.1 server for the VCA's Proxy Agent; it combines a
- * QKD key (its node's ETSI GS QKD 014 KME) with an ML-KEM secret agreed with
- * the peer domain's HM. Key-id synchronisation, exactly:
+ * QKD key (its node's ETSI GS QKD 014 KME) with secrets agreed with the peer
+ * domain's HM (ML-KEM-512/768/1024, X25519) over an ML-DSA-65 authenticated
+ * channel (`peer-channel.ts`). Key-id synchronisation, exactly:
  *
  *  1. Side A: OPEN_CONNECT without KSID → a new KSID (UUID).
- *  2. Side A: GET_KEY(ksid, i) → enc_keys (master SAE, number 1, size 256) →
- *     fresh ML-KEM key pair → POST offer {key_stream_id, index, source,
- *     destination, combiner, key_chunk_size, qkd_key_IDs, algorithm,
- *     encapsulation_key} to the peer HM → peer encapsulates, keeps its secret +
- *     the offer under (ksid, i) for a TTL, replies {ciphertext} → decapsulate →
- *     combine → {status 0, index, key_buffer (hex), metadata (ids only)}.
+ *  2. Side A: GET_KEY(ksid, i) → each source begins: enc_keys (master SAE) for
+ *     QKD, a fresh ML-KEM / X25519 key pair → signed offer {key_stream_id,
+ *     index, source, destination, combiner, key_chunk_size, degraded_sources,
+ *     sources: {QKD: {key_IDs}, ML-KEM-n: {encapsulation_key}, X25519:
+ *     {public_key}}} to the peer HM → the peer verifies, encapsulates, keeps its
+ *     secrets under (ksid, i) for a TTL, answers signed {ciphertext, public_key}
+ *     → verify, decapsulate → combine → {status 0, index, key_buffer (hex),
+ *     metadata (ids only)}.
  *  3. Side B: OPEN_CONNECT with that KSID → 0 once the peer's offer arrived,
  *     else 1 (peer not connected; GET_KEY then answers 3 until it arrives).
  *  4. Side B: GET_KEY(ksid, i) → dec_keys (slave SAE, the offer's key_IDs) +
- *     the kept KEM secret → the same combination → the same key and metadata.
+ *     the kept secrets → the same combination → the same key and metadata.
  *  5. CLOSE on either side forgets the stream (side B also zeroes what it kept).
- * Each (ksid, index) is served at most once per side.
+ * Each (ksid, index) is served at most once per side. When a source is
+ * unavailable at side A, `single_source_policy` decides: `require-all` fails
+ * the GET_KEY (status 2 or 4, saying which source), `allow-degraded` goes on
+ * without it (`degraded_sources` in the signed offer; the auxiliary key when
+ * one source is left) and reports `degraded: true`.
  *
- * Caveats: the HM-to-HM channel is plain, unauthenticated HTTP (a later issue
- * adds authentication: see `peer-channel.ts`); the 004 server is plain TCP; the
- * QoS `timeout`/`ttl`/bit rates are accepted but not enforced.
+ * Caveats: the 004 server is plain TCP; QoS `timeout`/`ttl`/bit rates are
+ * accepted but not enforced; side B fetches its QKD key at its GET_KEY, so a
+ * KME failure there fails B's GET_KEY after A already has its key.
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError, createLogger, toHex, zeroize, type Logger } from '../../common/index.js';
-import { Etsi004Server, Etsi004Status, Etsi004StatusError, MAX_INDEX, isUuid } from '../etsi004/index.js';
+import { Etsi004Server, Etsi004Status, Etsi004StatusError, isUuid } from '../etsi004/index.js';
 import type { CloseRequest, CloseResponse, GetKeyRequest, GetKeyResponse, OpenConnectRequest, OpenConnectResponse, Qos } from '../etsi004/index.js';
-import { Etsi014Client, Etsi014ClientError } from '../etsi014/index.js';
+import { Etsi014Client } from '../etsi014/index.js';
 import { DEFAULT_HOST } from '../constants.js';
-import { COMBINERS } from './combiners.js';
-import { DEFAULT_OFFER_TTL_MS, MAX_PENDING_OFFERS, ML_KEM_ALGORITHMS } from './constants.js';
+import { auxiliaryKey } from './auxiliary-key.js';
+import { COMBINERS, type Combiner, type SecretInput } from './combiners.js';
+import { DEFAULT_OFFER_TTL_MS, MAX_OFFERS_ACCEPTED_PER_BATCH, MAX_PENDING_OFFERS, ML_KEM_ALGORITHMS, SOURCE_AUX, SOURCE_QKD } from './constants.js';
 import { ExpiringMap } from './expiring-map.js';
-import { encodeHybridContext } from './hybrid-context.js';
-import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey } from './key-source.js';
+import { encodeHybridContext, type SourceBinding } from './hybrid-context.js';
+import type { CombinerName } from './hybrid-uri.js';
+import { generateHmIdentity, hmIdentityFromSecretKey, parsePeerUrl, pinOfKey, pinnedUrl, type HmIdentity, type PeerPin } from './hm-identity.js';
+import { SourceUnavailableError, type KeyMaterial, type KeyRequestContext, type KeySource, type PeerFields, type PendingKey } from './key-source.js';
 import { MlKemPeerSource } from './ml-kem-peer-source.js';
-import { PeerBusyError, PeerExchangeError, PeerServer, sendOffer } from './peer-channel.js';
-import { maxChunkSize, metadataBuffer, policyOf, qosCounterProposal, sameEnds, type HybridPolicy } from './policy.js';
+import { PeerClient, PeerServer, type PeerTrust } from './peer-channel.js';
+import { toStatusError } from './get-key-status.js';
+import { PeerAuthError, PeerBusyError } from './peer-errors.js';
+import { objectOf, parseOffer } from './peer-offer.js';
+import { metadataBuffer, policyOf, qosCounterProposal, sameEnds, type HybridPolicy } from './policy.js';
 import { QkdEtsi014Source } from './qkd-etsi014-source.js';
+import { X25519PeerSource } from './x25519-peer-source.js';
 
 /** Options of `HybridizationModule.start`. */
 export interface HybridizationModuleOptions {
@@ -55,14 +69,36 @@ export interface HybridizationModuleOptions {
   peerSaeId: string;
   /** Base URL of this domain's QKD node ETSI 014 API. */
   kme014Url: string;
-  /** Base URL of the peer module's HM-to-HM endpoint (may be set later: `setPeerUrl`). */
+  /** A ready ETSI 014 client (e.g. one with a TLS client certificate); default: a client of `kme014Url` as `saeId`. */
+  kme014Client?: Etsi014Client;
+  /** The peer module's HM-to-HM URL, usually its `peerEndpointUrl` (may be set later: `setPeerUrl`). */
   peerUrl?: string;
+  /**
+   * This module's ML-DSA-65 secret key (4032 bytes, e.g. `loadOrCreateHmIdentity(path)`'s
+   * `secretKey`; copied). Default: a fresh key pair per start, which the peer pins through
+   * this module's `peerEndpointUrl`.
+   */
+  signingKey?: Uint8Array;
+  /**
+   * The peer module's ML-DSA-65 verification key (1952 bytes, e.g. `readHmVerificationKey`).
+   * Without it the peer is pinned by the `#ml-dsa-65=<sha256>` fragment of its URL; with
+   * neither, every HM-to-HM exchange is refused.
+   */
+  peerVerificationKey?: Uint8Array;
   /** How long side B keeps an offer waiting for its GET_KEY (ms). */
   offerTtlMs?: number;
+  /** Window (ms) within which signed offer timestamps are accepted (default 60 s). */
+  replayWindowMs?: number;
+  /** Most offers per signed batch (default 64, at most 256; 1 = one signature per key). */
+  maxOffersPerBatch?: number;
+  /** Signed batches on their way to the peer at once (default 2). */
+  maxBatchesInFlight?: number;
   /** Name in logs (default: the first 8 characters of nodeUuid). */
   name?: string;
-  /** Replace the key sources (tests); default: QKD over ETSI 014 and ML-KEM-512/768/1024. */
+  /** Replace the key sources (tests); default: QKD over ETSI 014, ML-KEM-512/768/1024, X25519. */
   sources?: readonly KeySource[];
+  /** Replace combiners by name (tests, crypto agility); default `COMBINERS`. */
+  combiners?: Partial<Record<CombinerName, Combiner>>;
 }
 
 interface LocalStream {
@@ -85,6 +121,12 @@ interface PeerStream {
   keyChunkSize: number;
 }
 
+/** What side B keeps of an offer until its GET_KEY (public fields only). */
+interface KeptOffer {
+  degraded: string[];
+  sources: Record<string, PeerFields>;
+}
+
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** A running Hybridization Module. */
@@ -92,21 +134,33 @@ export class HybridizationModule {
   readonly nodeUuid: string;
   private readonly opts: HybridizationModuleOptions;
   private readonly log: Logger;
+  private readonly identity: HmIdentity;
+  private readonly keyPin: PeerPin | undefined;
+  private readonly combiners: Record<CombinerName, Combiner>;
   private readonly sources = new Map<string, KeySource>();
   private readonly streams = new Map<string, LocalStream>();
   /** Side B: what the peer offered, per KSID and per `ksid/index`. */
   private readonly peerStreams: ExpiringMap<string, PeerStream>;
-  private readonly offers: ExpiringMap<string, PeerFields>;
+  private readonly offers: ExpiringMap<string, KeptOffer>;
+  private readonly peerClient: PeerClient;
   private server004!: Etsi004Server;
   private peerServer!: PeerServer;
   private peerUrl: string | undefined;
+  private urlPin: string | undefined;
 
   private constructor(opts: HybridizationModuleOptions) {
     if (!isUuid(opts.nodeUuid)) throw new ValidationError(`nodeUuid must be a UUID, got '${opts.nodeUuid}'`);
+    const batch = opts.maxOffersPerBatch;
+    if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > MAX_OFFERS_ACCEPTED_PER_BATCH)) {
+      throw new ValidationError(`maxOffersPerBatch must be an integer in 1..${MAX_OFFERS_ACCEPTED_PER_BATCH} (what a peer accepts), got ${batch}`);
+    }
     this.opts = opts;
     this.nodeUuid = opts.nodeUuid.toLowerCase();
-    this.peerUrl = opts.peerUrl;
     this.log = createLogger(`qkd.hm.${opts.name ?? this.nodeUuid.slice(0, 8)}`);
+    this.identity = opts.signingKey ? hmIdentityFromSecretKey(opts.signingKey) : generateHmIdentity();
+    this.keyPin = opts.peerVerificationKey ? pinOfKey(opts.peerVerificationKey) : undefined;
+    if (opts.peerUrl) this.setPeerUrl(opts.peerUrl);
+    this.combiners = { ...COMBINERS, ...opts.combiners };
     const ttl = opts.offerTtlMs ?? DEFAULT_OFFER_TTL_MS;
     this.peerStreams = new ExpiringMap(ttl);
     this.offers = new ExpiringMap(ttl, (slot) => {
@@ -114,10 +168,17 @@ export class HybridizationModule {
       for (const s of this.sources.values()) s.forget(ksid, Number(index));
     });
     const sources = opts.sources ?? [
-      new QkdEtsi014Source({ client: new Etsi014Client({ baseUrl: opts.kme014Url, saeId: opts.saeId }), peerSaeId: opts.peerSaeId }),
+      new QkdEtsi014Source({ client: opts.kme014Client ?? new Etsi014Client({ baseUrl: opts.kme014Url, saeId: opts.saeId }), peerSaeId: opts.peerSaeId }),
       ...ML_KEM_ALGORITHMS.map((algorithm) => new MlKemPeerSource({ algorithm, ttlMs: ttl })),
+      new X25519PeerSource({ ttlMs: ttl }),
     ];
     for (const s of sources) this.sources.set(s.name, s);
+    this.peerClient = new PeerClient({
+      trust: this.trust(),
+      peerUrl: () => this.peerUrl,
+      maxOffersPerBatch: opts.maxOffersPerBatch,
+      maxBatchesInFlight: opts.maxBatchesInFlight,
+    });
   }
 
   /** Start the ETSI 004 server and the HM-to-HM endpoint. */
@@ -125,7 +186,14 @@ export class HybridizationModule {
     const hm = new HybridizationModule(opts);
     const host = opts.host ?? DEFAULT_HOST;
     const name = opts.name ?? hm.nodeUuid.slice(0, 8);
-    hm.peerServer = await PeerServer.start({ host, port: opts.peerPort, name, handler: (offer) => hm.onOffer(offer) });
+    hm.peerServer = await PeerServer.start({
+      host,
+      port: opts.peerPort,
+      name,
+      trust: hm.trust(),
+      handler: (offer) => hm.onOffer(offer),
+      replayWindowMs: opts.replayWindowMs,
+    });
     try {
       hm.server004 = await Etsi004Server.start({
         host,
@@ -139,12 +207,15 @@ export class HybridizationModule {
       });
     } catch (err) {
       await hm.peerServer.stop();
+      hm.peerClient.close();
       throw err;
     }
-    hm.log.info('Hybridization Module up (004 plain TCP; HM-to-HM plain HTTP, NOT authenticated)', {
+    hm.log.info('Hybridization Module up (004 plain TCP; HM-to-HM signed with ML-DSA-65)', {
       nodeUuid: hm.nodeUuid,
       port: hm.port,
       peerPort: hm.peerPort,
+      verificationKey: hm.verificationKeyFingerprint,
+      peerPinned: hm.pin()?.fingerprint ?? null,
     });
     return hm;
   }
@@ -159,36 +230,59 @@ export class HybridizationModule {
     return this.peerServer.port;
   }
 
-  /** This module's HM-to-HM base URL: give it to the peer module's `setPeerUrl`. */
+  /** This module's HM-to-HM URL with its key pin (`#ml-dsa-65=<sha256>`): give it to the peer's `setPeerUrl`. */
   get peerEndpointUrl(): string {
-    return this.peerServer.url;
+    return pinnedUrl(this.peerServer.url, this.identity.publicKey);
   }
 
-  /** Set (or change) the peer module's HM-to-HM base URL. */
+  /** This module's ML-DSA-65 verification key (for the peer's `peerVerificationKey`). */
+  get verificationKey(): Uint8Array {
+    return Uint8Array.from(this.identity.publicKey);
+  }
+
+  /** SHA-256 of the verification key, lowercase hex. */
+  get verificationKeyFingerprint(): string {
+    return this.identity.fingerprint;
+  }
+
+  /** Offer batches and offers this module has sent as side A. */
+  get peerExchangeStats(): { batches: number; offers: number } {
+    return this.peerClient.stats;
+  }
+
+  /** Set (or change) the peer module's HM-to-HM URL; a `#ml-dsa-65=<sha256>` fragment pins its key. */
   setPeerUrl(url: string): void {
-    this.peerUrl = url;
+    const parsed = parsePeerUrl(url);
+    if (parsed.fingerprint && this.keyPin && parsed.fingerprint !== this.keyPin.fingerprint) {
+      throw new ValidationError(`peer URL pins key ${parsed.fingerprint.slice(0, 16)}…, but peerVerificationKey is ${this.keyPin.fingerprint.slice(0, 16)}…`);
+    }
+    this.peerUrl = parsed.url;
+    this.urlPin = parsed.fingerprint;
   }
 
   /** Stop both servers and zero everything held. */
   async stop(): Promise<void> {
     await Promise.all([this.server004?.stop(), this.peerServer?.stop()]);
+    this.peerClient.close();
     this.offers.close();
     this.peerStreams.close();
     for (const s of this.sources.values()) s.close();
     this.streams.clear();
+    zeroize(this.identity.secretKey);
   }
 
   // ---- ETSI 004 northbound ------------------------------------------------
 
   private openConnect(req: OpenConnectRequest): OpenConnectResponse {
     const policy = policyOf(req.source, req.destination, this.nodeUuid, this.opts.peerNodeUuid);
+    this.sourcesOf(policy.sources);
     const counter = qosCounterProposal(req.qos, policy.combiner);
     if (counter) throw new Etsi004StatusError(Etsi004Status.QOS_NOT_MET, 'QoS cannot be met; see the counter-proposal', { qos: counter });
     const base = { source: req.source, destination: req.destination, policy, qos: req.qos, delivered: new Set<number>(), busy: new Set<number>() };
     if (req.key_stream_id === undefined) {
       const ksid = randomUUID();
       this.streams.set(ksid, { ksid, side: 'A', connected: true, ...base });
-      this.log.info('key stream opened (side A)', { ksid, combiner: policy.combiner, key_sources: policy.sources });
+      this.log.info('key stream opened (side A)', { ksid, combiner: policy.combiner, key_sources: policy.sources, single_source_policy: policy.singleSourcePolicy });
       return { status: Etsi004Status.SUCCESSFUL, key_stream_id: ksid, qos: req.qos };
     }
     const ksid = req.key_stream_id;
@@ -218,7 +312,7 @@ export class HybridizationModule {
     try {
       return s.side === 'A' ? await this.serveSideA(s, req) : await this.serveSideB(s, req);
     } catch (err) {
-      const e = toStatusError(err);
+      const e = toStatusError(err, s.policy);
       this.log.warn('GET_KEY failed', { ksid: s.ksid, index: req.index, side: s.side, status: e.status, error: e.detail });
       throw e;
     } finally {
@@ -242,13 +336,15 @@ export class HybridizationModule {
   private async serveSideA(s: LocalStream, req: GetKeyRequest): Promise<GetKeyResponse> {
     const { policy } = s;
     // Status 8 is decided before any key is consumed: ids have a fixed length.
-    this.checkMetadataRoom(req, metadataBuffer({ ksid: s.ksid, index: req.index, qkdKeyIds: [ZERO_UUID], kem: policy.kem, combiner: policy.combiner }));
+    const ids = policy.sources.includes(SOURCE_QKD) ? [ZERO_UUID] : [];
+    this.checkMetadataRoom(req, metadataBuffer({ ksid: s.ksid, index: req.index, qkdKeyIds: ids, kem: policy.kem, combiner: policy.combiner, degraded: false }));
     if (!this.peerUrl) throw new Etsi004StatusError(Etsi004Status.NO_QKD_CONNECTION, 'the peer module URL is not set');
+    if (!this.pin()) throw new PeerAuthError('no verification key of the peer HM is pinned (peerVerificationKey, or #ml-dsa-65=<sha256> in the peer URL)');
     const ctx = this.contextOf(s.ksid, req.index, s.source, s.destination, policy, s.qos.key_chunk_size);
-    const pending: PendingKey[] = [];
+    const pending = new Map<string, PendingKey>();
     const materials: KeyMaterial[] = [];
     try {
-      for (const src of this.sourcesOf(policy)) pending.push(await src.begin(ctx));
+      const degraded = await this.beginSources(ctx, policy, pending);
       const offer: PeerFields = {
         key_stream_id: s.ksid,
         index: req.index,
@@ -256,15 +352,40 @@ export class HybridizationModule {
         destination: s.destination,
         combiner: policy.combiner,
         key_chunk_size: ctx.keyChunkSize,
-        ...Object.assign({}, ...pending.map((p) => p.offer)),
+        degraded_sources: degraded,
+        sources: Object.fromEntries([...pending].map(([name, p]) => [name, p.offer])),
       };
-      const reply = await sendOffer(this.peerUrl, offer);
-      for (const p of pending) materials.push(await p.finish(reply));
-      return this.deliver(s, ctx, materials);
+      const reply = await this.peerClient.send(offer);
+      const replied = objectOf(reply.sources, 'reply sources');
+      for (const [name, p] of pending) materials.push(await p.finish(objectOf(replied[name] ?? {}, `reply sources.${name}`)));
+      return this.deliver(s, ctx, materials, degraded);
     } finally {
-      for (const p of pending) p.discard();
+      for (const p of pending.values()) p.discard();
       zeroize(...materials.map((m) => m.secret));
     }
+  }
+
+  /** Begin every source of `policy` into `pending`; returns the sources left out under allow-degraded. */
+  private async beginSources(ctx: KeyRequestContext, policy: HybridPolicy, pending: Map<string, PendingKey>): Promise<string[]> {
+    const sources = this.sourcesOf(policy.sources);
+    const begun = await Promise.allSettled(sources.map((src) => src.begin(ctx)));
+    const degraded: string[] = [];
+    const failures: unknown[] = [];
+    begun.forEach((r, i) => {
+      if (r.status === 'fulfilled') pending.set(sources[i].name, r.value);
+      else if (policy.singleSourcePolicy === 'allow-degraded' && r.reason instanceof SourceUnavailableError) degraded.push(sources[i].name);
+      else failures.push(r.reason);
+    });
+    if (failures.length > 0) throw failures[0];
+    if (pending.size === 0) {
+      const first = begun.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as SourceUnavailableError;
+      throw new SourceUnavailableError(degraded.join('+'), first.etsi004Status, `no key source is available: ${first.message}`);
+    }
+    if (degraded.length > 0) {
+      const reasons = begun.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      this.log.warn('hybrid key degraded: source unavailable (single_source_policy=allow-degraded)', { ksid: ctx.ksid, index: ctx.index, unavailable: degraded, reasons });
+    }
+    return degraded;
   }
 
   // ---- Side B ---------------------------------------------------------------
@@ -278,41 +399,34 @@ export class HybridizationModule {
     }
     this.checkAgainstPeer(peer, s.source, s.destination, s.policy, s.qos);
     s.connected = true;
-    const qkdKeyIds = offer.qkd_key_IDs as string[];
-    this.checkMetadataRoom(req, metadataBuffer({ ksid: s.ksid, index: req.index, qkdKeyIds, kem: s.policy.kem, combiner: s.policy.combiner }));
+    const qkd = offer.sources[SOURCE_QKD];
+    const qkdKeyIds = qkd && Array.isArray(qkd.key_IDs) ? (qkd.key_IDs as string[]) : [];
+    const degraded = offer.degraded.length > 0 || s.policy.sources.length - offer.degraded.length < 2;
+    this.checkMetadataRoom(req, metadataBuffer({ ksid: s.ksid, index: req.index, qkdKeyIds, kem: s.policy.kem, combiner: s.policy.combiner, degraded }));
     this.offers.take(slot);
     const ctx = this.contextOf(s.ksid, req.index, peer.source, peer.destination, s.policy, peer.keyChunkSize);
     const materials: KeyMaterial[] = [];
     try {
-      for (const src of this.sourcesOf(s.policy)) materials.push(await src.recover(ctx, offer));
-      return this.deliver(s, ctx, materials);
+      for (const src of this.sourcesOf(s.policy.sources.filter((n) => !offer.degraded.includes(n)))) {
+        materials.push(await src.recover(ctx, offer.sources[src.name] ?? {}));
+      }
+      return this.deliver(s, ctx, materials, offer.degraded);
     } finally {
       zeroize(...materials.map((m) => m.secret));
       for (const src of this.sources.values()) src.forget(s.ksid, req.index);
     }
   }
 
-  /** HM-to-HM: the peer (side A) offers key `index` of stream `key_stream_id`. */
+  /** HM-to-HM (after the batch's signature was verified): the peer (side A) offers key `index` of stream `key_stream_id`. */
   private async onOffer(offer: PeerFields): Promise<PeerFields> {
-    const ksid = offer.key_stream_id;
-    const index = offer.index;
-    if (typeof ksid !== 'string' || !isUuid(ksid)) throw new ValidationError('key_stream_id must be a UUID');
-    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) > MAX_INDEX) throw new ValidationError('index must be a non-negative integer');
-    if (typeof offer.source !== 'string' || typeof offer.destination !== 'string') throw new ValidationError('source and destination must be strings');
-    const chunk = offer.key_chunk_size;
-    if (!Number.isInteger(chunk)) throw new ValidationError('key_chunk_size must be an integer');
-    const policy = policyOf(offer.source, offer.destination, this.nodeUuid, this.opts.peerNodeUuid);
-    if (offer.combiner !== policy.combiner) throw new ValidationError(`combiner '${String(offer.combiner)}' does not match the URIs (${policy.combiner})`);
-    if ((chunk as number) < 1 || (chunk as number) > maxChunkSize(policy.combiner)) {
-      throw new ValidationError(`key_chunk_size ${String(chunk)} is not possible with ${policy.combiner}`);
-    }
-    const key = ksid.toLowerCase();
-    const slot = `${key}/${index as number}`;
+    const { ksid, index, source, destination, keyChunkSize: chunk, policy, degraded, used, offered } = parseOffer(offer, this.nodeUuid, this.opts.peerNodeUuid);
+    const key = ksid;
+    const slot = `${key}/${index}`;
     const local = this.streams.get(key);
     if (local?.side === 'A') throw new ConflictError(`key stream ${key} was opened here as side A`);
-    if (local?.delivered.has(index as number) || this.offers.get(slot)) throw new ConflictError(`index ${String(index)} of key stream ${key} was already offered`);
+    if (local?.delivered.has(index) || this.offers.get(slot)) throw new ConflictError(`index ${index} of key stream ${key} was already offered`);
     const known = this.peerStreams.get(key);
-    const peer: PeerStream = { source: offer.source, destination: offer.destination, combiner: policy.combiner, keyChunkSize: chunk as number };
+    const peer: PeerStream = { source, destination, combiner: policy.combiner, keyChunkSize: chunk };
     if (known && (known.source !== peer.source || known.destination !== peer.destination || known.keyChunkSize !== peer.keyChunkSize)) {
       throw new ConflictError(`offer for key stream ${key} differs from its earlier offers`);
     }
@@ -320,41 +434,52 @@ export class HybridizationModule {
       throw new ConflictError(`offer for key stream ${key} differs from the local application's OPEN_CONNECT`);
     }
     if (this.offers.size >= MAX_PENDING_OFFERS) throw new PeerBusyError(`${MAX_PENDING_OFFERS} offers pending; try later`);
-    const ctx = this.contextOf(key, index as number, peer.source, peer.destination, policy, peer.keyChunkSize);
-    const reply: PeerFields = { key_stream_id: key, index };
+    const ctx = this.contextOf(key, index, peer.source, peer.destination, policy, peer.keyChunkSize);
+    const kept: KeptOffer = { degraded, sources: {} };
+    const replies: Record<string, PeerFields> = {};
     try {
-      for (const src of this.sourcesOf(policy)) Object.assign(reply, await src.answer(ctx, offer));
+      for (const src of this.sourcesOf(used)) {
+        const fields = objectOf(offered[src.name], `sources.${src.name}`);
+        replies[src.name] = await src.answer(ctx, fields);
+        kept.sources[src.name] = fields;
+      }
     } catch (err) {
-      for (const src of this.sources.values()) src.forget(key, index as number);
+      for (const src of this.sources.values()) src.forget(key, index);
       throw err;
     }
-    // Keep the public part only (the encapsulation key is of no further use).
-    const { encapsulation_key: _ek, ...kept } = offer;
     this.offers.set(slot, kept);
     this.peerStreams.set(key, peer);
-    this.log.info('peer offer accepted', { ksid: key, index, qkd_key_IDs: offer.qkd_key_IDs, kem: policy.kem });
-    return reply;
+    const qkd = offered[SOURCE_QKD] as PeerFields | undefined;
+    this.log.info('peer offer accepted', { ksid: key, index, qkd_key_IDs: qkd?.key_IDs ?? [], key_sources: used, degraded_sources: degraded });
+    return { key_stream_id: key, index, sources: replies };
   }
 
   // ---- Shared ---------------------------------------------------------------
 
-  private deliver(s: LocalStream, ctx: KeyRequestContext, materials: KeyMaterial[]): GetKeyResponse {
-    const context = encodeHybridContext({
-      ksid: ctx.ksid,
-      index: ctx.index,
-      source: ctx.source,
-      destination: ctx.destination,
-      bindings: materials.map((m) => ({ source: m.source, keyIds: m.keyIds, transcriptHash: m.transcriptHash })),
-    });
-    const key = COMBINERS[ctx.combiner](materials.map((m) => ({ source: m.source, secret: m.secret })), { length: ctx.keyChunkSize, context });
+  private deliver(s: LocalStream, ctx: KeyRequestContext, materials: KeyMaterial[], degradedSources: readonly string[]): GetKeyResponse {
+    const inputs: SecretInput[] = materials.map((m) => ({ source: m.source, secret: m.secret }));
+    const bindings: SourceBinding[] = materials.map((m) => ({ source: m.source, status: 'ok', keyIds: m.keyIds, transcriptHash: m.transcriptHash }));
+    let aux: Uint8Array | undefined;
+    let key: Uint8Array | undefined;
     try {
+      if (inputs.length < 2) {
+        // Degraded mode with one source left: the public auxiliary key is the second input.
+        aux = auxiliaryKey({ ksid: ctx.ksid, index: ctx.index, source: ctx.source, destination: ctx.destination });
+        inputs.push({ source: SOURCE_AUX, secret: aux });
+        bindings.push({ source: SOURCE_AUX, status: 'aux', keyIds: [], transcriptHash: new Uint8Array(0) });
+      }
+      const degraded = degradedSources.length > 0 || aux !== undefined;
+      const context = encodeHybridContext({ ksid: ctx.ksid, index: ctx.index, source: ctx.source, destination: ctx.destination, bindings });
+      key = this.combiners[ctx.combiner](inputs, { length: ctx.keyChunkSize, context });
       const qkdKeyIds = materials.flatMap((m) => m.keyIds);
-      const buffer = metadataBuffer({ ksid: ctx.ksid, index: ctx.index, qkdKeyIds, kem: s.policy.kem, combiner: ctx.combiner });
+      const buffer = metadataBuffer({ ksid: ctx.ksid, index: ctx.index, qkdKeyIds, kem: s.policy.kem, combiner: ctx.combiner, degraded });
       s.delivered.add(ctx.index);
-      this.log.info('hybrid key delivered', { ksid: ctx.ksid, index: ctx.index, side: s.side, qkd_key_IDs: qkdKeyIds, kem: s.policy.kem, combiner: ctx.combiner });
+      const fields = { ksid: ctx.ksid, index: ctx.index, side: s.side, qkd_key_IDs: qkdKeyIds, kem: s.policy.kem, combiner: ctx.combiner, degraded };
+      if (degraded) this.log.warn('hybrid key delivered DEGRADED', { ...fields, degraded_sources: degradedSources });
+      else this.log.info('hybrid key delivered', fields);
       return { status: Etsi004Status.SUCCESSFUL, index: ctx.index, key_buffer: toHex(key), metadata: { size: Buffer.byteLength(buffer), buffer } };
     } finally {
-      zeroize(key);
+      zeroize(key, aux);
     }
   }
 
@@ -383,20 +508,26 @@ export class HybridizationModule {
     return { ksid, index, source, destination, combiner: policy.combiner, keyChunkSize: chunk };
   }
 
-  private sourcesOf(policy: HybridPolicy): KeySource[] {
-    return policy.sources.map((name) => {
+  private sourcesOf(names: readonly string[]): KeySource[] {
+    return names.map((name) => {
       const src = this.sources.get(name);
       if (!src) throw new ValidationError(`key source ${name} is not available in this module`);
       return src;
     });
   }
-}
 
-/** Map any failure of a GET_KEY to a GS QKD 004 status (the message never holds key bytes). */
-function toStatusError(err: unknown): Etsi004StatusError {
-  if (err instanceof Etsi004StatusError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof Etsi014ClientError && err.httpStatus === 503) return new Etsi004StatusError(Etsi004Status.INSUFFICIENT_KEY, message);
-  if (err instanceof PeerExchangeError && err.httpStatus === 503) return new Etsi004StatusError(Etsi004Status.INSUFFICIENT_KEY, message);
-  return new Etsi004StatusError(Etsi004Status.NO_QKD_CONNECTION, message);
+  /** The pinned peer key: the configured key, else the fingerprint in the peer URL. */
+  private pin(): PeerPin | undefined {
+    if (this.keyPin) return this.keyPin;
+    return this.urlPin ? { fingerprint: this.urlPin } : undefined;
+  }
+
+  private trust(): PeerTrust {
+    return {
+      nodeUuid: this.nodeUuid,
+      identity: this.identity,
+      pin: () => this.pin(),
+      peerNodeUuid: () => this.opts.peerNodeUuid?.toLowerCase(),
+    };
+  }
 }

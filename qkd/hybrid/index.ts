@@ -1,12 +1,21 @@
-/** The Hybridization Module: combiners, key sources, hybrid URIs, the HM-to-HM channel, the module. */
+/** The Hybridization Module: combiners, key sources, hybrid URIs, the authenticated HM-to-HM channel, the module. */
 export * from './constants.js';
 export * from './hybrid-uri.js';
 export * from './combiners.js';
 export * from './hybrid-context.js';
+export * from './auxiliary-key.js';
 export * from './key-source.js';
+export * from './group-commit.js';
 export * from './qkd-etsi014-source.js';
 export * from './ml-kem-peer-source.js';
+export * from './x25519-peer-source.js';
+export * from './hm-identity.js';
+export * from './peer-errors.js';
+export * from './signed-envelope.js';
+export * from './replay-guard.js';
 export * from './peer-channel.js';
+export * from './peer-offer.js';
+export * from './get-key-status.js';
 export * from './policy.js';
 export * from './expiring-map.js';
 export * from './hybridization-module.js';

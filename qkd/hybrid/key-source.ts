@@ -7,10 +7,16 @@
  *           finish()  ← the peer's reply (e.g. the KEM ciphertext)
  *   side B  answer()  ← the offer, at the HM-to-HM endpoint (e.g. encapsulate)
  *           recover() ← the offer again, at side B's GET_KEY: the same secret
+ * Each source sees only its own fields: the offer carries `sources.<name>`
+ * objects and the reply likewise. A source that cannot deliver right now (KME
+ * out of keys or unreachable) throws `SourceUnavailableError`: the
+ * `single_source_policy` then decides between failing and degraded mode.
  * Implementations: `QkdEtsi014Source` (QKD key from the node's ETSI 014 KME),
- * `MlKemPeerSource` (ML-KEM agreed with the peer HM). A classical X25519 source
- * would be a third.
+ * `MlKemPeerSource` (ML-KEM-512/768/1024 agreed with the peer HM),
+ * `X25519PeerSource` (classical ECDH with the peer HM). Sources batch their own
+ * I/O (group commit): concurrent calls may share one KME request.
  */
+import { QnfvError } from '../../common/index.js';
 import type { CombinerName } from './hybrid-uri.js';
 
 /** Which hybrid key is being made. */
@@ -25,7 +31,7 @@ export interface KeyRequestContext {
   keyChunkSize: number;
 }
 
-/** Public fields of the HM-to-HM offer/reply (one flat JSON object). */
+/** Public fields of one source in the HM-to-HM offer/reply (a flat JSON object). */
 export type PeerFields = Record<string, unknown>;
 
 /** One source's secret with its public binding. The consumer zeroes `secret`. */
@@ -34,7 +40,7 @@ export interface KeyMaterial {
   secret: Uint8Array;
   /** Key ids used (QKD key_IDs); empty when the source has none. */
   keyIds: string[];
-  /** SHA-256 of the public transcript (ML-KEM ciphertext); empty when none. */
+  /** SHA-256 of the public transcript (KEM public key and ciphertext); empty when none. */
   transcriptHash: Uint8Array;
 }
 
@@ -42,7 +48,7 @@ export interface KeyMaterial {
 export interface PendingKey {
   /** Fields this source adds to the offer. */
   readonly offer: PeerFields;
-  /** Complete with the peer's reply (all sources' fields merged). */
+  /** Complete with this source's fields of the peer's reply. */
   finish(reply: PeerFields): Promise<KeyMaterial> | KeyMaterial;
   /** Abandon: zero whatever is held. Safe to call after `finish`. */
   discard(): void;
@@ -50,7 +56,7 @@ export interface PendingKey {
 
 /** A source of secret key material. */
 export interface KeySource {
-  /** Name as in `key_sources` (`QKD`, `ML-KEM-512`, …). */
+  /** Name as in `key_sources` (`QKD`, `ML-KEM-512`, `X25519`, …). */
   readonly name: string;
   /** Side A: start obtaining fresh material for `ctx`. */
   begin(ctx: KeyRequestContext): Promise<PendingKey>;
@@ -62,4 +68,15 @@ export interface KeySource {
   forget(ksid: string, index?: number): void;
   /** Release everything (on stop). */
   close(): void;
+}
+
+/** A source cannot deliver now (no key left, KME unreachable); `etsi004Status` is what a 004 client gets. */
+export class SourceUnavailableError extends QnfvError {
+  readonly source: string;
+  readonly etsi004Status: number;
+  constructor(source: string, etsi004Status: number, message: string, options?: { cause?: unknown }) {
+    super('SOURCE_UNAVAILABLE', `${source} unavailable: ${message}`, options);
+    this.source = source;
+    this.etsi004Status = etsi004Status;
+  }
 }

@@ -1,19 +1,22 @@
 /**
  * ML-KEM (FIPS 203, `@noble/post-quantum`) agreed with the peer Hybridization
- * Module, one fresh key pair per hybrid key. Side A generates (ek, dk) and puts
- * `algorithm` + `encapsulation_key` (base64) in the offer; side B encapsulates
- * to ek, keeps the shared secret under (KSID, index) for a limited time, and
- * replies with `ciphertext` (base64); side A decapsulates. The ciphertext's
- * SHA-256 is bound into the `kdf` context.
+ * Module, one fresh key pair per hybrid key (forward secrecy: the decapsulation
+ * key is zeroed once used or abandoned). Side A generates (ek, dk) and offers
+ * `sources.<ML-KEM-n>.encapsulation_key` (base64); side B encapsulates to ek,
+ * keeps the shared secret under (KSID, index) for a limited time and replies
+ * `ciphertext` (base64); side A decapsulates. The transcript hash bound into
+ * the `kdf` context is SHA-256(u32be-prefixed name ‖ ek ‖ ct), binding the
+ * public key and the ciphertext (as X-Wing does).
  *
- * Caveat: the HM-to-HM channel is NOT authenticated yet (a later issue): an
- * active attacker on it can substitute ek or the ciphertext and learn this
- * source's secret. The hybrid key then still rests on the QKD key; that is what
- * "secure if either input is secret" buys, and no more.
+ * An active attacker on the HM-to-HM channel could substitute ek or the
+ * ciphertext; the channel's ML-DSA signatures (`peer-channel.ts`) are what
+ * stops that. Caveat: noble's ML-KEM is constant-time only as far as JavaScript
+ * allows (see its README).
  */
 import { ml_kem1024, ml_kem512, ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ConflictError, NotFoundError, ValidationError, zeroize } from '../../common/index.js';
+import { lengthPrefixed } from './combiners.js';
 import { DEFAULT_OFFER_TTL_MS, ML_KEM_ALGORITHMS, ML_KEM_SIZES } from './constants.js';
 import { ExpiringMap } from './expiring-map.js';
 import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey } from './key-source.js';
@@ -21,24 +24,30 @@ import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey 
 /** An ML-KEM parameter-set name. */
 export type MlKemAlgorithm = (typeof ML_KEM_ALGORITHMS)[number];
 
-const KEMS = { 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 } as const;
+/** The noble implementations by FIPS 203 name. */
+export const ML_KEMS = { 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 } as const;
 
 interface Answered {
   secret: Uint8Array;
   transcriptHash: Uint8Array;
 }
 
+/** SHA-256 of the public transcript of one exchange with the peer: source name, what A sent (public key), what B sent (ciphertext or public key). */
+export function peerTranscriptHash(name: string, fromA: Uint8Array, fromB: Uint8Array): Uint8Array {
+  return sha256(lengthPrefixed([new TextEncoder().encode(name), fromA, fromB]));
+}
+
 /** ML-KEM shared secrets agreed with the peer HM. */
 export class MlKemPeerSource implements KeySource {
   readonly name: MlKemAlgorithm;
-  private readonly kem: (typeof KEMS)[MlKemAlgorithm];
+  private readonly kem: (typeof ML_KEMS)[MlKemAlgorithm];
   /** Side B: secrets from `answer`, waiting for `recover`, keyed `ksid/index`. */
   private readonly answered: ExpiringMap<string, Answered>;
 
   constructor(opts: { algorithm: MlKemAlgorithm; ttlMs?: number }) {
-    if (!(opts.algorithm in KEMS)) throw new ValidationError(`unknown ML-KEM parameter set '${opts.algorithm}'`);
+    if (!(opts.algorithm in ML_KEMS)) throw new ValidationError(`unknown ML-KEM parameter set '${opts.algorithm}'`);
     this.name = opts.algorithm;
-    this.kem = KEMS[opts.algorithm];
+    this.kem = ML_KEMS[opts.algorithm];
     this.answered = new ExpiringMap(opts.ttlMs ?? DEFAULT_OFFER_TTL_MS, (_k, v) => zeroize(v.secret));
   }
 
@@ -48,11 +57,11 @@ export class MlKemPeerSource implements KeySource {
     const kem = this.kem;
     const expected = ML_KEM_SIZES[this.name].ciphertext;
     return {
-      offer: { algorithm: this.name, encapsulation_key: Buffer.from(publicKey).toString('base64') },
+      offer: { encapsulation_key: Buffer.from(publicKey).toString('base64') },
       finish: (reply) => {
         try {
-          const ct = base64Field(reply, 'ciphertext', expected);
-          return { source: this.name, secret: kem.decapsulate(ct, secretKey), keyIds: [], transcriptHash: sha256(ct) };
+          const ct = base64Field(reply, 'ciphertext', expected, this.name);
+          return { source: this.name, secret: kem.decapsulate(ct, secretKey), keyIds: [], transcriptHash: peerTranscriptHash(this.name, publicKey, ct) };
         } finally {
           zeroize(secretKey);
         }
@@ -63,17 +72,17 @@ export class MlKemPeerSource implements KeySource {
 
   /** Side B: encapsulate to the offered key, keep the secret for `recover`, reply with the ciphertext. */
   answer(ctx: KeyRequestContext, offer: PeerFields): PeerFields {
-    if (offer.algorithm !== this.name) throw new ValidationError(`algorithm must be ${this.name}, got '${String(offer.algorithm)}'`);
     const slot = slotKey(ctx.ksid, ctx.index);
     if (this.answered.get(slot)) throw new ConflictError(`key stream ${ctx.ksid} index ${ctx.index} was already offered`);
-    const ek = base64Field(offer, 'encapsulation_key', ML_KEM_SIZES[this.name].encapsulationKey);
+    const ek = base64Field(offer, 'encapsulation_key', ML_KEM_SIZES[this.name].encapsulationKey, this.name);
     let enc: { cipherText: Uint8Array; sharedSecret: Uint8Array };
     try {
+      // FIPS 203 §7.2 input check (modulus check) happens inside: a malformed ek throws.
       enc = this.kem.encapsulate(ek);
     } catch (err) {
-      throw new ValidationError(`encapsulation_key is not a valid ${this.name} key: ${(err as Error).message}`);
+      throw new ValidationError(`sources.${this.name}.encapsulation_key is not a valid ${this.name} key: ${(err as Error).message}`);
     }
-    this.answered.set(slot, { secret: enc.sharedSecret, transcriptHash: sha256(enc.cipherText) });
+    this.answered.set(slot, { secret: enc.sharedSecret, transcriptHash: peerTranscriptHash(this.name, ek, enc.cipherText) });
     return { ciphertext: Buffer.from(enc.cipherText).toString('base64') };
   }
 
@@ -86,12 +95,7 @@ export class MlKemPeerSource implements KeySource {
 
   /** Side B: zero and drop secrets of `ksid` (one index, or all). */
   forget(ksid: string, index?: number): void {
-    for (const [k, v] of this.answered.values()) {
-      if (index === undefined ? k.startsWith(`${ksid}/`) : k === slotKey(ksid, index)) {
-        zeroize(v.secret);
-        this.answered.take(k);
-      }
-    }
+    forgetSlots(this.answered, ksid, index);
   }
 
   /** Zero everything held. */
@@ -100,15 +104,26 @@ export class MlKemPeerSource implements KeySource {
   }
 }
 
-function slotKey(ksid: string, index: number): string {
+/** `ksid/index`: where side B keeps a secret between offer and GET_KEY. */
+export function slotKey(ksid: string, index: number): string {
   return `${ksid}/${index}`;
 }
 
-/** Decode a base64 field of `length` bytes. */
-function base64Field(fields: PeerFields, name: string, length: number): Uint8Array {
+/** Zero and drop the secrets of `ksid` (one index, or all) from a side-B map. */
+export function forgetSlots<V extends { secret: Uint8Array }>(map: ExpiringMap<string, V>, ksid: string, index?: number): void {
+  for (const [k, v] of map.values()) {
+    if (index === undefined ? k.startsWith(`${ksid}/`) : k === slotKey(ksid, index)) {
+      zeroize(v.secret);
+      map.take(k);
+    }
+  }
+}
+
+/** Decode a base64 field of `length` bytes from `source`'s fields. */
+export function base64Field(fields: PeerFields, name: string, length: number, source: string): Uint8Array {
   const v = fields[name];
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new ValidationError(`${name} must be a base64 string`);
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new ValidationError(`sources.${source}.${name} must be a base64 string`);
   const bytes = new Uint8Array(Buffer.from(v, 'base64'));
-  if (bytes.length !== length) throw new ValidationError(`${name} must be ${length} bytes, got ${bytes.length}`);
+  if (bytes.length !== length) throw new ValidationError(`sources.${source}.${name} must be ${length} bytes, got ${bytes.length}`);
   return bytes;
 }

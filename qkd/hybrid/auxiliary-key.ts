@@ -1,0 +1,31 @@
+/**
+ * The auxiliary key of degraded mode (ARCHITECTURE.md §4, after the QUBIP
+ * pilot: "if only one key source is available, the module derives an auxiliary
+ * key deterministically using hashing functions"). Both Hybridization Modules
+ * derive it from public values only:
+ *   AUX = SHA-256( u32be(len) ‖ "qnfv hybrid aux v1" ‖ u32be(len) ‖ KSID ‖ u32be(index)
+ *                  ‖ u32be(len) ‖ source URI ‖ u32be(len) ‖ destination URI )
+ * Caveat, on purpose: AUX is NOT secret. It only gives the combiners their second
+ * input, so that a degraded key is still stream-bound and never equals a plain
+ * source key; its secrecy is that of the one source that was available. That is
+ * why such a key is always reported with `degraded: true`.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { AUX_LABEL } from './constants.js';
+import { lengthPrefixed } from './combiners.js';
+
+/** The public fields the auxiliary key is derived from. */
+export interface AuxiliaryKeyFields {
+  ksid: string;
+  index: number;
+  source: string;
+  destination: string;
+}
+
+/** Derive the 32-byte auxiliary key (the caller zeroes it like any key). */
+export function auxiliaryKey(f: AuxiliaryKeyFields): Uint8Array {
+  const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const index = new Uint8Array(4);
+  new DataView(index.buffer).setUint32(0, f.index);
+  return sha256(lengthPrefixed([utf8(AUX_LABEL), utf8(f.ksid), index, utf8(f.source), utf8(f.destination)]));
+}

@@ -1,0 +1,150 @@
+/**
+ * The primitives under the key sources and the peer channel, against official
+ * vectors: ML-KEM-512/768/1024 (FIPS 203, NIST ACVP encapsulation and keyGen),
+ * ML-DSA-65 (FIPS 204, NIST ACVP keyGen; sign/verify with context strings and
+ * tampering), X25519 (RFC 7748 §5.2, §6.1). The sources use exactly these
+ * implementations (`ML_KEMS`, `x25519SharedSecret`, `signEnvelope`).
+ */
+import { createPrivateKey } from 'node:crypto';
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
+import {
+  ANSWER_SIGNATURE_CONTEXT,
+  ML_DSA_65_SIZES,
+  ML_KEMS,
+  ML_KEM_SIZES,
+  OFFER_SIGNATURE_CONTEXT,
+  PeerAuthError,
+  generateHmIdentity,
+  openEnvelope,
+  pinOfKey,
+  signEnvelope,
+  x25519RawPublicKey,
+  x25519SharedSecret,
+  type MlKemAlgorithm,
+} from '../../../qkd/index.js';
+import { bytes, hex, vectors } from './fixtures.js';
+
+interface KemFile {
+  source: string;
+  encapsulation: { tcId: number; parameterSet: MlKemAlgorithm; ek: string; m: string; c: string; k: string }[];
+  keyGen: { tcId: number; parameterSet: MlKemAlgorithm; d: string; z: string; ek: string; dk: string }[];
+}
+
+describe('ML-KEM (FIPS 203) against NIST ACVP vectors', () => {
+  const file = vectors<KemFile>('fips203/ml-kem-acvp.json');
+
+  it('covers the three parameter sets, with provenance', () => {
+    expect(file.source).toMatch(/ACVP-Server .*commit [0-9a-f]{40}/);
+    expect(file.encapsulation.map((v) => v.parameterSet)).toEqual(['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024']);
+  });
+
+  it.each(file.encapsulation.map((v) => [v.parameterSet, v.tcId, v] as const))('%s encapsulation (tcId %d)', (name, _tc, v) => {
+    const kem = ML_KEMS[name];
+    expect(bytes(v.ek)).toHaveLength(ML_KEM_SIZES[name].encapsulationKey);
+    const { cipherText, sharedSecret } = kem.encapsulate(bytes(v.ek), bytes(v.m));
+    expect(hex(cipherText)).toBe(v.c);
+    expect(hex(sharedSecret)).toBe(v.k);
+  });
+
+  it.each(file.keyGen.map((v) => [v.parameterSet, v.tcId, v] as const))('%s keyGen (tcId %d), then a round trip', (name, _tc, v) => {
+    const kem = ML_KEMS[name];
+    const { publicKey, secretKey } = kem.keygen(new Uint8Array([...bytes(v.d), ...bytes(v.z)]));
+    expect(hex(publicKey)).toBe(v.ek);
+    expect(hex(secretKey)).toBe(v.dk);
+    const { cipherText, sharedSecret } = kem.encapsulate(publicKey);
+    expect(hex(kem.decapsulate(cipherText, secretKey))).toBe(hex(sharedSecret));
+  });
+
+  it.each(['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024'] as const)('%s decapsulates a substituted ciphertext to another secret (implicit rejection)', (name) => {
+    const kem = ML_KEMS[name];
+    const { publicKey, secretKey } = kem.keygen();
+    const { cipherText, sharedSecret } = kem.encapsulate(publicKey);
+    const bad = Uint8Array.from(cipherText, (b, i) => (i === 0 ? b ^ 1 : b));
+    expect(hex(kem.decapsulate(bad, secretKey))).not.toBe(hex(sharedSecret));
+  });
+});
+
+describe('ML-DSA-65 (FIPS 204)', () => {
+  const file = vectors<{ source: string; keyGen: { tcId: number; seed: string; pk: string; sk_prefix: string }[] }>('fips204/ml-dsa-65-acvp.json');
+
+  it('derives the ACVP keyGen vector from its seed (the identity of an HM)', () => {
+    expect(file.source).toMatch(/ML-DSA-keyGen-FIPS204 .*commit [0-9a-f]{40}/);
+    const v = file.keyGen[0];
+    const id = generateHmIdentity(bytes(v.seed));
+    expect(hex(id.publicKey)).toBe(v.pk);
+    expect(hex(id.secretKey.slice(0, 128))).toBe(v.sk_prefix);
+    expect(id.publicKey).toHaveLength(ML_DSA_65_SIZES.publicKey);
+    expect(id.secretKey).toHaveLength(ML_DSA_65_SIZES.secretKey);
+  });
+
+  const id = generateHmIdentity();
+  const other = generateHmIdentity();
+  const message = JSON.stringify({ type: 'qnfv-hm-offer', offers: [{ key_stream_id: 'x', index: 0 }] });
+  const env = signEnvelope(message, id, OFFER_SIGNATURE_CONTEXT);
+
+  it('signs and verifies, with the FIPS 204 context string separating offers from answers', () => {
+    expect(Buffer.from(env.signature, 'base64')).toHaveLength(ML_DSA_65_SIZES.signature);
+    expect(openEnvelope(env, pinOfKey(id.publicKey), OFFER_SIGNATURE_CONTEXT, 'offer').body).toEqual(JSON.parse(message));
+    // The same signature checked as an answer: refused.
+    expect(() => openEnvelope(env, pinOfKey(id.publicKey), ANSWER_SIGNATURE_CONTEXT, 'answer')).toThrow(/signature does not verify/);
+    // noble agrees on the raw signature and context.
+    const ctx = new TextEncoder().encode(OFFER_SIGNATURE_CONTEXT);
+    expect(ml_dsa65.verify(Buffer.from(env.signature, 'base64'), new TextEncoder().encode(message), id.publicKey, { context: ctx })).toBe(true);
+  });
+
+  it.each([
+    ['a changed message byte', { ...env, message: env.message.replace('"index":0', '"index":1') }, /signature does not verify/],
+    ['a changed signature byte', { ...env, signature: Buffer.from(Buffer.from(env.signature, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64') }, /signature does not verify/],
+    ['another signer (re-signed)', signEnvelope(message, other, OFFER_SIGNATURE_CONTEXT), /not by the pinned peer key/],
+    ['another signer key but the old signature', { ...env, signer_key: Buffer.from(other.publicKey).toString('base64') }, /not by the pinned peer key/],
+    ['a truncated signature', { ...env, signature: env.signature.slice(0, 100) }, /wrong length/],
+    ['no envelope at all', { message }, /not a signed envelope/],
+  ])('refuses %s', (_what, envelope, msg) => {
+    const err = (() => {
+      try {
+        openEnvelope(envelope, pinOfKey(id.publicKey), OFFER_SIGNATURE_CONTEXT, 'offer');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(PeerAuthError);
+    expect((err as Error).message).toMatch(msg);
+  });
+
+  it('accepts a pin by fingerprint only, and refuses without a pin', () => {
+    expect(openEnvelope(env, { fingerprint: id.fingerprint }, OFFER_SIGNATURE_CONTEXT, 'offer').digest).toHaveLength(32);
+    expect(() => openEnvelope(env, { fingerprint: other.fingerprint }, OFFER_SIGNATURE_CONTEXT, 'offer')).toThrow(/not by the pinned peer key/);
+    expect(() => openEnvelope(env, undefined, OFFER_SIGNATURE_CONTEXT, 'offer')).toThrow(/no verification key of the peer HM is pinned/);
+  });
+});
+
+describe('X25519 (RFC 7748)', () => {
+  const file = vectors<{
+    source: string;
+    scalarmult: { scalar: string; u: string; output: string }[];
+    diffieHellman: { alicePrivate: string; alicePublic: string; bobPrivate: string; bobPublic: string; shared: string };
+  }>('rfc7748/x25519.json');
+  // An X25519 private key object from a raw 32-byte scalar (RFC 8410 PKCS#8 prefix).
+  const priv = (h: string) => createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), Buffer.from(h, 'hex')]), format: 'der', type: 'pkcs8' });
+
+  it.each(file.scalarmult.map((v, i) => [i + 1, v] as const))('§5.2 vector %d', (_n, v) => {
+    expect(hex(x25519SharedSecret(priv(v.scalar), bytes(v.u)))).toBe(v.output);
+  });
+
+  it('§6.1: both public keys and the shared secret', () => {
+    const d = file.diffieHellman;
+    expect(hex(x25519RawPublicKey(priv(d.alicePrivate)))).toBe(d.alicePublic);
+    expect(hex(x25519RawPublicKey(priv(d.bobPrivate)))).toBe(d.bobPublic);
+    expect(hex(x25519SharedSecret(priv(d.alicePrivate), bytes(d.bobPublic)))).toBe(d.shared);
+    expect(hex(x25519SharedSecret(priv(d.bobPrivate), bytes(d.alicePublic)))).toBe(d.shared);
+  });
+
+  it('refuses small-order public keys (all-zero shared secret)', () => {
+    const d = file.diffieHellman;
+    expect(() => x25519SharedSecret(priv(d.alicePrivate), new Uint8Array(32))).toThrow(/small-order|all-zero/);
+    const one = new Uint8Array(32);
+    one[0] = 1;
+    expect(() => x25519SharedSecret(priv(d.alicePrivate), one)).toThrow(/small-order|all-zero/);
+  });
+});
