@@ -39,6 +39,8 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 export interface DemoOptions {
   keep: boolean;
   dataDir?: string;
+  /** What feeds the QKD link (default: the BB84 decoy-state simulator). */
+  qkdFeed?: 'csprng' | 'bb84';
 }
 
 /** Run the demo; resolves to the process exit code. */
@@ -63,13 +65,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   say(`  VIM driver: netns (running as root); data directory ${dataDir}`);
   let lab: TwoDomainLab;
   try {
-    lab = await TwoDomainLab.start({ dataDir, installationId });
+    lab = await TwoDomainLab.start({ dataDir, installationId, qkdFeed: opts.qkdFeed ?? 'bb84' });
   } catch (err) {
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     say(`  ${mark(false)} starting the lab: ${errorMessage(err)}`);
     return 1;
   }
   const api = lab.nfvoUrl;
+  for (const line of lab.link.describe()) say(`  QKD link: ${line}`);
   say(`  NFVO ${api}; domains ${lab.domains.map((d) => `${d.name} (VCA ssh://${d.account!.vca.host}:${d.account!.vca.port})`).join(', ')}`);
   let nsId: string | undefined;
   let terminated = false;

@@ -1,22 +1,47 @@
 #!/usr/bin/env node
 /**
  * The `qnfv` command line.
- *   qnfv demo [--keep] [--data-dir DIR]   run the two-domain QKD-VPN demo
- *   qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
+ *   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng]   run the two-domain QKD-VPN demo
+ *   qnfv qkd-link [--km N] [--seconds S] [--interval S]
+                                        run a simulated BB84 QKD link and print its rate, QBER and pools
+  qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
  */
 import { runDemo } from './demo.js';
+import { runQkdLink } from './qkd-link.js';
 import { validatePackageCli } from '../nsd/index.js';
 import { errorMessage } from '../common/index.js';
 
 const USAGE = `usage:
-  qnfv demo [--keep] [--data-dir DIR]   run the two-domain QKD-VPN demo (root)
+  qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng]
+                                        run the two-domain QKD-VPN demo (root)
+  qnfv qkd-link [--km N] [--seconds S] [--interval S]
+                                        run a simulated BB84 QKD link and print its rate, QBER and pools
   qnfv package validate PATH            validate a package: folder, OSM .tar.gz, SOL004 CSAR or descriptor`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'demo') {
     const i = rest.indexOf('--data-dir');
-    return runDemo({ keep: rest.includes('--keep'), dataDir: i >= 0 ? rest[i + 1] : undefined });
+    const q = rest.indexOf('--qkd');
+    const qkdFeed = q >= 0 ? rest[q + 1] : 'bb84';
+    if (qkdFeed !== 'bb84' && qkdFeed !== 'csprng') {
+      process.stderr.write(`--qkd must be 'bb84' (the BB84 decoy-state link simulator) or 'csprng' (a stand-in that feeds both ends random keys)\n`);
+      return 2;
+    }
+    return runDemo({ keep: rest.includes('--keep'), dataDir: i >= 0 ? rest[i + 1] : undefined, qkdFeed });
+  }
+  if (cmd === 'qkd-link') {
+    const num = (flag: string): number | undefined => {
+      const j = rest.indexOf(flag);
+      return j >= 0 ? Number(rest[j + 1]) : undefined;
+    };
+    const fibreKm = num('--km') ?? 25;
+    const seconds = num('--seconds');
+    if (!(fibreKm >= 0) || (seconds !== undefined && !(seconds > 0))) {
+      process.stderr.write('--km must be a length in km (≥ 0) and --seconds a positive number\n');
+      return 2;
+    }
+    return runQkdLink({ fibreKm, seconds, intervalS: num('--interval') ?? 5 });
   }
   if (cmd === 'package' && rest[0] === 'validate' && rest[1]) {
     const r = await validatePackageCli(rest[1]);

@@ -1,13 +1,24 @@
 /**
- * The little JSON-over-HTTP plumbing the ETSI GS QKD 014 KME and the
+ * The little JSON-over-HTTP(S) plumbing the ETSI GS QKD 014 KME and the
  * Hybridization Module's peer endpoint share (RFC 9110 semantics, RFC 8259
  * JSON): read a size-limited request body, write a JSON response, and make one
- * JSON request with a timeout. Plain HTTP only for now; HTTPS with client
- * certificates replaces it in a later issue.
+ * JSON request with a timeout, over http: or https: (with a client certificate
+ * when given, RFC 8446 mutual authentication).
  */
 import http from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProtocolError, ValidationError } from '../common/index.js';
+
+/** An HTTP or HTTPS server. */
+type AnyHttpServer = http.Server | https.Server;
+
+/** Client-side TLS material (PEM): the client certificate and key, and the CA that signed the server. */
+export interface ClientTls {
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  ca?: string | Buffer;
+}
 
 /** A request body that is not valid JSON or is too large (the server answers 400). */
 export class BadBodyError extends ValidationError {}
@@ -54,6 +65,10 @@ export function requestJson(opts: {
   body?: unknown;
   headers?: Record<string, string>;
   timeoutMs: number;
+  /** Connection pool (keep-alive); default none (one connection per request). */
+  agent?: http.Agent;
+  /** TLS material for https: URLs when no agent carries it. */
+  tls?: ClientTls;
 }): Promise<JsonReply> {
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string | number> = { accept: 'application/json', ...opts.headers };
@@ -62,7 +77,9 @@ export function requestJson(opts: {
     headers['content-length'] = Buffer.byteLength(payload);
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(opts.url, { method: opts.method, headers, agent: false, timeout: opts.timeoutMs }, (res) => {
+    const secure = opts.url.startsWith('https:');
+    const base = { method: opts.method, headers, agent: opts.agent ?? false, timeout: opts.timeoutMs };
+    const onResponse = (res: IncomingMessage): void => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (err) => reject(new ProtocolError(`${opts.method} ${opts.url}: ${err.message}`, { cause: err })));
@@ -79,7 +96,8 @@ export function requestJson(opts: {
           reject(new ProtocolError(`${opts.method} ${opts.url}: HTTP ${res.statusCode} reply is not JSON`));
         }
       });
-    });
+    };
+    const req = secure ? https.request(opts.url, { ...base, ...opts.tls }, onResponse) : http.request(opts.url, base, onResponse);
     req.on('timeout', () => req.destroy(new Error(`no reply within ${opts.timeoutMs} ms`)));
     req.on('error', (err) => reject(new ProtocolError(`${opts.method} ${opts.url}: ${err.message}`, { cause: err })));
     req.end(payload);
@@ -87,7 +105,7 @@ export function requestJson(opts: {
 }
 
 /** Start `server` listening on host:port (0 = ephemeral); resolves once bound. */
-export async function listenHttp(server: Server, host: string, port = 0): Promise<void> {
+export async function listenHttp(server: AnyHttpServer, host: string, port = 0): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -98,7 +116,7 @@ export async function listenHttp(server: Server, host: string, port = 0): Promis
 }
 
 /** Stop listening and drop open connections (keep-alive ones included). */
-export async function closeHttp(server: Server): Promise<void> {
+export async function closeHttp(server: AnyHttpServer): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();

@@ -45,6 +45,9 @@ export class KeyStoreExhaustedError extends QnfvError {
   }
 }
 
+/** The key was delivered to (or reserved for) another consumer: the caller may not have it. */
+export class KeyBoundElsewhereError extends ConflictError {}
+
 /** The store holds `capacity` keys already; the link must wait until keys are consumed. */
 export class KeyStoreFullError extends QnfvError {
   constructor(message: string) {
@@ -206,7 +209,7 @@ export class KeyStore {
       throw new ConflictError(`key_ID '${slot.keyId}' has not been delivered on the other side of the link`);
     }
     if (slot.binding !== undefined && slot.binding !== binding) {
-      throw new ConflictError(`key_ID '${slot.keyId}' is bound to another consumer`);
+      throw new KeyBoundElsewhereError(`key_ID '${slot.keyId}' is bound to another consumer`);
     }
   }
 

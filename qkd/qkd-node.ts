@@ -4,10 +4,11 @@
  * GS QKD 004 at the node itself is not served yet (the Hybridization Module
  * speaks 004 northbound and 014 to the node).
  *
- * Caveat: plain HTTP and an unauthenticated SAE identity (see
- * `etsi014/sae-identity.ts`) until the HTTPS + client certificate issue.
+ * Transport: HTTPS with client certificates when given a PKI (`tls`, made by
+ * `createEtsi014Pki`), the SAE identified by its certificate; otherwise plain
+ * HTTP with the unauthenticated `X-SAE-ID` header (loopback tests only).
  */
-import { Etsi014KmeServer, type KmeRoute, type SaeIdentityResolver } from './etsi014/index.js';
+import { Etsi014KmeServer, etsi014ServerTls, type Etsi014Pki, type KmeRoute, type SaeIdentityResolver } from './etsi014/index.js';
 
 /** What a node needs to know about itself. */
 export interface QkdNodeConfig {
@@ -24,6 +25,8 @@ export interface QkdNodeOptions extends QkdNodeConfig {
   /** The links this node ends: peer KME, SAEs behind it, and this node's store for the link. */
   routes: readonly KmeRoute[];
   host?: string;
+  /** Serve HTTPS with this node's server certificate from the PKI (its `kmes[kmeId]`). */
+  tls?: Etsi014Pki;
   saeIdentity?: SaeIdentityResolver;
   maxKeyPerRequest?: number;
 }
@@ -52,11 +55,12 @@ export class QkdNode {
       port: opts.port,
       saeIdentity: opts.saeIdentity,
       maxKeyPerRequest: opts.maxKeyPerRequest,
+      tls: opts.tls ? etsi014ServerTls(opts.tls, opts.kmeId) : undefined,
     });
     return new QkdNode(opts, kme014);
   }
 
-  /** Base URL of the node's ETSI 014 API (`http://127.0.0.1:<port>`). */
+  /** Base URL of the node's ETSI 014 API (`https://127.0.0.1:<port>` with TLS, else `http://…`). */
   get kme014Url(): string {
     return this.kme014.url;
   }

@@ -20,7 +20,7 @@ done
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # 1. Debian packages: install only what is missing.
-pkgs=(iproute2 iputils-ping tcpdump procps g++ make python3 openssh-client)
+pkgs=(iproute2 iputils-ping tcpdump procps g++ make python3 openssh-client openssl)
 if [ "$want_test" = 1 ]; then
   pkgs+=(python3-scapy python3-ncclient libyang2-tools tshark curl ethtool)
 fi

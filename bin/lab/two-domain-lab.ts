@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { QkdLink, HybridizationModule, loadOrCreateHmIdentity } from '../../qkd/index.js';
+import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
 import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount } from '../../nfvo/index.js';
@@ -31,9 +31,13 @@ export interface LabOptions {
   installationId: string;
   /** Domain names (default domain-a, domain-b). */
   domains?: [string, string];
-  /** QKD keys per second on the link (default 20) and keys ready at start (default 64). */
+  /** QKD keys per second of the CSPRNG stand-in link (default 20) and keys ready at start. */
   qkdKeyRate?: number;
   qkdPrefill?: number;
+  /** What feeds the QKD link: the CSPRNG stand-in (default) or the BB84 decoy-state simulator. */
+  qkdFeed?: 'csprng' | 'bb84';
+  /** Fibre length of the simulated BB84 link (default 25 km). */
+  qkdFibreKm?: number;
   /** Wrap the NFVO's domain connector (tests record what the NFVO sends and receives). */
   wrapConnector?: (c: DomainConnector) => DomainConnector;
   /** Tunables of the NFVO's rekey service. */
@@ -59,13 +63,19 @@ export class TwoDomainLab {
     try {
       // 1. The QKD link between the domains' nodes.
       const sae = names.map((n) => `sae-hm-${n}`);
+      // ETSI GS QKD 014 over HTTPS with client certificates: a CA, one certificate per KME and per SAE.
+      const kmeIds = names.map((n) => `kme-${n}`);
+      const pki = await createEtsi014Pki({ dir: join(opts.dataDir, 'qkd-pki'), kmeIds, saeIds: sae });
       const link = await QkdLink.start({
         nodes: [
-          { kmeId: `kme-${names[0]}`, saeIds: [sae[0]!] },
-          { kmeId: `kme-${names[1]}`, saeIds: [sae[1]!] },
+          { kmeId: kmeIds[0]!, saeIds: [sae[0]!] },
+          { kmeId: kmeIds[1]!, saeIds: [sae[1]!] },
         ],
-        keyRate: opts.qkdKeyRate ?? 20,
-        prefill: opts.qkdPrefill ?? 64,
+        tls: pki,
+        ...(opts.qkdFeed === 'bb84'
+          ? { feed: { kind: 'bb84-simulator' as const, simulator: { channel: { kind: 'fibre' as const, lengthKm: opts.qkdFibreKm ?? 25 } } } }
+          : { keyRate: opts.qkdKeyRate ?? 20 }),
+        prefill: opts.qkdPrefill ?? (opts.qkdFeed === 'bb84' ? 8 : 64),
       });
       stops.push(() => link.stop());
 
@@ -84,6 +94,7 @@ export class TwoDomainLab {
             peerSaeId: sae[1 - i]!,
             kme014Url: link.nodes[i]!.kme014Url,
             name: names[i],
+            kme014Tls: etsi014ClientTls(pki, sae[i]!),
             signingKey: ids[i]!.secretKey,
             peerVerificationKey: ids[1 - i]!.publicKey,
           });

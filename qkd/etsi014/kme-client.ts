@@ -3,11 +3,14 @@
  * `encKeys` (§5.3, as master) and `decKeys` (§5.4, as slave), by GET or POST.
  * Keys come back as `Uint8Array`s the caller owns and zeroes.
  *
- * Caveat: plain HTTP; the SAE identity is sent in the `X-SAE-ID` header (see
- * `sae-identity.ts`) until HTTPS with client certificates replaces both.
+ * Transport: HTTPS with this SAE's client certificate when `tls` is given
+ * (GS QKD 014 §4.2), over one keep-alive connection pool; otherwise plain HTTP
+ * with the SAE id in the unauthenticated `X-SAE-ID` header (loopback tests).
  */
-import { ProtocolError } from '../../common/index.js';
+import https from 'node:https';
+import { ProtocolError, ValidationError } from '../../common/index.js';
 import { requestJson, type JsonReply } from '../http-json.js';
+import type { Etsi014ClientTls } from './pki.js';
 import {
   API_PREFIX,
   DEFAULT_CLIENT_TIMEOUT_MS,
@@ -30,10 +33,12 @@ export class Etsi014ClientError extends ProtocolError {
 
 /** Options of a 014 client. */
 export interface Etsi014ClientOptions {
-  /** KME base URL, e.g. `http://127.0.0.1:34567`. */
+  /** KME base URL, e.g. `https://127.0.0.1:34567`. */
   baseUrl: string;
-  /** This SAE's id (sent as `X-SAE-ID`). */
+  /** This SAE's id (sent as `X-SAE-ID` over plain HTTP; over HTTPS the certificate names it). */
   saeId: string;
+  /** Client certificate, key and CA (PEM) for an https: base URL; see `etsi014ClientTls`. */
+  tls?: Etsi014ClientTls;
   timeoutMs?: number;
 }
 
@@ -42,11 +47,22 @@ export class Etsi014Client {
   readonly saeId: string;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly agent: https.Agent | undefined;
 
   constructor(opts: Etsi014ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.saeId = opts.saeId;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
+    const secure = this.baseUrl.startsWith('https:');
+    if (secure !== (opts.tls !== undefined)) {
+      throw new ValidationError(secure ? 'an https: KME URL needs tls (client certificate, key, CA)' : 'tls needs an https: KME URL');
+    }
+    if (opts.tls) this.agent = new https.Agent({ keepAlive: true, cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca });
+  }
+
+  /** Close pooled connections (HTTPS keep-alive). */
+  close(): void {
+    this.agent?.destroy();
   }
 
   /** §5.2 Get status of the link to `slaveSaeId`. */
@@ -87,8 +103,9 @@ export class Etsi014Client {
       url: this.baseUrl + path,
       method,
       body,
-      headers: { [SAE_ID_HEADER]: this.saeId },
+      headers: this.agent ? {} : { [SAE_ID_HEADER]: this.saeId },
       timeoutMs: this.timeoutMs,
+      agent: this.agent,
     });
     if (reply.status !== HTTP_OK) {
       const msg = (reply.body as { message?: unknown } | undefined)?.message;

@@ -5,13 +5,18 @@
  *   GET|POST  /api/v1/keys/{master_SAE_ID}/dec_keys   §5.4 (GET: ?key_ID=)
  * Errors are HTTP 400 / 401 / 503 with a §6.5 body `{message, details?}`.
  *
- * Caveat, stated plainly: this serves plain HTTP, and the caller's SAE identity
- * comes from a pluggable `SaeIdentityResolver` (default: the unauthenticated
- * `X-SAE-ID` header). GS QKD 014 §4.2 requires HTTPS with client certificates;
- * that comes in a later issue. Listen on 127.0.0.1 only until then.
+ * Transport: HTTPS with client certificates when `tls` is given (GS QKD 014
+ * §4.2; RFC 8446), the SAE id then taken from the verified client certificate
+ * (`clientCertificateSaeIdentity`). By default the TLS handshake accepts any
+ * or no client certificate and the KME answers 401 to a caller whose
+ * certificate did not verify against its CA, as §5 prescribes for an
+ * unauthorised SAE; `tls.rejectUnauthorized` refuses such handshakes instead.
+ * Without `tls`: plain HTTP and, by default, the unauthenticated `X-SAE-ID`
+ * header — for loopback tests only.
  */
 import http from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError, createLogger } from '../../common/index.js';
 import { DEFAULT_HOST } from '../constants.js';
@@ -29,7 +34,8 @@ import {
   METHOD_STATUS,
 } from './constants.js';
 import { Etsi014HttpError, Kme, type KmeOptions } from './kme.js';
-import { headerSaeIdentity, type SaeIdentityResolver } from './sae-identity.js';
+import type { Etsi014ServerTls } from './pki.js';
+import { clientCertificateSaeIdentity, headerSaeIdentity, type SaeIdentityResolver } from './sae-identity.js';
 import type { Etsi014KeyRequest } from './types.js';
 
 /** Options of a KME server. */
@@ -37,7 +43,9 @@ export interface Etsi014KmeServerOptions extends KmeOptions {
   host?: string;
   /** 0 (default) = an ephemeral port. */
   port?: number;
-  /** Who is calling (default: the unauthenticated `X-SAE-ID` header). */
+  /** Serve HTTPS with client certificates (PEM: server certificate and key, CA of the SAEs). */
+  tls?: Etsi014ServerTls;
+  /** Who is calling (default: the client certificate with `tls`, else the unauthenticated `X-SAE-ID` header). */
   saeIdentity?: SaeIdentityResolver;
 }
 
@@ -46,26 +54,43 @@ const PATH_RE = new RegExp(`^${API_PREFIX}/([^/]+)/([^/]+)$`);
 /** A running ETSI 014 KME. */
 export class Etsi014KmeServer {
   readonly kme: Kme;
-  private readonly server: Server;
+  /** Whether the server speaks HTTPS with client certificates. */
+  readonly secure: boolean;
+  private readonly server: http.Server | https.Server;
   private readonly identify: SaeIdentityResolver;
   private readonly host: string;
   private readonly log;
 
   private constructor(opts: Etsi014KmeServerOptions) {
     this.kme = new Kme(opts);
-    this.identify = opts.saeIdentity ?? headerSaeIdentity();
+    this.secure = opts.tls !== undefined;
+    this.identify = opts.saeIdentity ?? (opts.tls ? clientCertificateSaeIdentity() : headerSaeIdentity());
     this.host = opts.host ?? DEFAULT_HOST;
     this.log = createLogger(`qkd.kme.${opts.kmeId}.http`);
-    this.server = http.createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
-    });
+    };
+    this.server = opts.tls
+      ? https.createServer(
+          {
+            key: opts.tls.key,
+            cert: opts.tls.cert,
+            ca: opts.tls.ca,
+            requestCert: true,
+            rejectUnauthorized: opts.tls.rejectUnauthorized ?? false,
+            minVersion: 'TLSv1.2',
+          },
+          handler,
+        )
+      : http.createServer(handler);
   }
 
   /** Start a KME server listening on `host:port`. */
   static async start(opts: Etsi014KmeServerOptions): Promise<Etsi014KmeServer> {
     const s = new Etsi014KmeServer(opts);
     await listenHttp(s.server, s.host, opts.port);
-    s.log.info('ETSI 014 KME listening (plain HTTP, SAE identity not authenticated)', { url: s.url });
+    if (s.secure) s.log.info('ETSI 014 KME listening (HTTPS, SAE identified by client certificate)', { url: s.url });
+    else s.log.info('ETSI 014 KME listening (plain HTTP, SAE identity not authenticated)', { url: s.url });
     return s;
   }
 
@@ -74,9 +99,10 @@ export class Etsi014KmeServer {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Base URL, e.g. `http://127.0.0.1:34567` (append `/api/v1/keys/...`). */
+  /** Base URL, e.g. `https://127.0.0.1:34567` (append `/api/v1/keys/...`). */
   get url(): string {
-    return `http://${this.host}:${this.port}`;
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `${this.secure ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
   /** Stop listening and drop open connections. */

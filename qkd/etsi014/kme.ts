@@ -11,7 +11,7 @@
  * `extension_mandatory` is refused as §6.2 requires).
  */
 import { ConflictError, NotFoundError, QnfvError, ValidationError, createLogger, zeroize } from '../../common/index.js';
-import { KeyStoreExhaustedError, type DeliveredKey, type KeyStore } from '../key-store.js';
+import { KeyBoundElsewhereError, KeyStoreExhaustedError, type DeliveredKey, type KeyStore } from '../key-store.js';
 import {
   DEFAULT_MAX_KEY_PER_REQUEST,
   HTTP_BAD_REQUEST,
@@ -133,6 +133,8 @@ export class Kme {
     try {
       keys = route.store.takeById(keyIds, saePairBinding(masterSaeId, slave), { requirePeerDelivery: true });
     } catch (err) {
+      // A key addressed to another SAE pair: this caller is not authorised for it (§5.4: 401).
+      if (err instanceof KeyBoundElsewhereError) throw new Etsi014HttpError(HTTP_UNAUTHORIZED, err.message);
       if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof ValidationError) {
         throw new Etsi014HttpError(HTTP_BAD_REQUEST, err.message);
       }

@@ -1,11 +1,13 @@
 /**
  * Who is calling the KME. ETSI GS QKD 014 v1.1.1 §4.2 authenticates the SAE by
- * its TLS client certificate; until HTTPS with client certificates arrives (a
- * later issue), the identity comes from a pluggable resolver. The two resolvers
- * here are NOT authentication: the header one trusts whatever the client
- * claims, the fixed one trusts configuration. Use them on 127.0.0.1 only.
+ * its TLS client certificate: `clientCertificateSaeIdentity` (the default of a
+ * KME serving HTTPS) takes the SAE id from the subject CN of a certificate that
+ * verified against the KME's CA. The other two resolvers are NOT
+ * authentication: the header one trusts whatever the client claims, the fixed
+ * one trusts configuration. Use them over plain HTTP on 127.0.0.1 only.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { SAE_ID_HEADER } from './constants.js';
 
 /** Returns the calling SAE's id, or undefined when the caller cannot be identified (HTTP 401). */
@@ -24,4 +26,18 @@ export function headerSaeIdentity(header: string = SAE_ID_HEADER): SaeIdentityRe
 /** Every caller is `saeId` (a KME dedicated to one SAE, configured out of band). */
 export function fixedSaeIdentity(saeId: string): SaeIdentityResolver {
   return () => saeId;
+}
+
+/**
+ * The SAE named by the subject CN of the caller's TLS client certificate, if the certificate
+ * chain verified against the server's CA (`socket.authorized`); otherwise undefined (HTTP 401).
+ */
+export function clientCertificateSaeIdentity(): SaeIdentityResolver {
+  return (req) => {
+    const socket = req.socket as Partial<TLSSocket>;
+    if (typeof socket.getPeerCertificate !== 'function' || socket.authorized !== true) return undefined;
+    const cn = socket.getPeerCertificate().subject?.CN;
+    const id = Array.isArray(cn) ? cn[0] : cn;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  };
 }

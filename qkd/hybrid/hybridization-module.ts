@@ -33,7 +33,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError, createLogger, toHex, zeroize, type Logger } from '../../common/index.js';
 import { Etsi004Server, Etsi004Status, Etsi004StatusError, isUuid } from '../etsi004/index.js';
 import type { CloseRequest, CloseResponse, GetKeyRequest, GetKeyResponse, OpenConnectRequest, OpenConnectResponse, Qos } from '../etsi004/index.js';
-import { Etsi014Client } from '../etsi014/index.js';
+import { Etsi014Client, type Etsi014ClientTls } from '../etsi014/index.js';
 import { DEFAULT_HOST } from '../constants.js';
 import { auxiliaryKey } from './auxiliary-key.js';
 import { COMBINERS, type Combiner, type SecretInput } from './combiners.js';
@@ -69,8 +69,10 @@ export interface HybridizationModuleOptions {
   peerSaeId: string;
   /** Base URL of this domain's QKD node ETSI 014 API. */
   kme014Url: string;
-  /** A ready ETSI 014 client (e.g. one with a TLS client certificate); default: a client of `kme014Url` as `saeId`. */
+  /** A ready ETSI 014 client; default: a client of `kme014Url` as `saeId` (over HTTPS with `kme014Tls`). */
   kme014Client?: Etsi014Client;
+  /** Client certificate, key and CA for an `https:` KME (ETSI GS QKD 014 mutual TLS). */
+  kme014Tls?: Etsi014ClientTls;
   /** The peer module's HM-to-HM URL, usually its `peerEndpointUrl` (may be set later: `setPeerUrl`). */
   peerUrl?: string;
   /**
@@ -168,7 +170,7 @@ export class HybridizationModule {
       for (const s of this.sources.values()) s.forget(ksid, Number(index));
     });
     const sources = opts.sources ?? [
-      new QkdEtsi014Source({ client: opts.kme014Client ?? new Etsi014Client({ baseUrl: opts.kme014Url, saeId: opts.saeId }), peerSaeId: opts.peerSaeId }),
+      new QkdEtsi014Source({ client: opts.kme014Client ?? new Etsi014Client({ baseUrl: opts.kme014Url, saeId: opts.saeId, tls: opts.kme014Tls }), peerSaeId: opts.peerSaeId, ownsClient: opts.kme014Client === undefined }),
       ...ML_KEM_ALGORITHMS.map((algorithm) => new MlKemPeerSource({ algorithm, ttlMs: ttl })),
       new X25519PeerSource({ ttlMs: ttl }),
     ];

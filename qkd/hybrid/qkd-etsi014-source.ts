@@ -29,6 +29,8 @@ export interface QkdEtsi014SourceOptions {
   keySizeBits?: number;
   /** Most keys per enc_keys / key_IDs per dec_keys call (default 128, the KME's usual max_key_per_request). */
   maxKeysPerRequest?: number;
+  /** Close `client` with the source (it was made for it). */
+  ownsClient?: boolean;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,8 +45,10 @@ export class QkdEtsi014Source implements KeySource {
   private readonly enc: GroupCommit<null, Etsi014Key>;
   private readonly dec: GroupCommit<string[], Etsi014Key[]>;
 
+  private readonly ownsClient: boolean;
   constructor(opts: QkdEtsi014SourceOptions) {
     this.client = opts.client;
+    this.ownsClient = opts.ownsClient === true;
     this.peerSaeId = opts.peerSaeId;
     this.keySizeBits = opts.keySizeBits ?? QKD_KEY_SIZE_BITS;
     this.maxPerCall = opts.maxKeysPerRequest ?? QKD_MAX_KEYS_PER_REQUEST;
@@ -90,8 +94,10 @@ export class QkdEtsi014Source implements KeySource {
   /** Nothing is held on side B between offer and GET_KEY. */
   forget(): void {}
 
-  /** Nothing to release. */
-  close(): void {}
+  /** Close the KME client when this source created it (its keep-alive TLS connections). */
+  close(): void {
+    if (this.ownsClient) this.client.close();
+  }
 
   /** `n` keys for `n` waiting requests: one call per `maxPerCall`, then one by one if a call fails. */
   private async encKeys(n: number): Promise<Settled<Etsi014Key>[]> {

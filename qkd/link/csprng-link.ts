@@ -3,9 +3,9 @@
  * random keys (node:crypto `randomBytes`, a classical CSPRNG) under the same
  * key_IDs (UUID v4) in the same order, at `keyRate` keys/s, up to the stores'
  * capacity. Nothing quantum happens here and the keys are only as secret as this
- * process: the BB84 simulator of ARCHITECTURE.md §5 (photon source, channel,
- * sifting, LDPC, privacy amplification) replaces it in a later issue behind the
- * same two-store contract.
+ * process. The BB84 simulator of ARCHITECTURE.md §5 (photon source, channel,
+ * sifting, LDPC, privacy amplification: `bb84-sim-link.ts`) fills the stores
+ * under the same contract; this stand-in stays the default for fast tests.
  *
  * It also wires delivery notices between the stores (each store tells the other
  * what it delivered, see `key-store.ts`), which a real link does over its

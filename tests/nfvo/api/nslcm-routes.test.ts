@@ -132,7 +132,17 @@ describe('instantiate and terminate', () => {
     };
     const op = await instantiateAndWait(h, ns.id);
     expect(op.operationState).toBe('COMPLETED');
-    expect(seen).toEqual([
+    // Calls within one step go to both domains at once: compare each step's calls as a set.
+    const bySteps = (calls: [string, string, string][]) => {
+      const groups: [string, string, string][][] = [];
+      for (const c of calls) {
+        const last = groups.at(-1);
+        if (last && last[0]![0] === c[0] && last[0]![2] === c[2]) last.push(c);
+        else groups.push([c]);
+      }
+      return groups.map((g) => g.map((c) => c.join(' ')).sort());
+    };
+    expect(bySteps(seen)).toEqual(bySteps([
       ['vca.hello', 'dom-a', '2/6'],
       ['vca.hello', 'dom-b', '2/6'],
       ['vca.deploy', 'dom-a', '3/6'],
@@ -147,10 +157,10 @@ describe('instantiate and terminate', () => {
       ['vca.releaseKey', 'dom-b', '5/6'],
       ['vca.routerState', 'dom-a', '6/6'],
       ['vca.routerState', 'dom-b', '6/6'],
-    ]);
-    // Every VCA session was closed.
-    expect(h.connector.opened).toBe(2);
+    ]));
+    // Every session of the operation was closed (the rekey service's event sessions stay open).
     expect(h.connector.closed).toBe(2);
+    expect(h.connector.opened - h.connector.closed).toBeLessThanOrEqual(2); // at most one event session per domain
   });
 
   it('terminate → 202 + Location, then NOT_INSTANTIATED; DELETE → 204; terminate again → 409', async () => {
