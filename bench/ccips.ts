@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     const pcap = join(dataDir, 'wan.pcap');
     const capture = await startCapture(wan.namespace, await bridgePort(wan.namespace, wan.bridge), pcap);
     await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '3', '-i', '0.2', '-W', '2', hostB.address.split('/')[0]!]);
+    await new Promise((r) => setTimeout(r, 300)); // the last reply reaches the capture
     await capture.stop();
     const sadA = await routerSad(lab, dataDir, a);
     const sadB = await routerSad(lab, dataDir, b);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
-import { ValidationError } from '../errors.js';
+import { ProtocolError, ValidationError } from '../errors.js';
 import { FINGERPRINT_PREFIX, KEY_TYPE, PRIVATE_KEY_MODE, PUBLIC_KEY_MODE } from './constants.js';
 
 const { utils } = ssh2;
@@ -24,8 +24,16 @@ export interface SshKeyPair {
 
 /** Generate an ed25519 key pair in OpenSSH formats. */
 export function generateKeyPair(comment = 'qnfv'): SshKeyPair {
-  const pair = utils.generateKeyPairSync(KEY_TYPE, { comment });
-  return { privateKey: pair.private, publicKey: pair.public.trim() };
+  // ssh2 1.17 drops a leading zero byte of the ed25519 public key when it encodes the pair, so
+  // about one key in 256 comes out as a 31-byte key that nothing (ssh2 included) can parse:
+  // such a pair is thrown away and drawn again.
+  for (let attempt = 0; ; attempt++) {
+    const pair = utils.generateKeyPairSync(KEY_TYPE, { comment });
+    if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error)) {
+      return { privateKey: pair.private, publicKey: pair.public.trim() };
+    }
+    if (attempt >= 16) throw new ProtocolError('ssh2 produced no parseable ed25519 key pair in 17 attempts');
+  }
 }
 
 /**

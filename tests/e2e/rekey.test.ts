@@ -141,7 +141,9 @@ describe('rekey under traffic', () => {
     const wan = await lab.domains[0].vim.ensureNetwork({ instanceId: ns.id, id: 'wan', kind: 'wan' });
     const pcap = join(dataDir, 'after-rekey.pcap');
     const capture = await startCapture(wan.namespace, await bridgePort(wan.namespace, wan.bridge), pcap);
-    await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '3', '-i', '0.2', '-W', '2', hostB.address.split('/')[0]!]);
+    const ping = await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '3', '-i', '0.2', '-W', '2', hostB.address.split('/')[0]!]);
+    expect(ping.stdout).toMatch(/3 received/);
+    await new Promise((r) => setTimeout(r, 300)); // the last reply reaches the capture
     await capture.stop();
 
     const sad = new Map<string, SadEntry[]>();

@@ -19,7 +19,8 @@ import type { ControlRequest, ControlResponse, DatapathEdit, DatapathEvent, Data
 /** Poll timeout of a TUN read: also the longest a SAD/SPD edit waits to be applied (the loop
  * checks control messages between reads), so an SA is installed within a few ms. */
 const READ_TIMEOUT_MS = 5;
-const TICK_INTERVAL_MS = 1000;
+/** How often time-based lifetimes are checked: a soft expiry is noticed within this time. */
+const TICK_INTERVAL_MS = 250;
 const BATCH = 64;
 
 function post(ev: DatapathEvent): void {
