@@ -24,12 +24,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TwoDomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
 import { configureLogging, toHex } from '../common/index.js';
-import { NetconfClient } from '../common/netconf/index.js';
-import { readPrivateKey } from '../common/ssh/index.js';
-import { ipsecConfigFromXml } from '../common/ikeless/index.js';
-import { IKELESS_NS, type SadEntry } from '../common/ikeless/types.js';
 import { applyEdits, computeTunnelSas, releaseTunnelKey, sadEntryName, SpiAllocator, synchroniseTunnelKey, type TunnelPolicy } from '../nfvo/ccips/index.js';
-import type { DomainClient, NsInstance, VnfInstance } from '../nfvo/index.js';
+import type { DomainClient, NsInstance } from '../nfvo/index.js';
 import { findProjectRoot } from '../virtual-router/tun/index.js';
 
 const run = promisify(execFile);
@@ -53,22 +49,6 @@ const ms = (t: number[], i: number): string => ((t[i + 1] ?? t[i]!) - t[i]!).toF
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function routerSad(lab: TwoDomainLab, dataDir: string, v: VnfInstance): Promise<SadEntry[]> {
-  const domain = lab.domains.find((d) => d.account!.id === v.vimId)!;
-  const client = await NetconfClient.connect({
-    host: v.metadata.mgmtAddress,
-    port: v.metadata.netconfPort,
-    username: 'admin',
-    privateKey: await readPrivateKey(join(dataDir, domain.name, 'netconf_client_ed25519_key')),
-    hostKeyFingerprint: v.metadata.netconfHostKeyFingerprint,
-  });
-  try {
-    return ipsecConfigFromXml((await client.getConfig()).find((e) => e.name === 'ipsec-ikeless' && e.ns === IKELESS_NS)!).sad;
-  } finally {
-    await client.close();
-  }
 }
 
 async function main(): Promise<void> {
@@ -188,8 +168,8 @@ async function main(): Promise<void> {
     await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '3', '-i', '0.2', '-W', '2', hostB.address.split('/')[0]!]);
     await new Promise((r) => setTimeout(r, 300)); // the last reply reaches the capture
     await capture.stop();
-    const sadA = await routerSad(lab, dataDir, a);
-    const sadB = await routerSad(lab, dataDir, b);
+    const sadA = await lab.routerSad(a);
+    const sadB = await lab.routerSad(b);
     const onlyCurrent = [sadA, sadB].every((s) => s.map((e) => e.spi).sort().join() === [cur.spiOut, cur.spiIn].sort().join());
     const sasFile = join(dataDir, 'sas.json');
     await writeFile(sasFile, JSON.stringify(sadA.map((s) => ({ spi: s.spi, key: toHex(s.espSa.encryption.key!), src: s.tunnel!.local, dst: s.tunnel!.remote }))));

@@ -12,9 +12,12 @@ import { randomUUID } from 'node:crypto';
 import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
-import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount } from '../../nfvo/index.js';
+import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
-import { loadOrCreateKeyPair } from '../../common/ssh/index.js';
+import { loadOrCreateKeyPair, readPrivateKey } from '../../common/ssh/index.js';
+import { NetconfClient } from '../../common/netconf/index.js';
+import { ipsecConfigFromXml } from '../../common/ikeless/index.js';
+import { IKELESS_NS, type SadEntry } from '../../common/ikeless/types.js';
 import { ProtocolError, zeroize } from '../../common/index.js';
 
 export interface LabDomain {
@@ -53,7 +56,36 @@ export class TwoDomainLab {
     readonly nfvoUrl: string,
     /** The NFVO's connector to the domains' VCAs (benchmarks drive the keying steps directly). */
     readonly connector: DomainConnector,
+    private readonly dataDir: string,
   ) {}
+
+  /**
+   * A NETCONF session to a router as its VCA's `admin` (the NACM group that
+   * may read key leaves; tests and benchmarks read SA keys back with it), with
+   * the router's host key pinned as recorded on the NS instance.
+   */
+  async routerNetconf(v: VnfInstance): Promise<NetconfClient> {
+    const domain = this.domains.find((d) => d.account!.id === v.vimId);
+    if (!domain) throw new ProtocolError(`VNF ${v.vnfProfileId} runs in no domain of this lab`);
+    return NetconfClient.connect({
+      host: v.metadata.mgmtAddress,
+      port: v.metadata.netconfPort,
+      username: 'admin',
+      privateKey: await readPrivateKey(join(this.dataDir, domain.name, 'netconf_client_ed25519_key')),
+      hostKeyFingerprint: v.metadata.netconfHostKeyFingerprint,
+    });
+  }
+
+  /** A router's running SAD, keys included (as `admin`). */
+  async routerSad(v: VnfInstance): Promise<SadEntry[]> {
+    const client = await this.routerNetconf(v);
+    try {
+      const root = (await client.getConfig()).find((e) => e.name === 'ipsec-ikeless' && e.ns === IKELESS_NS);
+      return root ? ipsecConfigFromXml(root).sad : [];
+    } finally {
+      await client.close();
+    }
+  }
 
   /** Start every component and register both domains with the NFVO. */
   static async start(opts: LabOptions): Promise<TwoDomainLab> {
@@ -138,7 +170,7 @@ export class TwoDomainLab {
         if (res.status !== 201) throw new ProtocolError(`registering ${d.name} failed: ${res.status} ${await res.text()}`);
         d.account = (await res.json()) as VimAccount;
       }
-      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url, connector);
+      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url, connector, opts.dataDir);
     } catch (err) {
       for (const s of stops.reverse()) await s().catch(() => undefined);
       throw err;

@@ -18,11 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { TwoDomainLab, bridgePort, startCapture } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { configureLogging, toHex } from '../../common/index.js';
-import { NetconfClient } from '../../common/netconf/index.js';
-import { readPrivateKey } from '../../common/ssh/index.js';
-import { ipsecConfigFromXml } from '../../common/ikeless/index.js';
-import { IKELESS_NS, type SadEntry } from '../../common/ikeless/types.js';
-import type { NsInstance, NsLcmOpOcc, VnfInstance } from '../../nfvo/index.js';
+import type { SadEntry } from '../../common/ikeless/types.js';
+import type { NsInstance, NsLcmOpOcc } from '../../nfvo/index.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,22 +47,6 @@ async function waitOp(location: string): Promise<NsLcmOpOcc> {
     const op = (await rest<NsLcmOpOcc>('GET', location)).json;
     if (op.operationState !== 'PROCESSING' && op.operationState !== 'ROLLING_BACK') return op;
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function routerSad(v: VnfInstance): Promise<SadEntry[]> {
-  const domain = lab.domains.find((d) => d.account!.id === v.vimId)!;
-  const client = await NetconfClient.connect({
-    host: v.metadata.mgmtAddress,
-    port: v.metadata.netconfPort,
-    username: 'admin',
-    privateKey: await readPrivateKey(join(dataDir, domain.name, 'netconf_client_ed25519_key')),
-    hostKeyFingerprint: v.metadata.netconfHostKeyFingerprint,
-  });
-  try {
-    return ipsecConfigFromXml((await client.getConfig()).find((e) => e.name === 'ipsec-ikeless' && e.ns === IKELESS_NS)!).sad;
-  } finally {
-    await client.close();
   }
 }
 
@@ -147,7 +128,7 @@ describe('rekey under traffic', () => {
     await capture.stop();
 
     const sad = new Map<string, SadEntry[]>();
-    for (const v of ns.vnfInstance) sad.set(v.vnfProfileId, await routerSad(v));
+    for (const v of ns.vnfInstance) sad.set(v.vnfProfileId, await lab.routerSad(v));
     for (const entries of sad.values()) expect(entries.map((e) => e.spi).sort()).toEqual([t.spiOut, t.spiIn].sort());
     const sasFile = join(dataDir, 'sas.json');
     await writeFile(sasFile, JSON.stringify(sad.get('site-a')!.map((s) => ({ spi: s.spi, key: toHex(s.espSa.encryption.key!), src: s.tunnel!.local, dst: s.tunnel!.remote }))));

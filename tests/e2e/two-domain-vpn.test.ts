@@ -21,8 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { TwoDomainLab, bridgePort, startCapture } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { addLogSink, configureLogging, toHex, toYangHexString } from '../../common/index.js';
-import { NetconfClient } from '../../common/netconf/index.js';
-import { readPrivateKey } from '../../common/ssh/index.js';
 import { ipsecConfigFromXml } from '../../common/ikeless/index.js';
 import { IKELESS_NS, type SadEntry } from '../../common/ikeless/types.js';
 import type { DomainConnector, NsInstance, NsLcmOpOcc, VnfInstance } from '../../nfvo/index.js';
@@ -61,14 +59,7 @@ async function waitOp(location: string): Promise<NsLcmOpOcc> {
 
 /** Read a router's SAD (with keys, as the admin user) and its counters over NETCONF. */
 async function readRouter(v: VnfInstance): Promise<{ sad: SadEntry[]; drops: Record<string, number> }> {
-  const domain = lab.domains.find((d) => d.account!.id === v.vimId)!;
-  const client = await NetconfClient.connect({
-    host: v.metadata.mgmtAddress,
-    port: v.metadata.netconfPort,
-    username: 'admin',
-    privateKey: await readPrivateKey(join(dataDir, domain.name, 'netconf_client_ed25519_key')),
-    hostKeyFingerprint: v.metadata.netconfHostKeyFingerprint,
-  });
+  const client = await lab.routerNetconf(v);
   try {
     const data = await client.get();
     const cfg = ipsecConfigFromXml(data.find((e) => e.name === 'ipsec-ikeless' && e.ns === IKELESS_NS)!);

@@ -1,21 +1,12 @@
 /**
  * Test fixtures for the QKD side: a two-node link and one Hybridization Module
- * per domain, wired to each other, all on 127.0.0.1 ephemeral ports; hybrid URIs;
- * and a spy key source that keeps copies of the secrets it hands out (so tests
- * can compare them and search logs for them). Not a test file itself.
+ * per domain, wired to each other, all on 127.0.0.1 ephemeral ports, and hybrid
+ * URIs. (The spy key source lives in hybrid/fixtures.ts.) Not a test file itself.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { configureLogging } from '../../common/index.js';
-import {
-  HybridizationModule,
-  QkdLink,
-  type KeyMaterial,
-  type KeyRequestContext,
-  type KeySource,
-  type PeerFields,
-  type PendingKey,
-} from '../../qkd/index.js';
+import { HybridizationModule, QkdLink, type KeySource } from '../../qkd/index.js';
 
 export const NODE_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 export const NODE_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
@@ -81,47 +72,6 @@ export async function startDomains(opts: { prefill?: number; poolSize?: number; 
   };
 }
 
-/** Wraps a real source and keeps a copy of every secret it produces (tests only). */
-export class SpySource implements KeySource {
-  readonly name: string;
-  readonly secrets: { ksid: string; index: number; secret: Uint8Array; keyIds: string[] }[] = [];
-  private readonly inner: KeySource;
-
-  constructor(inner: KeySource) {
-    this.inner = inner;
-    this.name = inner.name;
-  }
-
-  async begin(ctx: KeyRequestContext): Promise<PendingKey> {
-    const p = await this.inner.begin(ctx);
-    return {
-      offer: p.offer,
-      finish: async (reply) => this.keep(ctx, await p.finish(reply)),
-      discard: () => p.discard(),
-    };
-  }
-
-  answer(ctx: KeyRequestContext, offer: PeerFields): Promise<PeerFields> | PeerFields {
-    return this.inner.answer(ctx, offer);
-  }
-
-  async recover(ctx: KeyRequestContext, offer: PeerFields): Promise<KeyMaterial> {
-    return this.keep(ctx, await this.inner.recover(ctx, offer));
-  }
-
-  forget(ksid: string, index?: number): void {
-    this.inner.forget(ksid, index);
-  }
-
-  close(): void {
-    this.inner.close();
-  }
-
-  private keep(ctx: KeyRequestContext, m: KeyMaterial): KeyMaterial {
-    this.secrets.push({ ksid: ctx.ksid, index: ctx.index, secret: Uint8Array.from(m.secret), keyIds: [...m.keyIds] });
-    return m;
-  }
-}
 
 /** Run a program with arguments (no shell); resolves stdout, rejects with stderr. */
 export function run(file: string, args: string[], timeoutMs = 20_000): Promise<string> {
