@@ -5,32 +5,8 @@
  */
 import { AesCbcHmacSha256Transform, cbcDecryptInPlace, cbcEncryptInPlace, hmacSha256_128 } from '../../../virtual-router/esp/aes-cbc-hmac.js';
 import { AesGcmTransform } from '../../../virtual-router/esp/aes-gcm.js';
-import { hex, loadVectors } from './helpers/fixtures.js';
+import { hex, loadVectors, type CbcCase, type GcmCase } from './helpers/fixtures.js';
 
-interface GcmCase {
-  case: number;
-  key: string;
-  salt: string;
-  spi: string;
-  esn: boolean;
-  seqHigh?: string;
-  seqLow: string;
-  iv: string;
-  plaintext: string;
-  ciphertext: string;
-  tag: string;
-}
-interface CbcCase {
-  case: number;
-  key: string;
-  spi: string;
-  seq: string;
-  iv: string;
-  ciphertext: string;
-  plaintext: string;
-  payload: string;
-  nextHeader: number;
-}
 interface HmacCase {
   name: string;
   key: string;

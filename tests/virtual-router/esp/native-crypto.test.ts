@@ -14,30 +14,8 @@ import { EspEngine } from '../../../virtual-router/esp/index.js';
 import type { EspTransform } from '../../../virtual-router/esp/esp-transform.js';
 import { loadEspCryptoAddon } from '../../../virtual-router/esp/native-crypto.js';
 import { NativeAesCbcHmacSha256Transform, NativeAesGcmTransform } from '../../../virtual-router/esp/native-transforms.js';
-import { GW_A, hex, loadVectors, sadEntry } from './helpers/fixtures.js';
+import { GW_A, hex, loadVectors, sadEntry, type CbcCase, type GcmCase } from './helpers/fixtures.js';
 
-interface GcmCase {
-  case: number;
-  key: string;
-  salt: string;
-  spi: string;
-  esn: boolean;
-  seqHigh?: string;
-  seqLow: string;
-  iv: string;
-  plaintext: string;
-  ciphertext: string;
-  tag: string;
-}
-interface CbcCase {
-  case: number;
-  key: string;
-  spi: string;
-  seq: string;
-  iv: string;
-  ciphertext: string;
-  plaintext: string;
-}
 
 const gcm = loadVectors<{ source: string; cases: GcmCase[] }>('draft-mcgrew-gcm-test-01/esp-aes-gcm.json');
 const cbc = loadVectors<{ source: string; cases: CbcCase[] }>('rfc3602/aes-cbc-esp.json');

@@ -18,6 +18,34 @@ export const SITE_B = '10.2.0.0/24';
 export const HOST_A = '10.1.0.10';
 export const HOST_B = '10.2.0.20';
 
+/** One draft-mcgrew-gcm-test-01 ESP case (tests/vectors/draft-mcgrew-gcm-test-01/esp-aes-gcm.json). */
+export interface GcmCase {
+  case: number;
+  key: string;
+  salt: string;
+  spi: string;
+  esn: boolean;
+  seqHigh?: string;
+  seqLow: string;
+  iv: string;
+  plaintext: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/** One RFC 3602 ESP case (tests/vectors/rfc3602/aes-cbc-esp.json). */
+export interface CbcCase {
+  case: number;
+  key: string;
+  spi: string;
+  seq: string;
+  iv: string;
+  ciphertext: string;
+  plaintext: string;
+  payload: string;
+  nextHeader: number;
+}
+
 /** Read a JSON vector file from tests/vectors/. */
 export function loadVectors<T>(relPath: string): T {
   const file = fileURLToPath(new URL(`../../../vectors/${relPath}`, import.meta.url));
