@@ -87,3 +87,25 @@ export function run(file: string, args: string[], timeoutMs = 20_000): Promise<s
 export function here(rel: string): string {
   return fileURLToPath(new URL(rel, import.meta.url));
 }
+
+/** What `curlJson` returns: the HTTP status and the parsed JSON body. */
+export interface CurlReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * curl (the independent ETSI 014 client) with `args` (headers, TLS options);
+ * `json` makes it a POST with that body.
+ */
+export async function curlJson(url: string, args: string[], opts: { method?: 'GET' | 'POST'; json?: string } = {}): Promise<CurlReply> {
+  const all = ['-s', '-S', '-w', '\n%{http_code}', ...args];
+  if (opts.method === 'POST') all.push('-X', 'POST', '-H', 'Content-Type: application/json', '--data-binary', opts.json ?? '');
+  all.push(url);
+  const out = await run('curl', all);
+  const nl = out.lastIndexOf('\n');
+  return { status: Number(out.slice(nl + 1)), body: JSON.parse(out.slice(0, nl)) as Record<string, unknown> };
+}
+
+/** An ETSI 014 key container. */
+export type Keys = { keys: { key_ID: string; key: string }[] };

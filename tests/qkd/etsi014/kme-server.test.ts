@@ -3,27 +3,14 @@
  * Etsi014Client against the same server.
  */
 import { Etsi014Client, Etsi014ClientError, Etsi014KmeServer, KeyStore, QkdLink, fixedSaeIdentity } from '../../../qkd/index.js';
-import { quietLogs, run } from '../helpers.js';
+import { curlJson, quietLogs, type CurlReply, type Keys } from '../helpers.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-interface CurlReply {
-  status: number;
-  body: Record<string, unknown>;
+/** curl -s as `sae` (X-SAE-ID header), returns HTTP status and parsed JSON body. */
+function curl(url: string, opts: { sae?: string; method?: 'GET' | 'POST'; json?: string } = {}): Promise<CurlReply> {
+  return curlJson(url, opts.sae !== undefined ? ['-H', `X-SAE-ID: ${opts.sae}`] : [], opts);
 }
-
-/** curl -s, returns HTTP status and parsed JSON body. */
-async function curl(url: string, opts: { sae?: string; method?: 'GET' | 'POST'; json?: string } = {}): Promise<CurlReply> {
-  const args = ['-s', '-S', '-w', '\n%{http_code}'];
-  if (opts.sae !== undefined) args.push('-H', `X-SAE-ID: ${opts.sae}`);
-  if (opts.method === 'POST') args.push('-X', 'POST', '-H', 'Content-Type: application/json', '--data-binary', opts.json ?? '');
-  args.push(url);
-  const out = await run('curl', args);
-  const nl = out.lastIndexOf('\n');
-  return { status: Number(out.slice(nl + 1)), body: JSON.parse(out.slice(0, nl)) as Record<string, unknown> };
-}
-
-type Keys = { keys: { key_ID: string; key: string }[] };
 
 describe('ETSI 014 KME (curl as client)', () => {
   let link: QkdLink;

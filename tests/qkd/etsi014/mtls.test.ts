@@ -21,29 +21,18 @@ import {
   etsi014ServerTls,
   type Etsi014Pki,
 } from '../../../qkd/index.js';
-import { quietLogs, run } from '../helpers.js';
-
-interface CurlReply {
-  status: number;
-  body: Record<string, unknown>;
-}
+import { curlJson, quietLogs, type CurlReply, type Keys } from '../helpers.js';
 
 /** curl over TLS as `sae` (omit for no client certificate), from `pki` (or only its CA). */
-async function curl(url: string, opts: { pki: Etsi014Pki; sae?: string; certFrom?: Etsi014Pki; method?: 'POST'; json?: string; header?: string }): Promise<CurlReply> {
-  const args = ['-s', '-S', '-w', '\n%{http_code}', '--cacert', opts.pki.caCert];
+function curl(url: string, opts: { pki: Etsi014Pki; sae?: string; certFrom?: Etsi014Pki; method?: 'POST'; json?: string; header?: string }): Promise<CurlReply> {
+  const args = ['--cacert', opts.pki.caCert];
   if (opts.sae !== undefined) {
     const from = opts.certFrom ?? opts.pki;
-    args.push('--cert', from.saes[opts.sae].cert, '--key', from.saes[opts.sae].key);
+    args.push('--cert', from.saes[opts.sae]!.cert, '--key', from.saes[opts.sae]!.key);
   }
   if (opts.header) args.push('-H', opts.header);
-  if (opts.method === 'POST') args.push('-X', 'POST', '-H', 'Content-Type: application/json', '--data-binary', opts.json ?? '');
-  args.push(url);
-  const out = await run('curl', args);
-  const nl = out.lastIndexOf('\n');
-  return { status: Number(out.slice(nl + 1)), body: JSON.parse(out.slice(0, nl)) as Record<string, unknown> };
+  return curlJson(url, args, opts);
 }
-
-type Keys = { keys: { key_ID: string; key: string }[] };
 
 describe('ETSI 014 with mutual TLS', () => {
   let dir: string;
