@@ -19,7 +19,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { configureLogging, errorMessage } from '../common/index.js';
 import { bundledPackagePaths } from '../nsd/index.js';
-import type { NsInstance, NsLcmOpOcc } from '../nfvo/index.js';
+import type { NsInstance } from '../nfvo/index.js';
 import { TwoDomainLab, bridgePort, startCapture } from './lab/index.js';
 import { demoPreflight } from './preflight.js';
 import { readPcapIpv4 } from './pcap.js';
@@ -72,6 +72,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     return 1;
   }
   const api = lab.nfvoUrl;
+  const http = (method: string, path: string, body?: unknown, contentType?: string) => lab.client.request(method, path, body, { contentType });
+  const follow = (location: string) =>
+    lab.client.waitOp(location, { onProgress: (op) => say(`  [${op.operationState}] ${op.progress.stage} ${op.progress.detail}`) });
   for (const line of lab.link.describe()) say(`  QKD link: ${line}`);
   say(`  NFVO ${api}; domains ${lab.domains.map((d) => `${d.name} (VCA ssh://${d.account!.vca.host}:${d.account!.vca.port})`).join(', ')}`);
   let nsId: string | undefined;
@@ -80,26 +83,26 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     // 1. Onboard the bundled packages.
     say(bold('\n1. Onboarding the bundled packages (SOL005 /vnfpkgm, /nsd)'));
     const paths = bundledPackagePaths();
-    const vnfd = await http('POST', `${api}/vnfpkgm/v1/vnf_packages_content`, await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml')), 'application/yaml');
-    const nsd = await http('POST', `${api}/nsd/v1/ns_descriptors_content`, await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml')), 'application/yaml');
+    const vnfd = await http('POST', `/vnfpkgm/v1/vnf_packages_content`, await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml')), 'application/yaml');
+    const nsd = await http('POST', `/nsd/v1/ns_descriptors_content`, await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml')), 'application/yaml');
     check('descriptors onboarded', vnfd.status === 201 && nsd.status === 201, `VNF package ${(vnfd.body as { id: string }).id}, NSD ${(nsd.body as { id: string }).id}`);
 
     // 2. Create and instantiate.
     say(bold('\n2. Instantiating the NS (site-a → domain-a, site-b → domain-b)'));
-    const created = await http('POST', `${api}/nslcm/v1/ns_instances`, { nsdId: 'qnfv-qkd-vpn-ns', nsName: 'demo-vpn', nsDescription: 'qnfv demo' });
+    const created = await http('POST', `/nslcm/v1/ns_instances`, { nsdId: 'qnfv-qkd-vpn-ns', nsName: 'demo-vpn', nsDescription: 'qnfv demo' });
     nsId = (created.body as NsInstance).id;
     const t0 = Date.now();
-    const inst = await http('POST', `${api}/nslcm/v1/ns_instances/${nsId}/instantiate`, {
+    const inst = await http('POST', `/nslcm/v1/ns_instances/${nsId}/instantiate`, {
       nsFlavourId: 'default-df',
       vnf: [
         { 'member-vnf-index': 'site-a', vimAccountId: lab.domains[0].name },
         { 'member-vnf-index': 'site-b', vimAccountId: lab.domains[1].name },
       ],
     });
-    const op = await follow(api, String(inst.headers.get('location')));
+    const op = await follow(String(inst.headers.get('location')));
     check('NS instantiated', op.operationState === 'COMPLETED', `${op.operationState} in ${((Date.now() - t0) / 1000).toFixed(1)} s${op.error ? ` — ${op.error.detail}` : ''}`);
     if (op.operationState !== 'COMPLETED') return finish(checks, started);
-    const ns = (await http('GET', `${api}/nslcm/v1/ns_instances/${nsId}`)).body as NsInstance;
+    const ns = (await http('GET', `/nslcm/v1/ns_instances/${nsId}`)).body as NsInstance;
 
     // 3. Traffic through the tunnel, captured on the WAN.
     say(bold('\n3. Traffic from site A to site B, captured on the WAN link'));
@@ -140,15 +143,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (opts.keep) {
       say(bold('\nThe VPN stays up (--keep). Try:'));
       say(`  ip netns exec ${hostA.namespace} ping ${dst}`);
-      say(`  curl ${api}/nslcm/v1/ns_instances/${nsId}`);
+      say(`  curl -H 'Authorization: Bearer ${lab.client.token ?? ''}' ${api}/nslcm/v1/ns_instances/${nsId}`);
       say('Press Ctrl-C to terminate it and stop.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
 
     // 5. Terminate.
     say(bold('\n5. Terminating'));
-    const term = await http('POST', `${api}/nslcm/v1/ns_instances/${nsId}/terminate`, {});
-    const top = await follow(api, String(term.headers.get('location')));
+    const term = await http('POST', `/nslcm/v1/ns_instances/${nsId}/terminate`, {});
+    const top = await follow(String(term.headers.get('location')));
     terminated = top.operationState === 'COMPLETED';
     const left = (await Promise.all(lab.domains.map((d) => d.vim.listResources({ instanceId: nsId })))).flat();
     check('NS terminated', terminated && left.length === 0, `${top.operationState}; ${left.length} resources left with the instance's label`);
@@ -167,36 +170,6 @@ function finish(checks: Check[], started: number): number {
   const failed = checks.filter((c) => !c.ok);
   say(bold(`\n${failed.length === 0 ? 'All' : `${checks.length - failed.length} of`} ${checks.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`));
   return failed.length === 0 ? 0 : 1;
-}
-
-async function http(method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
-    body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status}: ${(parsed as { detail?: string })?.detail ?? text}`);
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-/** Poll an op occurrence, printing each new stage, until it leaves PROCESSING. */
-async function follow(api: string, location: string): Promise<NsLcmOpOcc> {
-  let last = '';
-  for (;;) {
-    const op = (await http('GET', `${api}${location}`)).body as NsLcmOpOcc;
-    const line = `${op.progress.stage} ${op.progress.detail}`;
-    if (line !== last) say(`  [${op.operationState}] ${line}`);
-    last = line;
-    if (op.operationState !== 'PROCESSING' && op.operationState !== 'ROLLING_BACK') return op;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function hex(n: number): string {

@@ -5,18 +5,22 @@
  *   qnfv qkd-link [--km N] [--seconds S] [--interval S]
                                         run a simulated BB84 QKD link and print its rate, QBER and pools
   qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
+ *   qnfv nfvo [--port N] [--data-dir DIR] ...   run the NFVO in the foreground (bin/nfvo-command.ts)
+ *   qnfv login|logout|nsd|vnfpkg|ns|op|vim ...  the NFVO's command line (bin/cli)
  */
-import { runDemo } from './demo.js';
-import { runQkdLink } from './qkd-link.js';
-import { validatePackageCli } from '../nsd/index.js';
-import { errorMessage } from '../common/index.js';
+// Each command loads what it needs: the CLI's NFVO commands start in a fraction of the demo's load time.
+import { ValidationError, errorMessage } from '../common/index.js';
+import { CLI_GROUPS, CLI_USAGE } from './cli/usage.js';
 
 const USAGE = `usage:
   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng]
                                         run the two-domain QKD-VPN demo (root)
   qnfv qkd-link [--km N] [--seconds S] [--interval S]
                                         run a simulated BB84 QKD link and print its rate, QBER and pools
-  qnfv package validate PATH            validate a package: folder, OSM .tar.gz, SOL004 CSAR or descriptor`;
+  qnfv package validate PATH            validate a package: folder, OSM .tar.gz, SOL004 CSAR or descriptor
+  qnfv nfvo [--port 8080] [--host 127.0.0.1] [--data-dir .qnfv/nfvo] [--tls-cert F --tls-key F] [--token-ttl S]
+                                        run the NFVO (REDIS_URL selects Redis; QNFV_ADMIN_USER/QNFV_ADMIN_PASSWORD the first admin)
+${CLI_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -28,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`--qkd must be 'bb84' (the BB84 decoy-state link simulator) or 'csprng' (a stand-in that feeds both ends random keys)\n`);
       return 2;
     }
+    const { runDemo } = await import('./demo.js');
     return runDemo({ keep: rest.includes('--keep'), dataDir: i >= 0 ? rest[i + 1] : undefined, qkdFeed });
   }
   if (cmd === 'qkd-link') {
@@ -41,12 +46,28 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('--km must be a length in km (≥ 0) and --seconds a positive number\n');
       return 2;
     }
+    const { runQkdLink } = await import('./qkd-link.js');
     return runQkdLink({ fibreKm, seconds, intervalS: num('--interval') ?? 5 });
   }
   if (cmd === 'package' && rest[0] === 'validate' && rest[1]) {
+    const { validatePackageCli } = await import('../nsd/index.js');
     const r = await validatePackageCli(rest[1]);
     (r.ok ? process.stdout : process.stderr).write(r.lines.join('\n') + '\n');
     return r.ok ? 0 : 1;
+  }
+  if (cmd === 'nfvo') {
+    const { parseNfvoArgs, runNfvo } = await import('./nfvo-command.js');
+    try {
+      return await runNfvo(parseNfvoArgs(rest, process.env));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      process.stderr.write(`qnfv nfvo: ${err.message}\n`);
+      return 2;
+    }
+  }
+  if (cmd !== undefined && CLI_GROUPS.has(cmd)) {
+    const { runCli } = await import('./cli/index.js');
+    return runCli(argv, { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env, tty: process.stdout.isTTY === true });
   }
   process.stderr.write(`${USAGE}\n`);
   return cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;

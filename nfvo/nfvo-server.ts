@@ -14,6 +14,10 @@ import { nslcmRoutes } from './api/nslcm-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { catalogRoutes } from './api/catalog-routes.js';
 import { renderProblems } from './api/problem.js';
+import { authRoutes } from './api/auth-routes.js';
+import { AuthService, installAuth } from './auth/index.js';
+import { SubscriptionManager } from './subscriptions/index.js';
+import { subscriptionRoutes } from './api/subscription-routes.js';
 
 export interface NfvoOptions {
   dataDir: string;
@@ -23,6 +27,14 @@ export interface NfvoOptions {
   port?: number;
   store?: Store;
   logger?: Logger;
+  /** The first admin, created at start when the store has no users (e.g. from QNFV_ADMIN_USER / QNFV_ADMIN_PASSWORD). */
+  bootstrapAdmin?: { username: string; password: string };
+  /** Bearer token lifetime in seconds (default 3600). */
+  tokenTtlS?: number;
+  /** Serve HTTPS with this PEM key and certificate. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Notification delivery tunables (retry back-off, timeout). */
+  notifications?: { retryDelaysMs?: number[]; timeoutMs?: number };
   /** Tunables of the rekey service (drain time, retries). */
   tunnelMaintenance?: Partial<Pick<TunnelMaintainerOptions, 'drainMs' | 'retries' | 'retryMs' | 'reconnectMs'>>;
 }
@@ -33,10 +45,14 @@ export class NfvoServer {
   readonly catalog: Catalog;
   readonly lcm: NsLcm;
   readonly tunnels: TunnelMaintainer;
+  readonly auth: AuthService;
+  readonly subscriptions: SubscriptionManager;
   readonly http: Hapi.Server;
   private readonly log: Logger;
+  private readonly opts: NfvoOptions;
 
   constructor(opts: NfvoOptions) {
+    this.opts = opts;
     this.log = opts.logger ?? createLogger('nfvo');
     this.store = opts.store ?? new FileStore(opts.dataDir);
     this.catalog = new Catalog(this.store);
@@ -48,6 +64,7 @@ export class NfvoServer {
       logger: this.log.child('ccips'),
       ...opts.tunnelMaintenance,
     });
+    this.subscriptions = new SubscriptionManager({ store: this.store, logger: this.log.child('subscriptions'), ...opts.notifications });
     this.lcm = new NsLcm({
       store: this.store,
       resolver: this.catalog,
@@ -55,23 +72,38 @@ export class NfvoServer {
       installationId: opts.installationId,
       logger: this.log.child('lcm'),
       maintenance: this.tunnels,
+      notify: (n) => this.subscriptions.notify(n),
     });
+    this.auth = new AuthService({ store: this.store, tokenTtlS: opts.tokenTtlS, logger: this.log.child('auth') });
     this.http = Hapi.server({
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
-      routes: { payload: { maxBytes: 64 * 1024 * 1024 } },
+      tls: opts.tls,
+      // JSON bodies are small; package uploads set their own limit.
+      routes: { payload: { maxBytes: 1024 * 1024 } },
     });
     this.http.ext('onPreResponse', renderProblems);
+    // OSM clients prepend /osm to every path (its NBI behind nginx): serve both.
+    this.http.ext('onRequest', (request, h) => {
+      if (request.path === '/osm' || request.path.startsWith('/osm/')) request.setUrl((request.url.pathname.slice(4) || '/') + request.url.search);
+      return h.continue;
+    });
+    installAuth(this.http, this.auth);
     this.http.route([
-      { method: 'GET', path: '/health', handler: () => ({ status: 'UP' }) },
+      { method: 'GET', path: '/health', options: { auth: false }, handler: () => ({ status: 'UP' }) },
+      ...authRoutes(this.auth),
       ...catalogRoutes(this.catalog),
       ...nslcmRoutes(this.lcm),
+      ...subscriptionRoutes(this.subscriptions),
       ...adminRoutes(this.store),
     ]);
   }
 
   /** Recover, then listen. */
   async start(): Promise<string> {
+    const admin = this.opts.bootstrapAdmin;
+    if (admin) await this.auth.bootstrapAdmin(admin.username, admin.password);
+    else if (await this.auth.empty()) this.log.warn('no users exist and no first admin was given (QNFV_ADMIN_USER / QNFV_ADMIN_PASSWORD): nobody can log in');
     await this.lcm.recover();
     await this.tunnels.start();
     await this.http.start();
@@ -83,6 +115,7 @@ export class NfvoServer {
   async stop(): Promise<void> {
     await this.http.stop({ timeout: 2000 });
     await this.lcm.settleAll();
+    await this.subscriptions.stop();
     await this.tunnels.stop();
     await this.store.close();
   }

@@ -2,7 +2,8 @@
 # Set up everything qnfv needs on a fresh Debian 12 machine, idempotently:
 # Debian packages (only the missing ones), npm packages, the TypeScript build
 # and the TUN addon. `--test` adds what the test suite needs (independent
-# peers and validators: Scapy, ncclient, yanglint, tshark, OpenSSH client).
+# peers and validators: Scapy, ncclient, yanglint, tshark, OpenSSH client,
+# redis-server for the Redis store tests).
 # Run as root: the demo and tests create network namespaces and TUN devices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,8 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # 1. Debian packages: install only what is missing.
 pkgs=(iproute2 iputils-ping tcpdump procps g++ make python3 openssh-client openssl)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(python3-scapy python3-ncclient libyang2-tools tshark curl ethtool)
+  # redis-server: the RedisStore tests start their own throw-away server (no system service needed).
+  pkgs+=(python3-scapy python3-ncclient libyang2-tools tshark curl ethtool redis-server)
 fi
 if [ "$want_bench" = 1 ]; then
   # bench:tunnel compares with wireguard-go and measures with iperf3; bench:ccips uses Scapy.

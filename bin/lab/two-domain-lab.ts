@@ -8,11 +8,11 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
-import { NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type NsLcmOpOcc, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
+import { NfvoClient, NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { loadOrCreateKeyPair, readPrivateKey } from '../../common/ssh/index.js';
 import { NetconfClient } from '../../common/netconf/index.js';
@@ -54,6 +54,8 @@ export class TwoDomainLab {
     readonly domains: [LabDomain, LabDomain],
     readonly nfvo: NfvoServer,
     readonly nfvoUrl: string,
+    /** A client of the NFVO's REST API, logged in as the lab's admin. */
+    readonly client: NfvoClient,
     /** The NFVO's connector to the domains' VCAs (benchmarks drive the keying steps directly). */
     readonly connector: DomainConnector,
     private readonly dataDir: string,
@@ -161,16 +163,18 @@ export class TwoDomainLab {
       // 4. The NFVO, and the domains registered over its REST API.
       const ssh: DomainConnector = new SshDomainConnector({ privateKey: nfvoKey.privateKey });
       const connector = opts.wrapConnector ? opts.wrapConnector(ssh) : ssh;
-      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector, tunnelMaintenance: opts.tunnelMaintenance });
+      // A throwaway admin: the lab's NFVO lives as long as the lab.
+      const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
+      const nfvo = new NfvoServer({ dataDir: join(opts.dataDir, 'nfvo'), installationId: opts.installationId, connector, tunnelMaintenance: opts.tunnelMaintenance, bootstrapAdmin: admin });
       const url = await nfvo.start();
       stops.push(() => nfvo.stop());
+      const client = new NfvoClient(url);
+      await client.login(admin.username, admin.password);
       for (const d of domains) {
         const { id: _omit, ...body } = d.account!;
-        const res = await fetch(`${url}/admin/v1/vim_accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        if (res.status !== 201) throw new ProtocolError(`registering ${d.name} failed: ${res.status} ${await res.text()}`);
-        d.account = (await res.json()) as VimAccount;
+        d.account = (await client.request<VimAccount>('POST', '/admin/v1/vim_accounts', body)).body;
       }
-      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url, connector, opts.dataDir);
+      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url, client, connector, opts.dataDir);
     } catch (err) {
       for (const s of stops.reverse()) await s().catch(() => undefined);
       throw err;
@@ -184,23 +188,14 @@ export class TwoDomainLab {
    */
   async deployBundledVpn(name: string, editNsd: (text: string) => string = (t) => t): Promise<NsInstance> {
     const paths = bundledPackagePaths();
-    const post = async (path: string, body: string, type: string): Promise<Response> => {
-      const res = await fetch(`${this.nfvoUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
-      if (res.status >= 300) throw new ProtocolError(`POST ${path}: ${res.status} ${await res.text()}`);
-      return res;
-    };
-    await post('/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'), 'application/yaml');
-    await post('/nsd/v1/ns_descriptors_content', editNsd(await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'), 'utf8')), 'application/yaml');
-    const ns = (await (await post('/nslcm/v1/ns_instances', JSON.stringify({ nsdId: 'qnfv-qkd-vpn-ns', nsName: name }), 'application/json')).json()) as NsInstance;
+    const api = this.client;
+    await api.request('POST', '/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'), { contentType: 'application/yaml' });
+    await api.request('POST', '/nsd/v1/ns_descriptors_content', editNsd(await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'), 'utf8')), { contentType: 'application/yaml' });
+    const ns = (await api.request<NsInstance>('POST', '/nslcm/v1/ns_instances', { nsdId: 'qnfv-qkd-vpn-ns', nsName: name })).body;
     const placement = { vnf: this.domains.map((d, i) => ({ 'member-vnf-index': i === 0 ? 'site-a' : 'site-b', vimAccountId: d.name })) };
-    const location = (await post(`/nslcm/v1/ns_instances/${ns.id}/instantiate`, JSON.stringify(placement), 'application/json')).headers.get('location')!;
-    for (;;) {
-      const op = (await (await fetch(`${this.nfvoUrl}${location}`)).json()) as NsLcmOpOcc;
-      if (op.operationState === 'COMPLETED') break;
-      if (op.operationState !== 'PROCESSING') throw new ProtocolError(`instantiate ${op.operationState}: ${op.error?.detail ?? ''}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return (await (await fetch(`${this.nfvoUrl}/nslcm/v1/ns_instances/${ns.id}`)).json()) as NsInstance;
+    const op = await api.waitOp(await api.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/instantiate`, placement), { intervalMs: 50 });
+    if (op.operationState !== 'COMPLETED') throw new ProtocolError(`instantiate ${op.operationState}: ${op.error?.detail ?? ''}`);
+    return api.get<NsInstance>(`/nslcm/v1/ns_instances/${ns.id}`);
   }
 
   /** Stop everything (NS instances should be terminated first; leftovers are reconciled). */

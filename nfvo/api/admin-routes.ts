@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import type { VimAccount } from '../model.js';
 import { ajvValidator } from './validate.js';
 import { wrap } from './nslcm-routes.js';
+import { selectList } from './list-filter.js';
 import { ConflictError, NotFoundError } from '../../common/index.js';
 
 const vimAccountSchema = {
@@ -50,7 +51,7 @@ export function adminRoutes(store: Store, base = '/admin/v1'): ServerRoute[] {
         return h.response(account).code(201).header('Location', `${base}/vim_accounts/${account.id}`);
       }),
     },
-    { method: 'GET', path: `${base}/vim_accounts`, handler: wrap(async () => accounts.list()) },
+    { method: 'GET', path: `${base}/vim_accounts`, handler: wrap(async (req) => selectList(await accounts.list(), req.query)) },
     {
       method: 'GET',
       path: `${base}/vim_accounts/{id}`,

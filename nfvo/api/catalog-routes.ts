@@ -12,6 +12,22 @@ import Boom from '@hapi/boom';
 import { ValidationError } from '../../common/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { wrap } from './nslcm-routes.js';
+import { ajvValidator } from './validate.js';
+import { selectList } from './list-filter.js';
+
+const nsdModificationsSchema = {
+  type: 'object',
+  minProperties: 1,
+  properties: { nsdOperationalState: { enum: ['ENABLED', 'DISABLED'] }, userDefinedData: { type: 'object' } },
+  additionalProperties: false,
+};
+
+const vnfPkgModificationsSchema = {
+  type: 'object',
+  minProperties: 1,
+  properties: { operationalState: { enum: ['ENABLED', 'DISABLED'] }, userDefinedData: { type: 'object' } },
+  additionalProperties: false,
+};
 
 const YAML_UPLOAD = {
   parse: false as const,
@@ -54,8 +70,14 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
         return h.response(p).code(201).header('Location', p._links.self.href);
       }),
     },
-    { method: 'GET', path: `${vnf}/vnf_packages`, handler: wrap(async () => catalog.vnfPkgs.list()) },
-    { method: 'GET', path: `${vnf}/vnf_packages/{id}`, handler: wrap(async (req) => catalog.getVnfPackage(req.params.id as string)) },
+    { method: 'GET', path: `${vnf}/vnf_packages`, handler: wrap(async (req) => selectList(await catalog.listVnfPackages(), req.query)) },
+    { method: 'GET', path: `${vnf}/vnf_packages/{id}`, handler: wrap(async (req) => catalog.viewVnfPackage(req.params.id as string)) },
+    {
+      method: 'PATCH',
+      path: `${vnf}/vnf_packages/{id}`,
+      options: { validate: { payload: ajvValidator(vnfPkgModificationsSchema, 'VnfPkgInfoModifications') } },
+      handler: wrap(async (req) => catalog.modifyVnfPackage(req.params.id as string, req.payload as never)),
+    },
     {
       method: 'PUT',
       path: `${vnf}/vnf_packages/{id}/package_content`,
@@ -102,8 +124,14 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
         return h.response(n).code(201).header('Location', n._links.self.href);
       }),
     },
-    { method: 'GET', path: `${nsd}/ns_descriptors`, handler: wrap(async () => catalog.nsds.list()) },
-    { method: 'GET', path: `${nsd}/ns_descriptors/{id}`, handler: wrap(async (req) => catalog.getNsd(req.params.id as string)) },
+    { method: 'GET', path: `${nsd}/ns_descriptors`, handler: wrap(async (req) => selectList(await catalog.listNsds(), req.query)) },
+    { method: 'GET', path: `${nsd}/ns_descriptors/{id}`, handler: wrap(async (req) => catalog.viewNsd(req.params.id as string)) },
+    {
+      method: 'PATCH',
+      path: `${nsd}/ns_descriptors/{id}`,
+      options: { validate: { payload: ajvValidator(nsdModificationsSchema, 'NsdInfoModifications') } },
+      handler: wrap(async (req) => catalog.modifyNsd(req.params.id as string, req.payload as never)),
+    },
     {
       method: 'PUT',
       path: `${nsd}/ns_descriptors/{id}/nsd_content`,

@@ -9,7 +9,7 @@ import Boom from '@hapi/boom';
 import type { NsLcm } from '../lcm/index.js';
 import { ajvValidator } from './validate.js';
 import { toBoom } from './problem.js';
-import { ConflictError } from '../../common/index.js';
+import { selectList } from './list-filter.js';
 
 const createNsSchema = {
   type: 'object',
@@ -89,7 +89,7 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
     {
       method: 'GET',
       path: `${base}/ns_instances`,
-      handler: wrap(async () => lcm.instances.list()),
+      handler: wrap(async (req) => selectList(await lcm.instances.list(), req.query)),
     },
     { method: 'GET', path: `${base}/ns_instances/{id}`, handler: wrap(async (req) => lcm.get(req.params.id as string)) },
     {
@@ -106,7 +106,7 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
       method: 'GET',
       path: `${base}/ns_lcm_op_occs`,
       handler: wrap(async (req) => {
-        const ops = await lcm.opOccs.list();
+        const ops = selectList(await lcm.opOccs.list(), req.query);
         const ns = req.query.nsInstanceId as string | undefined;
         return ops.filter((o) => !ns || o.nsInstanceId === ns).sort((a, b) => a.startTime.localeCompare(b.startTime));
       }),
@@ -115,14 +115,18 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
     {
       method: 'POST',
       path: `${base}/ns_lcm_op_occs/{id}/fail`,
-      handler: wrap(async (req) => {
-        const op = await lcm.getOpOcc(req.params.id as string);
-        if (op.operationState !== 'FAILED_TEMP') throw new ConflictError(`operation ${op.id} is ${op.operationState}, not FAILED_TEMP`);
-        const failed = { ...op, operationState: 'FAILED' as const, statusEnteredTime: new Date().toISOString() };
-        await lcm.opOccs.put(op.id, failed);
-        return failed;
-      }),
+      handler: wrap(async (req) => lcm.fail(req.params.id as string)),
     },
+    ...(['retry', 'rollback', 'cancel'] as const).map(
+      (verb): ServerRoute => ({
+        method: 'POST',
+        path: `${base}/ns_lcm_op_occs/{id}/${verb}`,
+        handler: wrap(async (req, h) => {
+          const op = await lcm[verb](req.params.id as string);
+          return h.response().code(202).header('Location', op._links.self.href);
+        }),
+      }),
+    ),
   ];
 }
 

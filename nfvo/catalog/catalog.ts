@@ -178,6 +178,49 @@ export class Catalog implements NsResolver {
     return t.text;
   }
 
+  /** Every NSD record with its usage state (IN_USE while an NS instance refers to it). */
+  async listNsds(): Promise<NsdInfo[]> {
+    const used = new Set((await this.instances.list()).map((i) => i.nsdInfoId));
+    return (await this.nsds.list()).map((n) => ({ ...n, nsdUsageState: used.has(n.id) ? 'IN_USE' : 'NOT_IN_USE' }));
+  }
+
+  /** One NSD record with its usage state. */
+  async viewNsd(id: string): Promise<NsdInfo> {
+    const n = await this.getNsd(id);
+    const used = (await this.instances.list()).some((i) => i.nsdInfoId === id);
+    return { ...n, nsdUsageState: used ? 'IN_USE' : 'NOT_IN_USE' };
+  }
+
+  /** Every VNF package with its usage state (IN_USE while an onboarded NSD refers to it). */
+  async listVnfPackages(): Promise<VnfPkgInfo[]> {
+    const used = new Set((await this.nsds.list()).flatMap((n) => n.vnfPkgIds));
+    return (await this.vnfPkgs.list()).map((p) => ({ ...p, usageState: used.has(p.id) ? 'IN_USE' : 'NOT_IN_USE' }));
+  }
+
+  async viewVnfPackage(id: string): Promise<VnfPkgInfo> {
+    const p = await this.getVnfPackage(id);
+    const used = (await this.nsds.list()).some((n) => n.vnfPkgIds.includes(id));
+    return { ...p, usageState: used ? 'IN_USE' : 'NOT_IN_USE' };
+  }
+
+  /** PATCH /ns_descriptors/{id} (SOL005 5.4.3.3.4): enable/disable and user data; returns the modifications. */
+  async modifyNsd(id: string, mod: { nsdOperationalState?: 'ENABLED' | 'DISABLED'; userDefinedData?: Record<string, unknown> }): Promise<typeof mod> {
+    const n = await this.getNsd(id);
+    if (mod.nsdOperationalState && n.nsdOnboardingState !== 'ONBOARDED') throw new ConflictError(`NSD ${id} is ${n.nsdOnboardingState}; only an ONBOARDED NSD can be enabled or disabled`);
+    if (mod.nsdOperationalState && mod.nsdOperationalState === n.nsdOperationalState) throw new ConflictError(`NSD ${id} is already ${n.nsdOperationalState}`);
+    await this.nsds.put(id, { ...n, ...(mod.nsdOperationalState ? { nsdOperationalState: mod.nsdOperationalState } : {}), ...(mod.userDefinedData ? { userDefinedData: mergeUserData(n.userDefinedData, mod.userDefinedData) } : {}) });
+    return mod;
+  }
+
+  /** PATCH /vnf_packages/{id} (SOL005 9.4.3.3.4). */
+  async modifyVnfPackage(id: string, mod: { operationalState?: 'ENABLED' | 'DISABLED'; userDefinedData?: Record<string, unknown> }): Promise<typeof mod> {
+    const p = await this.getVnfPackage(id);
+    if (mod.operationalState && p.onboardingState !== 'ONBOARDED') throw new ConflictError(`VNF package ${id} is ${p.onboardingState}; only an ONBOARDED package can be enabled or disabled`);
+    if (mod.operationalState && mod.operationalState === p.operationalState) throw new ConflictError(`VNF package ${id} is already ${p.operationalState}`);
+    await this.vnfPkgs.put(id, { ...p, ...(mod.operationalState ? { operationalState: mod.operationalState } : {}), ...(mod.userDefinedData ? { userDefinedData: mergeUserData(p.userDefinedData, mod.userDefinedData) } : {}) });
+    return mod;
+  }
+
   /** DELETE /ns_descriptors/{id}: refused while an NS instance uses it. */
   async deleteNsd(id: string): Promise<void> {
     const n = await this.getNsd(id);
@@ -225,6 +268,17 @@ export class Catalog implements NsResolver {
     }
     return { vnfds, pkgIds };
   }
+}
+
+/** SOL005 user data modification: JSON Merge Patch (RFC 7396) of the existing data. */
+function mergeUserData(current: Record<string, unknown> | undefined, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k])) out[k] = mergeUserData(out[k] as Record<string, unknown>, v as Record<string, unknown>);
+    else out[k] = v;
+  }
+  return out;
 }
 
 /** The topology of one flavour: links resolved through the df's virtual-link profiles. */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError, createLogger, errorMessage, type Logger, type Problem } from '../../common/index.js';
 import type { Store, Collection } from '../store/index.js';
 import type { LcmOperationType, NsInstance, NsLcmOpOcc, VimAccount } from '../model.js';
-import { runOperation, type OperationContext } from './operation-runner.js';
+import { runOperation, type OperationContext, type RunOptions } from './operation-runner.js';
 import { planAddresses } from './ip-plan.js';
 import { interpretInstantiateRequest, type InstantiateNsRequest } from './instantiate-request.js';
 import { instantiateNs, INSTANTIATE_STEPS } from './instantiate.js';
@@ -18,6 +18,7 @@ import type { NsResolver } from './resolved-ns.js';
 import type { DomainConnector } from './domain-client.js';
 import type { TunnelMaintenance } from '../ccips/tunnel-maintainer.js';
 import type { RouterIpsecState } from '../../vca/index.js';
+import type { LcmNotice } from '../subscriptions/model.js';
 
 export interface CreateNsRequest {
   nsdId: string;
@@ -35,6 +36,8 @@ export interface NsLcmOptions {
   logger?: Logger;
   /** Rekeys of the instances' tunnels: paused during every LCM operation on an instance. */
   maintenance?: TunnelMaintenance;
+  /** Told of every instance creation/deletion and operation start/result (subscriptions). Must not throw or block. */
+  notify?: (notice: LcmNotice) => void;
 }
 
 /** The NS LCM service behind the `/nslcm/v1` routes. */
@@ -45,6 +48,8 @@ export class NsLcm {
   private readonly running = new Map<string, Promise<NsLcmOpOcc>>();
   /** Instances whose request is being checked before its operation starts (see `exclusive`). */
   private readonly claimed = new Set<string>();
+  /** Occurrences whose cancellation was requested. */
+  private readonly cancelRequested = new Set<string>();
   private readonly log: Logger;
   private readonly base: string;
 
@@ -61,12 +66,14 @@ export class NsLcm {
     let n = 0;
     for (const op of await this.opOccs.list()) {
       if (op.operationState === 'PROCESSING' || op.operationState === 'ROLLING_BACK') {
-        await this.opOccs.put(op.id, {
+        const failed: NsLcmOpOcc = {
           ...op,
           operationState: 'FAILED_TEMP',
           statusEnteredTime: new Date().toISOString(),
           error: { status: 500, title: 'NFVO restarted', detail: `the NFVO stopped during stage ${op.progress.stage} (${op.progress.detail}); retry or roll back` },
-        });
+        };
+        await this.opOccs.put(op.id, failed);
+        await this.announce(failed, 'RESULT');
         n++;
       }
     }
@@ -90,6 +97,7 @@ export class NsLcm {
     };
     await this.instances.put(id, ns);
     this.log.info('NS instance created', { nsInstanceId: id, nsdId: resolved.nsdId });
+    this.opts.notify?.({ kind: 'created', nsInstanceId: id, nsdId: ns.nsdId, nsInstanceName: ns.nsInstanceName });
     return ns;
   }
 
@@ -107,6 +115,7 @@ export class NsLcm {
       if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is ${ns.nsState}; terminate it first`);
       await this.assertIdle(id);
       await this.instances.delete(id);
+      this.opts.notify?.({ kind: 'deleted', nsInstanceId: id, nsdId: ns.nsdId, nsInstanceName: ns.nsInstanceName });
     });
   }
 
@@ -119,6 +128,14 @@ export class NsLcm {
     const ns = await this.get(id);
     if (ns.nsState !== 'NOT_INSTANTIATED') throw new ConflictError(`NS instance ${id} is already INSTANTIATED`);
     await this.assertIdle(id);
+    const prepared = await this.prepareInstantiate(ns, req);
+    await this.instances.put(id, prepared.ns);
+    return this.start(prepared.ns, 'INSTANTIATE', req, INSTANTIATE_STEPS, prepared.body);
+  }
+
+  /** Check an InstantiateNsRequest against the NSD and the domains; the operation's body. */
+  private async prepareInstantiate(ns: NsInstance, req: InstantiateNsRequest): Promise<{ ns: NsInstance; placement: Map<string, VimAccount>; body: (ctx: OperationContext) => Promise<void> }> {
+    const id = ns.id;
     const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
     const flavour = req.nsFlavourId ?? resolved.flavours[0] ?? '';
     if (!resolved.flavours.includes(flavour)) {
@@ -150,18 +167,116 @@ export class NsLcm {
     if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);
     const addresses = ipPlan;
     const saved = { ...ns, flavourId: plan.flavourId };
-    await this.instances.put(id, saved);
-    return this.start(saved, 'INSTANTIATE', req, INSTANTIATE_STEPS, (ctx) =>
-      instantiateNs(ctx, {
-        installationId: this.opts.installationId,
-        ns: saved,
-        plan: addresses,
-        placement,
-        security: resolved.security,
-        connector: this.opts.connector,
-        saveNs: (n) => this.instances.put(id, n),
-      }),
-    );
+    return {
+      ns: saved,
+      placement,
+      body: (ctx) =>
+        instantiateNs(ctx, {
+          installationId: this.opts.installationId,
+          ns: saved,
+          plan: addresses,
+          placement,
+          security: resolved.security,
+          connector: this.opts.connector,
+          saveNs: (n) => this.instances.put(id, n),
+        }),
+    };
+  }
+
+  /** Remove whatever an interrupted instantiation left in its domains (teardown by the instance's label). */
+  private async clearDomains(ctx: OperationContext, ns: NsInstance, accounts: VimAccount[]): Promise<void> {
+    const errors: string[] = [];
+    for (const a of accounts) {
+      try {
+        const client = await this.opts.connector.connect(a);
+        try {
+          const r = await client.call('vca.teardown', { installationId: this.opts.installationId, instanceId: ns.id }, 120_000);
+          ctx.log.info('leftovers removed', { domain: a.name, removed: r.removed.length });
+        } finally {
+          client.close();
+        }
+      } catch (err) {
+        errors.push(`${a.name}: ${errorMessage(err)}`);
+      }
+    }
+    if (errors.length > 0) throw new ConflictError(`could not clear the domains: ${errors.join('; ')}`);
+  }
+
+  /** POST /ns_lcm_op_occs/{id}/retry (SOL005 6.4.10): run a FAILED_TEMP operation again on the same occurrence. */
+  async retry(opId: string): Promise<NsLcmOpOcc> {
+    const op = await this.getOpOcc(opId);
+    return this.exclusive(op.nsInstanceId, async () => {
+      if (op.operationState !== 'FAILED_TEMP') throw new ConflictError(`operation ${op.id} is ${op.operationState}, not FAILED_TEMP`);
+      if (this.running.has(op.nsInstanceId)) throw new ConflictError(`another LCM operation is running on NS instance ${op.nsInstanceId}`);
+      const ns = await this.get(op.nsInstanceId);
+      if (op.lcmOperationType === 'INSTANTIATE') {
+        const prepared = await this.prepareInstantiate(ns, (op.operationParams ?? {}) as InstantiateNsRequest);
+        const accounts = [...new Map([...prepared.placement.values()].map((a) => [a.id, a])).values()];
+        await this.instances.put(ns.id, prepared.ns);
+        return this.launch(prepared.ns, this.resumed(op, 'PROCESSING', INSTANTIATE_STEPS), INSTANTIATE_STEPS, async (ctx) => {
+          // What the interrupted run created would clash with the new run: remove it first.
+          await this.clearDomains(ctx, ns, accounts);
+          await prepared.body(ctx);
+        });
+      }
+      if (op.lcmOperationType === 'TERMINATE') {
+        const accounts = new Map((await this.accounts.list()).map((a) => [a.id, a]));
+        return this.launch(ns, this.resumed(op, 'PROCESSING', TERMINATE_STEPS), TERMINATE_STEPS, (ctx) =>
+          terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(ns.id, n) }),
+        );
+      }
+      throw new ConflictError(`retry of a ${op.lcmOperationType} operation is not supported`);
+    });
+  }
+
+  /** POST /ns_lcm_op_occs/{id}/rollback (SOL005 6.4.11): undo a FAILED_TEMP instantiation; ends ROLLED_BACK. */
+  async rollback(opId: string): Promise<NsLcmOpOcc> {
+    const op = await this.getOpOcc(opId);
+    return this.exclusive(op.nsInstanceId, async () => {
+      if (op.operationState !== 'FAILED_TEMP') throw new ConflictError(`operation ${op.id} is ${op.operationState}, not FAILED_TEMP`);
+      if (op.lcmOperationType !== 'INSTANTIATE') throw new ConflictError(`a ${op.lcmOperationType} operation cannot be rolled back; retry it or mark it failed`);
+      if (this.running.has(op.nsInstanceId)) throw new ConflictError(`another LCM operation is running on NS instance ${op.nsInstanceId}`);
+      const ns = await this.get(op.nsInstanceId);
+      const accounts = await this.accountsOfRequest(ns, op.operationParams as InstantiateNsRequest);
+      return this.launch(
+        ns,
+        this.resumed(op, 'ROLLING_BACK', 1),
+        1,
+        async (ctx) => {
+          await ctx.stage(1, `removing what the instantiation created in ${accounts.map((a) => a.name).join(', ')}`);
+          await this.clearDomains(ctx, ns, accounts);
+          await this.instances.put(ns.id, { ...ns, nsState: 'NOT_INSTANTIATED', vnfInstance: [], qkdVpn: undefined });
+        },
+        { successState: 'ROLLED_BACK', onFailure: 'keep' },
+      );
+    });
+  }
+
+  /** POST /ns_lcm_op_occs/{id}/cancel (SOL005 6.4.14): stop a PROCESSING operation at its next stage; it becomes FAILED_TEMP. */
+  async cancel(opId: string): Promise<NsLcmOpOcc> {
+    const op = await this.getOpOcc(opId);
+    if (op.operationState !== 'PROCESSING' || !this.running.has(op.nsInstanceId)) throw new ConflictError(`operation ${op.id} is ${op.operationState}; only a PROCESSING operation can be cancelled`);
+    this.cancelRequested.add(op.id);
+    const pending = { ...op, isCancelPending: true };
+    await this.opOccs.put(op.id, pending);
+    return pending;
+  }
+
+  /** The domains an instantiate request places VNFs in (known accounts only). */
+  private async accountsOfRequest(ns: NsInstance, req: InstantiateNsRequest): Promise<VimAccount[]> {
+    try {
+      const prepared = await this.prepareInstantiate(ns, req ?? {});
+      return [...new Map([...prepared.placement.values()].map((a) => [a.id, a])).values()];
+    } catch {
+      // The NSD or an account changed since: every registered domain may hold leftovers.
+      return this.accounts.list();
+    }
+  }
+
+  /** An occurrence taken up again by retry or rollback. */
+  private resumed(op: NsLcmOpOcc, state: 'PROCESSING' | 'ROLLING_BACK', steps: number): NsLcmOpOcc {
+    const { error: _e, ...rest } = op;
+    return { ...rest, operationState: state, statusEnteredTime: new Date().toISOString(), isCancelPending: false, progress: { stage: `0/${steps}`, detail: state === 'PROCESSING' ? 'retrying' : 'rolling back' } };
   }
 
   /** POST /ns_instances/{id}/terminate. */
@@ -200,6 +315,23 @@ export class NsLcm {
     return op;
   }
 
+  /** POST /ns_lcm_op_occs/{id}/fail: a FAILED_TEMP occurrence becomes FAILED for good (SOL005 6.4.13). */
+  async fail(opId: string): Promise<NsLcmOpOcc> {
+    const op = await this.getOpOcc(opId);
+    if (op.operationState !== 'FAILED_TEMP') throw new ConflictError(`operation ${op.id} is ${op.operationState}, not FAILED_TEMP`);
+    const failed: NsLcmOpOcc = { ...op, operationState: 'FAILED', statusEnteredTime: new Date().toISOString() };
+    await this.opOccs.put(op.id, failed);
+    await this.announce(failed, 'RESULT');
+    return failed;
+  }
+
+  /** Tell the subscribers about an operation (the instance may be gone). */
+  private async announce(op: NsLcmOpOcc, status: 'START' | 'RESULT'): Promise<void> {
+    if (!this.opts.notify) return;
+    const ns = await this.instances.get(op.nsInstanceId);
+    this.opts.notify({ kind: 'operation', status, op, nsdId: ns?.nsdId ?? '', nsInstanceName: ns?.nsInstanceName ?? '' });
+  }
+
   /** Resolves when the running operation of this instance (if any) has ended. */
   async settle(nsInstanceId: string): Promise<NsLcmOpOcc | undefined> {
     return this.running.get(nsInstanceId);
@@ -232,16 +364,24 @@ export class NsLcm {
       progress: { stage: `0/${steps}`, detail: 'starting' },
       _links: { self: { href: `${this.base}/ns_lcm_op_occs/${id}` }, nsInstance: { href: `${this.base}/ns_instances/${ns.id}` } },
     };
-    await this.opOccs.put(id, op);
-    this.log.info('operation started', { opOccId: id, nsInstanceId: ns.id, type });
+    return this.launch(ns, op, steps, body);
+  }
+
+  /** Persist `op` and run `body` in the background; resolves once the occurrence is recorded. */
+  private async launch(ns: NsInstance, op: NsLcmOpOcc, steps: number, body: (ctx: OperationContext) => Promise<void>, runOpts: RunOptions = {}): Promise<NsLcmOpOcc> {
+    const type = op.lcmOperationType;
+    await this.opOccs.put(op.id, op);
+    this.log.info('operation started', { opOccId: op.id, nsInstanceId: ns.id, type, state: op.operationState });
+    this.opts.notify?.({ kind: 'operation', status: 'START', op, nsdId: ns.nsdId, nsInstanceName: ns.nsInstanceName });
     const maintenance = this.opts.maintenance;
     // An LCM operation pre-empts rekeys of the instance: none starts, the running one finishes first.
     const guarded = async (ctx: OperationContext): Promise<void> => {
       await maintenance?.pause(ns.id);
       await body(ctx);
     };
-    const run = runOperation(op, steps, this.opOccs, this.log, guarded)
+    const run = runOperation(op, steps, this.opOccs, this.log, guarded, { ...runOpts, cancelled: () => this.cancelRequested.has(op.id) })
       .then((done) => {
+        this.opts.notify?.({ kind: 'operation', status: 'RESULT', op: done, nsdId: ns.nsdId, nsInstanceName: ns.nsInstanceName });
         if (done.operationState === 'COMPLETED' && type === 'INSTANTIATE') {
           void this.instances.get(ns.id).then((n) => maintenance?.watch([...new Set((n?.vnfInstance ?? []).map((v) => v.vimId))]));
         }
@@ -254,6 +394,7 @@ export class NsLcm {
         return op;
       })
       .finally(() => {
+        this.cancelRequested.delete(op.id);
         maintenance?.resume(ns.id);
         this.running.delete(ns.id);
       });

@@ -19,6 +19,22 @@ export interface OperationContext {
   log: Logger;
 }
 
+/** Thrown at a stage boundary when the operation was cancelled (SOL005 6.4.14). */
+export class OperationCancelled extends Error {
+  constructor() {
+    super('cancelled on request');
+  }
+}
+
+export interface RunOptions {
+  /** State on success (a rollback ends ROLLED_BACK). */
+  successState?: 'COMPLETED' | 'ROLLED_BACK';
+  /** On failure: undo and end FAILED (default), or keep everything and end FAILED_TEMP (a failed rollback). */
+  onFailure?: 'undo' | 'keep';
+  /** Polled at every stage: true stops the operation there, FAILED_TEMP with nothing undone. */
+  cancelled?: () => boolean;
+}
+
 /** Run `body` for `op`; resolves when the occurrence reached a final state. */
 export async function runOperation(
   op: NsLcmOpOcc,
@@ -26,6 +42,7 @@ export async function runOperation(
   ops: Collection<NsLcmOpOcc>,
   log: Logger,
   body: (ctx: OperationContext) => Promise<void>,
+  opts: RunOptions = {},
 ): Promise<NsLcmOpOcc> {
   const undo: { name: string; fn: () => Promise<void> }[] = [];
   let current = op;
@@ -35,6 +52,7 @@ export async function runOperation(
   };
   const ctx: OperationContext = {
     stage: async (k, detail) => {
+      if (opts.cancelled?.()) throw new OperationCancelled();
       log.info(`stage ${k}/${steps}: ${detail}`, { opOccId: op.id, nsInstanceId: op.nsInstanceId });
       await save({ progress: { stage: `${k}/${steps}`, detail } });
     },
@@ -43,10 +61,19 @@ export async function runOperation(
   };
   try {
     await body(ctx);
-    await save({ operationState: 'COMPLETED', statusEnteredTime: new Date().toISOString(), progress: { stage: `${steps}/${steps}`, detail: 'completed' } });
+    const state = opts.successState ?? 'COMPLETED';
+    await save({ operationState: state, statusEnteredTime: new Date().toISOString(), isCancelPending: false, progress: { stage: `${steps}/${steps}`, detail: state === 'COMPLETED' ? 'completed' : 'rolled back' } });
   } catch (err) {
     const stage = current.progress;
     const detail = `Stage ${stage.stage} (${stage.detail}) failed: ${errorMessage(err)}`;
+    if (err instanceof OperationCancelled || opts.onFailure === 'keep') {
+      // SOL005: a cancelled operation, or a failed rollback, waits in FAILED_TEMP for retry, rollback or fail.
+      const title = err instanceof OperationCancelled ? `${op.lcmOperationType} cancelled` : `${op.lcmOperationType} rollback failed`;
+      const what = err instanceof OperationCancelled ? `cancelled before stage ${stage.stage} (${stage.detail}) ended` : detail;
+      log.warn(title, { opOccId: op.id });
+      await save({ operationState: 'FAILED_TEMP', statusEnteredTime: new Date().toISOString(), isCancelPending: false, error: { status: 500, title, detail: `${what}; nothing was undone: retry, roll back or fail it` } });
+      return current;
+    }
     log.error('operation failed, rolling back', { opOccId: op.id, error: errorMessage(err) });
     await save({ operationState: 'ROLLING_BACK', statusEnteredTime: new Date().toISOString() });
     const undoErrors: string[] = [];

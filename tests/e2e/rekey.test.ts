@@ -35,7 +35,7 @@ let ns: NsInstance;
 async function rest<T>(method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; json: T; location: string | null }> {
   const res = await fetch(`${lab.nfvoUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': type },
+    headers: { authorization: `Bearer ${lab.client.token ?? ''}`, ...(body === undefined ? {} : { 'content-type': type }) },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -41,7 +41,7 @@ const sas = new Map<string, SadEntry[]>();
 async function rest(method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; json: unknown; location: string | null }> {
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': type },
+    headers: { authorization: `Bearer ${lab.client.token ?? ''}`, ...(body === undefined ? {} : { 'content-type': type }) },
     body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -9,7 +9,7 @@ import type { NsdInfo, ProblemDetails, VnfPkgInfo } from '../../../nfvo/index.js
 import { basename, dirname } from 'node:path';
 import * as tar from 'tar';
 import { bundledPackagePaths } from '../../../nsd/index.js';
-import { bundledYaml, createNs, startHarness, type Harness } from './harness.js';
+import { bundledYaml, createNs, onboardBundled, startHarness, type Harness } from './harness.js';
 
 const YAML = { 'content-type': 'application/yaml' };
 let h: Harness;
@@ -195,5 +195,30 @@ describe('NS descriptors', () => {
     const r = await h.req<ProblemDetails>('POST', '/nslcm/v1/ns_instances', { nsdId: created.json.id, nsName: 'x' });
     expect(r.status).toBe(409);
     expect(r.json.detail).toContain('CREATED');
+  });
+});
+
+describe('PATCH and usage states (SOL005 5.4.3.3.4, 9.4.3.3.4)', () => {
+  it('disables and enables an NSD and a VNF package; a disabled NSD cannot be instantiated; usage follows instances', async () => {
+    const { nsdInfoId, vnfPkgId } = await onboardBundled(h);
+    const off = await h.req('PATCH', `/nsd/v1/ns_descriptors/${nsdInfoId}`, { nsdOperationalState: 'DISABLED', userDefinedData: { owner: 'ops' } });
+    expect(off.status).toBe(200);
+    expect(off.json).toEqual({ nsdOperationalState: 'DISABLED', userDefinedData: { owner: 'ops' } });
+    const nsd = await h.req<{ nsdOperationalState: string; userDefinedData: unknown; nsdUsageState: string }>('GET', `/nsd/v1/ns_descriptors/${nsdInfoId}`);
+    expect(nsd.json).toMatchObject({ nsdOperationalState: 'DISABLED', userDefinedData: { owner: 'ops' }, nsdUsageState: 'NOT_IN_USE' });
+    expect((await h.req('PATCH', `/nsd/v1/ns_descriptors/${nsdInfoId}`, { nsdOperationalState: 'DISABLED' })).status).toBe(409);
+    const refused = await h.req<{ detail: string }>('POST', '/nslcm/v1/ns_instances', { nsdId: 'qnfv-qkd-vpn-ns', nsName: 'x' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.detail).toContain('DISABLED');
+    expect((await h.req('PATCH', `/nsd/v1/ns_descriptors/${nsdInfoId}`, { nsdOperationalState: 'ENABLED', userDefinedData: { owner: null, site: 'x' } })).status).toBe(200);
+    expect((await h.req<{ userDefinedData: unknown }>('GET', `/nsd/v1/ns_descriptors/${nsdInfoId}`)).json.userDefinedData).toEqual({ site: 'x' });
+    await createNs(h);
+    expect((await h.req<{ nsdUsageState: string }[]>('GET', '/nsd/v1/ns_descriptors')).json[0]!.nsdUsageState).toBe('IN_USE');
+    expect((await h.req<{ usageState: string }>('GET', `/vnfpkgm/v1/vnf_packages/${vnfPkgId}`)).json.usageState).toBe('IN_USE');
+    expect((await h.req('PATCH', `/vnfpkgm/v1/vnf_packages/${vnfPkgId}`, { operationalState: 'DISABLED' })).status).toBe(200);
+    const bad = await h.req<{ problems: { path: string }[] }>('PATCH', `/vnfpkgm/v1/vnf_packages/${vnfPkgId}`, { operationalState: 'OFF' });
+    expect(bad.status).toBe(400);
+    expect((await h.req('PATCH', `/vnfpkgm/v1/vnf_packages/${vnfPkgId}`, {})).status).toBe(400);
+    expect((await h.req('PATCH', '/vnfpkgm/v1/vnf_packages/nope', { operationalState: 'ENABLED' })).status).toBe(404);
   });
 });

@@ -14,6 +14,9 @@ import { FakeDomainConnector } from '../lcm/fake-domain-connector.js';
 
 configureLogging({ console: false });
 
+/** The first admin of every test NFVO. */
+export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
 export interface Reply<T = unknown> {
   status: number;
   json: T;
@@ -26,24 +29,41 @@ export interface Harness {
   connector: FakeDomainConnector;
   dataDir: string;
   installationId: string;
+  /** The admin's bearer token (sent by `req` unless the headers carry an `authorization`; '' sends none). */
+  token: string;
+  /** Log in as `username` and return the bearer token. */
+  login(username: string, password: string): Promise<string>;
   req<T = unknown>(method: string, url: string, payload?: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
   /** Stop the server (waiting for running operations); keeps the data directory unless `remove`. */
   close(remove?: boolean): Promise<void>;
 }
 
 /** A new NFVO on `dataDir` (a fresh temporary directory by default). */
-export async function startHarness(opts: { dataDir?: string; connector?: FakeDomainConnector; tunnelMaintenance?: NfvoOptions['tunnelMaintenance'] } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { dataDir?: string; connector?: FakeDomainConnector; tunnelMaintenance?: NfvoOptions['tunnelMaintenance']; notifications?: NfvoOptions['notifications'] } = {},
+): Promise<Harness> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'qnfv-nfvo-')));
   const connector = opts.connector ?? new FakeDomainConnector();
   const installationId = 'testinst0001';
-  const server = new NfvoServer({ dataDir, installationId, connector, tunnelMaintenance: opts.tunnelMaintenance });
+  const server = new NfvoServer({ dataDir, installationId, connector, tunnelMaintenance: opts.tunnelMaintenance, notifications: opts.notifications, bootstrapAdmin: ADMIN });
+  await server.auth.bootstrapAdmin(ADMIN.username, ADMIN.password);
+  const login = async (username: string, password: string): Promise<string> => {
+    const res = await server.http.inject({ method: 'POST', url: '/admin/v1/tokens', payload: { username, password } });
+    if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.payload}`);
+    return (JSON.parse(res.payload) as { id: string }).id;
+  };
+  const token = await login(ADMIN.username, ADMIN.password);
   return {
     server,
     connector,
     dataDir,
     installationId,
+    token,
+    login,
     async req<T>(method: string, url: string, payload?: unknown, headers?: Record<string, string>): Promise<Reply<T>> {
-      const res = await server.http.inject({ method, url, payload: payload as never, headers });
+      const all: Record<string, string> = { authorization: `Bearer ${token}`, ...headers };
+      if (all.authorization === '') delete all.authorization;
+      const res = await server.http.inject({ method, url, payload: payload as never, headers: all });
       let json: unknown;
       try {
         json = res.payload ? JSON.parse(res.payload) : undefined;
