@@ -18,6 +18,10 @@ import { authRoutes } from './api/auth-routes.js';
 import { AuthService, installAuth } from './auth/index.js';
 import { SubscriptionManager } from './subscriptions/index.js';
 import { subscriptionRoutes } from './api/subscription-routes.js';
+import { openApiDocument } from './api/openapi.js';
+
+/** Version of the NBI document (the package's). */
+const NBI_VERSION = '0.1.0';
 
 export interface NfvoOptions {
   dataDir: string;
@@ -95,6 +99,7 @@ export class NfvoServer {
       ...catalogRoutes(this.catalog),
       ...nslcmRoutes(this.lcm),
       ...subscriptionRoutes(this.subscriptions),
+      { method: 'GET', path: '/openapi.json', handler: () => openApiDocument(this.http, NBI_VERSION) },
       ...adminRoutes(this.store),
     ]);
   }

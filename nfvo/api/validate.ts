@@ -9,9 +9,9 @@ import Boom from '@hapi/boom';
 const ajv = new Ajv({ allErrors: true, strict: false });
 
 /** A hapi validate function for a JSON Schema; `what` names the input in messages. */
-export function ajvValidator(schema: Schema, what: string): (value: unknown) => Promise<unknown> {
+export function ajvValidator(schema: Schema, what: string): ((value: unknown) => Promise<unknown>) & { schema: Schema; schemaName: string } {
   const check = ajv.compile(schema);
-  return async (value: unknown) => {
+  const validate = async (value: unknown) => {
     if (check(value)) return value;
     const problems = (check.errors ?? []).map((e: ErrorObject) => ({
       path: `${what}${e.instancePath.replace(/\//g, '.')}` || what,
@@ -20,4 +20,6 @@ export function ajvValidator(schema: Schema, what: string): (value: unknown) => 
     // A property, not `data`: hapi's validation step replaces a Boom's data (boomify with data.defaultError).
     throw Object.assign(Boom.badRequest(`invalid ${what}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`), { problems });
   };
+  // The OpenAPI document shows the schema a route validates with.
+  return Object.assign(validate, { schema, schemaName: what });
 }
