@@ -114,10 +114,11 @@ export interface NsInstance {
     /** RFC 9061 events seen from the routers that needed no action (e.g. `sadb-bad-spi`). */
     eventCounts?: Record<string, number>;
   };
-  _links: { self: Link; instantiate: Link; terminate: Link };
+  _links: { self: Link; instantiate: Link; terminate: Link; action?: Link };
 }
 
-export type LcmOperationType = 'INSTANTIATE' | 'SCALE' | 'UPDATE' | 'TERMINATE' | 'HEAL';
+/** SOL005's types plus OSM's `ACTION` (a primitive run on an instantiated NS). */
+export type LcmOperationType = 'INSTANTIATE' | 'SCALE' | 'UPDATE' | 'TERMINATE' | 'HEAL' | 'ACTION';
 export type OperationState =
   | 'PROCESSING'
   | 'COMPLETED'

@@ -7,6 +7,7 @@
  *   qnfv ns create --nsd NSD --name NAME [--description D]
  *   qnfv ns instantiate ID --vim MEMBER=VIM ... [--vim-default VIM] [--flavour F] [--wait]
  *   qnfv ns list | show ID | terminate ID [--wait] | delete ID
+ *   qnfv ns action ID --primitive rekey [--params '{"tunnel":"…"}'] [--vnf MEMBER] [--wait]
  *   qnfv op list [--ns ID] | show ID | wait ID
  *   qnfv vim create --name N --type netns|docker|local --vca HOST:PORT --vca-user U
  *                   --vca-fingerprint SHA256:... --hm-uuid UUID [--description D] | list | delete ID
@@ -51,6 +52,9 @@ const OPTIONS = {
   'vca-user': { type: 'string' },
   'vca-fingerprint': { type: 'string' },
   'hm-uuid': { type: 'string' },
+  primitive: { type: 'string' },
+  params: { type: 'string' },
+  vnf: { type: 'string' },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -152,6 +156,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         const body = { ...(flags.flavour ? { nsFlavourId: flags.flavour } : {}), ...(flags['vim-default'] ? { vimAccountId: flags['vim-default'] } : {}), ...(vnf.length ? { vnf } : {}) };
         return await task(api, io, flags, `/nslcm/v1/ns_instances/${encodeURIComponent(id)}/instantiate`, body);
+      }
+      case 'ns action': {
+        const id = need(arg, 'the NS instance id');
+        let params: unknown;
+        try {
+          params = flags.params ? JSON.parse(flags.params) : undefined;
+        } catch {
+          throw new ValidationError(`--params must be a JSON object, not '${flags.params}'`);
+        }
+        const body = { primitive: need(flags.primitive, '--primitive NAME (e.g. rekey)'), ...(params ? { primitive_params: params } : {}), ...(flags.vnf ? { member_vnf_index: flags.vnf } : {}) };
+        return await task(api, io, flags, `/nslcm/v1/ns_instances/${encodeURIComponent(id)}/action`, body);
       }
       case 'ns terminate':
         return await task(api, io, flags, `/nslcm/v1/ns_instances/${encodeURIComponent(need(arg, 'the NS instance id'))}/terminate`, {});

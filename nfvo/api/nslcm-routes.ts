@@ -47,6 +47,20 @@ const instantiateSchema = {
   },
 };
 
+const actionSchema = {
+  type: 'object',
+  required: ['primitive'],
+  properties: {
+    primitive: { type: 'string', minLength: 1 },
+    primitive_params: { type: 'object' },
+    member_vnf_index: { type: 'string' },
+    // OSM clients send these; qnfv's NS primitives do not use them.
+    lcmOperationType: { const: 'action' },
+    nsInstanceId: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
 const wrap =
   (fn: (req: Request, h: ResponseToolkit) => Promise<unknown>) =>
   async (req: Request, h: ResponseToolkit) => {
@@ -63,14 +77,18 @@ const methodNotAllowed = () => {
 
 /** The `/nslcm/v1` routes. */
 export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
-  const task = (name: 'instantiate' | 'terminate'): ServerRoute[] => [
+  const task = (name: 'instantiate' | 'terminate' | 'action'): ServerRoute[] => [
     {
       method: 'POST',
       path: `${base}/ns_instances/{id}/${name}`,
-      options: { validate: name === 'instantiate' ? { payload: ajvValidator(instantiateSchema, 'InstantiateNsRequest') } : {} },
+      options: {
+        validate:
+          name === 'instantiate' ? { payload: ajvValidator(instantiateSchema, 'InstantiateNsRequest') } : name === 'action' ? { payload: ajvValidator(actionSchema, 'ActionRequest') } : {},
+      },
       handler: wrap(async (req, h) => {
         const id = req.params.id as string;
-        const op = name === 'instantiate' ? await lcm.instantiate(id, (req.payload ?? {}) as never) : await lcm.terminate(id, req.payload ?? {});
+        const body = (req.payload ?? {}) as never;
+        const op = name === 'instantiate' ? await lcm.instantiate(id, body) : name === 'action' ? await lcm.action(id, body) : await lcm.terminate(id, body);
         return h.response().code(202).header('Location', op._links.self.href);
       }),
     },
@@ -102,6 +120,7 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
     },
     ...task('instantiate'),
     ...task('terminate'),
+    ...task('action'),
     {
       method: 'GET',
       path: `${base}/ns_lcm_op_occs`,

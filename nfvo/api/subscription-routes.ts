@@ -26,7 +26,7 @@ export const subscriptionRequestSchema = {
           additionalProperties: false,
         },
         notificationTypes: { type: 'array', items: { enum: [...NOTIFICATION_TYPES] } },
-        operationTypes: { type: 'array', items: { enum: ['INSTANTIATE', 'SCALE', 'UPDATE', 'TERMINATE', 'HEAL'] } },
+        operationTypes: { type: 'array', items: { enum: ['INSTANTIATE', 'SCALE', 'UPDATE', 'TERMINATE', 'HEAL', 'ACTION'] } },
         operationStates: { type: 'array', items: { enum: ['PROCESSING', 'COMPLETED', 'PARTIALLY_COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK'] } },
       },
       additionalProperties: false,

@@ -30,6 +30,8 @@ export interface TunnelMaintenance {
   resume(nsInstanceId: string): void;
   /** Make sure events of these domains (VIM account ids) are received. */
   watch(accountIds: string[]): void;
+  /** Rekey one tunnel inside an LCM operation that holds the instance's pause; throws when it fails. */
+  rekeyInOperation(nsInstanceId: string, tunnelId: string, reason: string): Promise<void>;
 }
 
 export interface TunnelMaintainerOptions {
@@ -100,6 +102,11 @@ export class TunnelMaintainer implements TunnelMaintenance {
   /** Rekey one tunnel now (an operator's request, tests); resolves when done. */
   rekeyNow(nsInstanceId: string, tunnelId: string, reason = 'requested'): Promise<void> {
     return this.enqueue(nsInstanceId, tunnelId, reason, 0, undefined);
+  }
+
+  async rekeyInOperation(nsInstanceId: string, tunnelId: string, reason: string): Promise<void> {
+    // The operation paused the instance: no queued rekey runs beside this one.
+    await this.rekey(nsInstanceId, tunnelId, reason, undefined, true);
   }
 
   private async subscribe(accountId: string): Promise<void> {
@@ -186,11 +193,14 @@ export class TunnelMaintainer implements TunnelMaintenance {
     return run;
   }
 
-  private async rekey(nsId: string, tunnelId: string, reason: string, generation: number | undefined): Promise<void> {
-    if (this.paused.has(nsId) || this.stopped) return;
+  private async rekey(nsId: string, tunnelId: string, reason: string, generation: number | undefined, inOperation = false): Promise<void> {
+    if ((this.paused.has(nsId) && !inOperation) || this.stopped) return;
     const ns = await this.opts.instances.get(nsId);
     const t = ns?.qkdVpn?.tunnels.find((x) => x.id === tunnelId);
-    if (!ns || ns.nsState !== 'INSTANTIATED' || !t) return;
+    if (!ns || ns.nsState !== 'INSTANTIATED' || !t) {
+      if (inOperation) throw new Error(`tunnel ${tunnelId} is not part of the instantiated NS ${nsId}`);
+      return;
+    }
     if (generation !== undefined && t.generation !== generation) return; // rekeyed meanwhile
     const vnf = (id: string) => ns.vnfInstance.find((v) => v.vnfProfileId === id)!;
     const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);

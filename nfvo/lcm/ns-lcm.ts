@@ -26,6 +26,13 @@ export interface CreateNsRequest {
   nsDescription?: string;
 }
 
+/** OSM's NS action request. */
+export interface ActionRequest {
+  primitive: string;
+  primitive_params?: { tunnel?: string; [k: string]: unknown };
+  member_vnf_index?: string;
+}
+
 export interface NsLcmOptions {
   store: Store;
   resolver: NsResolver;
@@ -292,6 +299,37 @@ export class NsLcm {
     });
   }
 
+  /**
+   * POST /ns_instances/{id}/action (OSM's NS action): run a primitive on an
+   * instantiated NS as an LCM operation. NS primitives: `rekey` (every tunnel,
+   * or `primitive_params.tunnel`), make-before-break with fresh hybrid keys.
+   */
+  async action(id: string, req: ActionRequest): Promise<NsLcmOpOcc> {
+    return this.exclusive(id, async () => {
+      const ns = await this.get(id);
+      if (ns.nsState !== 'INSTANTIATED') throw new ConflictError(`NS instance ${id} is NOT_INSTANTIATED`);
+      await this.assertIdle(id);
+      if (req.member_vnf_index !== undefined) {
+        const v = ns.vnfInstance.find((x) => x.vnfProfileId === req.member_vnf_index);
+        if (!v) throw new ValidationError('invalid action', [{ path: 'member_vnf_index', message: `'${req.member_vnf_index}' is not a VNF of this NS (${ns.vnfInstance.map((x) => x.vnfProfileId).join(', ')})` }]);
+        throw new ValidationError('invalid action', [{ path: 'primitive', message: `VNF ${v.vnfdId} defines no config primitive '${req.primitive}'` }]);
+      }
+      if (req.primitive !== 'rekey') throw new ValidationError('invalid action', [{ path: 'primitive', message: `unknown NS primitive '${req.primitive}' (NS primitives: rekey)` }]);
+      const maintenance = this.opts.maintenance;
+      if (!maintenance) throw new ConflictError('tunnel maintenance is not running in this NFVO');
+      const all = ns.qkdVpn?.tunnels ?? [];
+      const wanted = req.primitive_params?.tunnel;
+      const tunnels = wanted === undefined ? all : all.filter((t) => t.id === wanted);
+      if (tunnels.length === 0) throw new ValidationError('invalid action', [{ path: 'primitive_params.tunnel', message: `no tunnel '${String(wanted)}' in this NS (${all.map((t) => t.id).join(', ') || 'none'})` }]);
+      return this.start(ns, 'ACTION', req, tunnels.length, async (ctx) => {
+        for (const [i, t] of tunnels.entries()) {
+          await ctx.stage(i + 1, `rekeying tunnel ${t.id} (generation ${t.generation} → ${t.generation + 1})`);
+          await maintenance.rekeyInOperation(id, t.id, 'operator action');
+        }
+      });
+    });
+  }
+
   /** SA state (ids and counters, never keys) of every router of an instantiated NS, read over NETCONF by each domain's VCA. */
   async ipsecState(id: string): Promise<RouterIpsecState[]> {
     const ns = await this.get(id);
@@ -438,6 +476,6 @@ export class NsLcm {
 
   private nsLinks(id: string): NsInstance['_links'] {
     const self = `${this.base}/ns_instances/${id}`;
-    return { self: { href: self }, instantiate: { href: `${self}/instantiate` }, terminate: { href: `${self}/terminate` } };
+    return { self: { href: self }, instantiate: { href: `${self}/instantiate` }, terminate: { href: `${self}/terminate` }, action: { href: `${self}/action` } };
   }
 }

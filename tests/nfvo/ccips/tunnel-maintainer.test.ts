@@ -178,3 +178,45 @@ describe('rekey on sadb-expire', () => {
     expect(h.connector.calls.slice(before).filter((c) => c.method === 'vca.obtainKey')).toHaveLength(0);
   });
 });
+
+describe("operator rekey: POST /ns_instances/{id}/action { primitive: 'rekey' }", () => {
+  it('rekeys every tunnel as an ACTION operation, make-before-break, recorded in the history', async () => {
+    const before = await tunnelOf();
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'rekey' });
+    expect(r.status).toBe(202);
+    const op = await waitOp(h, String(r.headers.location));
+    expect(op).toMatchObject({ lcmOperationType: 'ACTION', operationState: 'COMPLETED', operationParams: { primitive: 'rekey' }, progress: { stage: '1/1' } });
+    const after = await tunnelOf();
+    expect(after.generation).toBe(before.generation + 1);
+    expect([after.spiOut, after.spiIn]).not.toEqual([before.spiOut, before.spiIn]);
+    expect(after.keyIds.keyStreamId).not.toBe(before.keyIds.keyStreamId);
+    const history = (await h.server.lcm.get(ns.id)).qkdVpn!.history;
+    expect(history.at(-1)).toMatchObject({ event: 'tunnel-rekeyed', detail: expect.stringContaining('(operator action)') });
+    // The old SAs are gone from both fake routers, the new ones are there.
+    for (const [d, v] of [['dom-a', 'site-a'], ['dom-b', 'site-b']] as const) {
+      const sad = [...h.connector.vca(d).instances.get(ns.id)!.routers.get(v)!.sad.keys()];
+      expect(sad).toEqual(expect.arrayContaining([names(after).out, names(after).in]));
+      expect(sad).not.toContain(names(before).out);
+    }
+  });
+
+  it('a failing rekey fails the operation with the reason; bad primitives, VNFs and tunnels are 400; not instantiated is 409', async () => {
+    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-a', error: new ProtocolError('Hybridization Module unreachable') });
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'rekey', primitive_params: { tunnel: (await tunnelOf()).id } });
+    const op = await waitOp(h, String(r.headers.location));
+    expect(op.operationState).toBe('FAILED');
+    expect(op.error!.detail).toContain('Hybridization Module unreachable');
+    const bad = async (body: unknown, path: string) => {
+      const x = await h.req<{ problems: { path: string; message: string }[] }>('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, body);
+      expect([x.status, x.json.problems[0]!.path]).toEqual([400, path]);
+      return x.json.problems[0]!.message;
+    };
+    expect(await bad({ primitive: 'reboot' }, 'primitive')).toContain('NS primitives: rekey');
+    expect(await bad({ primitive: 'rekey', primitive_params: { tunnel: 'nope' } }, 'primitive_params.tunnel')).toContain("no tunnel 'nope'");
+    expect(await bad({ primitive: 'x', member_vnf_index: 'site-z' }, 'member_vnf_index')).toContain("'site-z' is not a VNF");
+    expect(await bad({ primitive: 'x', member_vnf_index: 'site-a' }, 'primitive')).toContain("defines no config primitive 'x'");
+    expect((await h.req('GET', `/nslcm/v1/ns_instances/${ns.id}/action`)).status).toBe(405);
+    const other = await createNs(h, 'idle');
+    expect((await h.req('POST', `/nslcm/v1/ns_instances/${other.id}/action`, { primitive: 'rekey' })).status).toBe(409);
+  });
+});
