@@ -95,7 +95,12 @@ export class AuthService {
   /** Create the first admin when the store has no users; false when users exist already. */
   async bootstrapAdmin(username: string, password: string): Promise<boolean> {
     if (!(await this.empty())) return false;
-    await this.createUser({ username, password, role: 'admin' });
+    try {
+      await this.createUser({ username, password, role: 'admin' });
+    } catch (err) {
+      if (err instanceof ValidationError) throw new ValidationError('the first admin (QNFV_ADMIN_USER / QNFV_ADMIN_PASSWORD) is not valid', err.problems);
+      throw err;
+    }
     this.log.info('created the first admin user', { username });
     return true;
   }
