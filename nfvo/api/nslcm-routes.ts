@@ -61,6 +61,18 @@ const actionSchema = {
   additionalProperties: false,
 };
 
+const healSchema = {
+  type: 'object',
+  properties: {
+    healVnfData: {
+      type: 'array',
+      items: { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: { type: 'string', minLength: 1 }, cause: { type: 'string' }, additionalParams: { type: 'object' } }, additionalProperties: false },
+    },
+    healNsData: { type: 'object' },
+  },
+  additionalProperties: false,
+};
+
 const wrap =
   (fn: (req: Request, h: ResponseToolkit) => Promise<unknown>) =>
   async (req: Request, h: ResponseToolkit) => {
@@ -77,18 +89,20 @@ const methodNotAllowed = () => {
 
 /** The `/nslcm/v1` routes. */
 export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
-  const task = (name: 'instantiate' | 'terminate' | 'action'): ServerRoute[] => [
+  const schemas = {
+    instantiate: ajvValidator(instantiateSchema, 'InstantiateNsRequest'),
+    action: ajvValidator(actionSchema, 'ActionRequest'),
+    heal: ajvValidator(healSchema, 'HealNsRequest'),
+  };
+  const task = (name: 'instantiate' | 'terminate' | 'action' | 'heal'): ServerRoute[] => [
     {
       method: 'POST',
       path: `${base}/ns_instances/{id}/${name}`,
-      options: {
-        validate:
-          name === 'instantiate' ? { payload: ajvValidator(instantiateSchema, 'InstantiateNsRequest') } : name === 'action' ? { payload: ajvValidator(actionSchema, 'ActionRequest') } : {},
-      },
+      options: { validate: name === 'terminate' ? {} : { payload: schemas[name] } },
       handler: wrap(async (req, h) => {
         const id = req.params.id as string;
         const body = (req.payload ?? {}) as never;
-        const op = name === 'instantiate' ? await lcm.instantiate(id, body) : name === 'action' ? await lcm.action(id, body) : await lcm.terminate(id, body);
+        const op = await lcm[name](id, body);
         return h.response().code(202).header('Location', op._links.self.href);
       }),
     },
@@ -121,6 +135,7 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
     ...task('instantiate'),
     ...task('terminate'),
     ...task('action'),
+    ...task('heal'),
     {
       method: 'GET',
       path: `${base}/ns_lcm_op_occs`,

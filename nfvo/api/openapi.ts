@@ -81,6 +81,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'PATCH /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
   'DELETE /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
 
+  'POST /nslcm/v1/ns_instances/{id}/heal': { summary: 'Heal (SOL005 6.4.7): check the routers’ SAs and restore lost ones with fresh keys', responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Unknown VNF instance', ...NOT_FOUND, 409: 'Not instantiated or an operation is running' } },
+  'GET /nslcm/v1/ns_instances/{id}/heal': NOT_ALLOWED,
+  'PUT /nslcm/v1/ns_instances/{id}/heal': NOT_ALLOWED,
+  'PATCH /nslcm/v1/ns_instances/{id}/heal': NOT_ALLOWED,
+  'DELETE /nslcm/v1/ns_instances/{id}/heal': NOT_ALLOWED,
+
   'GET /nslcm/v1/ns_lcm_op_occs': { summary: 'List LCM operation occurrences (?nsInstanceId=, SOL013 filters)', responses: { 200: 'NsLcmOpOcc list', 400: 'Bad filter' } },
   'GET /nslcm/v1/ns_lcm_op_occs/{id}': { summary: 'Read an occurrence: state, progress stage k/n, error', responses: { 200: 'NsLcmOpOcc', ...NOT_FOUND } },
   'POST /nslcm/v1/ns_lcm_op_occs/{id}/retry': { summary: 'Run a FAILED_TEMP operation again (SOL005 6.4.10)', responses: { 202: 'Retrying', ...NOT_FOUND, 409: 'Not FAILED_TEMP' } },

@@ -19,11 +19,18 @@ import type { DomainConnector } from './domain-client.js';
 import type { TunnelMaintenance } from '../ccips/tunnel-maintainer.js';
 import type { RouterIpsecState } from '../../vca/index.js';
 import type { LcmNotice } from '../subscriptions/model.js';
+import { tunnelEntryNames } from '../ccips/controller.js';
 
 export interface CreateNsRequest {
   nsdId: string;
   nsName: string;
   nsDescription?: string;
+}
+
+/** SOL005 HealNsRequest, the part qnfv acts on. */
+export interface HealRequest {
+  healVnfData?: { vnfInstanceId: string; cause?: string }[];
+  healNsData?: { degreeHealing?: string };
 }
 
 /** OSM's NS action request. */
@@ -328,6 +335,59 @@ export class NsLcm {
         }
       });
     });
+  }
+
+  /**
+   * POST /ns_instances/{id}/heal (SOL005 6.4.7, HealNsRequest): check every
+   * router (or those named in `healVnfData`) over its VCA and restore the
+   * tunnels whose SAs a router lost, with fresh keys (make-before-break
+   * rekey, which reinstalls both ends). A router that does not answer fails
+   * the operation with the reason: redeploying a router is not supported yet.
+   */
+  async heal(id: string, req: HealRequest): Promise<NsLcmOpOcc> {
+    return this.exclusive(id, async () => {
+      const ns = await this.get(id);
+      if (ns.nsState !== 'INSTANTIATED') throw new ConflictError(`NS instance ${id} is NOT_INSTANTIATED`);
+      await this.assertIdle(id);
+      const maintenance = this.opts.maintenance;
+      if (!maintenance) throw new ConflictError('tunnel maintenance is not running in this NFVO');
+      const wanted = (req.healVnfData ?? []).map((v) => v.vnfInstanceId);
+      const unknown = wanted.filter((w) => !ns.vnfInstance.some((v) => v.id === w || v.vnfProfileId === w));
+      if (unknown.length > 0) throw new ValidationError('invalid HealNsRequest', unknown.map((u, i) => ({ path: `healVnfData[${i}].vnfInstanceId`, message: `'${u}' is not a VNF instance of this NS` })));
+      const vnfs = wanted.length === 0 ? ns.vnfInstance : ns.vnfInstance.filter((v) => wanted.includes(v.id) || wanted.includes(v.vnfProfileId));
+      return this.start(ns, 'HEAL', req, 2, async (ctx) => {
+        await ctx.stage(1, `checking the SAs of ${vnfs.map((v) => v.vnfProfileId).join(', ')}`);
+        const broken = new Map<string, string[]>();
+        for (const v of vnfs) {
+          const state = await this.routerStateOf(ns, v);
+          const present = new Set(state.sas.map((sa) => sa.name));
+          for (const t of ns.qkdVpn?.tunnels ?? []) {
+            const names = tunnelEntryNames(t)[v.vnfProfileId];
+            if (names && names.sad.some((n) => !present.has(n))) broken.set(t.id, [...(broken.get(t.id) ?? []), v.vnfProfileId]);
+          }
+        }
+        if (broken.size === 0) {
+          await ctx.stage(2, 'every SA is in place: nothing to restore');
+          return;
+        }
+        await ctx.stage(2, `restoring ${[...broken].map(([t, at]) => `${t} (SAs missing at ${at.join(', ')})`).join('; ')} with fresh keys`);
+        for (const t of broken.keys()) await maintenance.rekeyInOperation(id, t, 'heal');
+      });
+    });
+  }
+
+  private async routerStateOf(ns: NsInstance, v: NsInstance['vnfInstance'][number]): Promise<RouterIpsecState> {
+    const account = await this.account(v.vimId);
+    try {
+      const client = await this.opts.connector.connect(account);
+      try {
+        return await client.call('vca.routerState', { instanceId: ns.id, vnfId: v.vnfProfileId });
+      } finally {
+        client.close();
+      }
+    } catch (err) {
+      throw new ConflictError(`router ${v.vnfProfileId} in ${account.name} does not answer (${errorMessage(err)}); redeploying a router is not supported yet: terminate and instantiate the NS`);
+    }
   }
 
   /** SA state (ids and counters, never keys) of every router of an instantiated NS, read over NETCONF by each domain's VCA. */

@@ -220,3 +220,36 @@ describe("operator rekey: POST /ns_instances/{id}/action { primitive: 'rekey' }"
     expect((await h.req('POST', `/nslcm/v1/ns_instances/${other.id}/action`, { primitive: 'rekey' })).status).toBe(409);
   });
 });
+
+describe('heal: POST /ns_instances/{id}/heal', () => {
+  it('restores the tunnel whose SAs a router lost, with fresh keys; with nothing lost it changes nothing', async () => {
+    const before = await tunnelOf();
+    const ok = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/heal`, {});
+    expect(ok.status).toBe(202);
+    const idle = await waitOp(h, String(ok.headers.location));
+    expect(idle).toMatchObject({ lcmOperationType: 'HEAL', operationState: 'COMPLETED' });
+    expect((await tunnelOf()).generation).toBe(before.generation);
+
+    // site-b's router lost its SAD (e.g. restarted without its configuration).
+    const sad = h.connector.vca('dom-b').instances.get(ns.id)!.routers.get('site-b')!.sad;
+    sad.clear();
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/heal`, { healVnfData: [{ vnfInstanceId: 'site-b', cause: 'router restarted' }] });
+    const op = await waitOp(h, String(r.headers.location));
+    expect(op.operationState).toBe('COMPLETED');
+    const after = await tunnelOf();
+    expect(after.generation).toBe(before.generation + 1);
+    expect([...sad.keys()].sort()).toEqual([names(after).out, names(after).in].sort());
+    expect((await h.server.lcm.get(ns.id)).qkdVpn!.history.at(-1)!.detail).toContain('(heal)');
+  });
+
+  it('an unknown VNF is a 400 naming the field; a router that does not answer fails the operation with the reason', async () => {
+    const bad = await h.req<{ problems: { path: string; message: string }[] }>('POST', `/nslcm/v1/ns_instances/${ns.id}/heal`, { healVnfData: [{ vnfInstanceId: 'site-z' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.problems).toEqual([{ path: 'healVnfData[0].vnfInstanceId', message: "'site-z' is not a VNF instance of this NS" }]);
+    h.connector.fail({ method: 'vca.routerState', domain: 'dom-a', error: new ProtocolError('NETCONF session to site-a refused') });
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/heal`, {});
+    const op = await waitOp(h, String(r.headers.location));
+    expect(op.operationState).toBe('FAILED');
+    expect(op.error!.detail).toContain('router site-a in dom-a does not answer (VCA of dom-a: NETCONF session to site-a refused)');
+  });
+});
