@@ -55,7 +55,7 @@ describe('over HTTP', () => {
   it.each([
     ['GET', '/nope'],
     ['GET', '/nslcm/v1/nothing'],
-    ['POST', '/nslcm/v1/ns_instances/x/heal'],
+    ['POST', '/nslcm/v1/ns_instances/x/scale'],
     ['GET', '/nslcm/v2/ns_instances'],
   ])('unknown route %s %s → 404 ProblemDetails', async (method, url) => {
     expectProblem(await h.req(method, url), 404);
@@ -66,6 +66,7 @@ describe('over HTTP', () => {
     ['DELETE', '/nslcm/v1/ns_instances/6c1e3b0c-0000-4000-8000-000000000000'],
     ['POST', '/nslcm/v1/ns_instances/6c1e3b0c-0000-4000-8000-000000000000/instantiate'],
     ['POST', '/nslcm/v1/ns_instances/6c1e3b0c-0000-4000-8000-000000000000/terminate'],
+    ['POST', '/nslcm/v1/ns_instances/6c1e3b0c-0000-4000-8000-000000000000/heal'],
     ['GET', '/nslcm/v1/ns_lcm_op_occs/6c1e3b0c-0000-4000-8000-000000000000'],
     ['POST', '/nslcm/v1/ns_lcm_op_occs/6c1e3b0c-0000-4000-8000-000000000000/fail'],
     ['GET', '/nsd/v1/ns_descriptors/6c1e3b0c-0000-4000-8000-000000000000'],
