@@ -16,6 +16,7 @@ import type { NsdInfo, NsInstance, VnfPkgInfo } from '../model.js';
 import type { NsResolver, ResolvedNs } from '../lcm/index.js';
 
 const log = createLogger('nfvo.catalog');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface StoredText {
   id: string;
@@ -29,6 +30,8 @@ export class Catalog implements NsResolver {
   private readonly vnfdTexts: Collection<StoredText>;
   private readonly nsdTexts: Collection<StoredText>;
   private readonly instances: Collection<NsInstance>;
+  /** Parsed NSDs by NsdInfo id (content is immutable once onboarded). */
+  private readonly parsedNsds = new Map<string, Nsd>();
 
   constructor(store: Store) {
     this.vnfPkgs = store.collection<VnfPkgInfo>('vnf_packages');
@@ -226,17 +229,24 @@ export class Catalog implements NsResolver {
     const n = await this.getNsd(id);
     const users = (await this.instances.list()).filter((i) => i.nsdInfoId === id);
     if (users.length > 0) throw new ConflictError(`there is at least one NS instance using this descriptor (${users.map((u) => u.id).join(', ')})`);
+    this.parsedNsds.delete(n.id);
     await this.nsdTexts.delete(n.id);
     await this.nsds.delete(n.id);
   }
 
   /** NsResolver: an onboarded, enabled NSD by NsdInfo id or nsdId, with its topology and security profiles. */
   async resolve(ref: string): Promise<ResolvedNs> {
-    const info = (await this.nsds.get(ref).catch(() => undefined)) ?? (await this.nsds.list()).find((n) => n.nsdId === ref);
+    const byId = UUID.test(ref) ? await this.nsds.get(ref).catch(() => undefined) : undefined;
+    const info = byId ?? (await this.nsds.list()).find((n) => n.nsdId === ref);
     if (!info) throw new ValidationError(`NSD '${ref}' is not onboarded (give an NsdInfo id or an nsdId)`);
     if (info.nsdOnboardingState !== 'ONBOARDED') throw new ConflictError(`NSD ${ref} is ${info.nsdOnboardingState}, not ONBOARDED`);
     if (info.nsdOperationalState !== 'ENABLED') throw new ConflictError(`NSD ${ref} is DISABLED`);
-    const nsd = parseNsd(await this.nsdText(info.id));
+    // An onboarded NSD's content never changes (a second upload is refused): parse it once.
+    let nsd = this.parsedNsds.get(info.id);
+    if (!nsd) {
+      nsd = parseNsd(await this.nsdText(info.id));
+      this.parsedNsds.set(info.id, nsd);
+    }
     return {
       nsdInfoId: info.id,
       nsdId: nsd.id,

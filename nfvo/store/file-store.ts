@@ -3,7 +3,10 @@
  * written atomically (write to a temporary file in the same directory, fsync,
  * rename), so a crash never leaves a half-written record and a restart of the
  * NFVO loses nothing that was acknowledged. Writes to one record are
- * serialised; reads come from disk, so several readers see the same state.
+ * serialised. The text of each record this process has read or written is
+ * kept in memory (parsed afresh for every caller), so listing a collection
+ * costs one directory read plus the files not seen yet: one NFVO process
+ * owns a data directory.
  */
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +32,8 @@ function fileNameFor(id: string): string {
 class FileCollection<T> implements Collection<T> {
   private ready: Promise<unknown>;
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** JSON text of records by id, as on disk. */
+  private readonly texts = new Map<string, string>();
 
   constructor(private readonly dir: string) {
     this.ready = mkdir(dir, { recursive: true, mode: 0o700 });
@@ -37,9 +42,21 @@ class FileCollection<T> implements Collection<T> {
   async get(id: string): Promise<T | undefined> {
     // No record can have such an id (put refuses it): nothing to find, nothing read outside the folder.
     if (!isSafeId(id)) return undefined;
+    const text = await this.read(id);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  /** A record's text: from memory, else from its file (then remembered). */
+  private async read(id: string): Promise<string | undefined> {
+    const known = this.texts.get(id);
+    if (known !== undefined) return known;
     await this.ready;
     try {
-      return JSON.parse(await readFile(join(this.dir, fileNameFor(id)), 'utf8')) as T;
+      const text = await readFile(join(this.dir, fileNameFor(id)), 'utf8');
+      JSON.parse(text); // only well-formed records are remembered
+      // A write that finished meanwhile wins over what was read before it.
+      if (!this.texts.has(id) && !this.queues.has(id)) this.texts.set(id, text);
+      return this.texts.get(id) ?? text;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -62,6 +79,7 @@ class FileCollection<T> implements Collection<T> {
           await fh.close();
         }
         await rename(tmp, file);
+        this.texts.set(id, text);
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;
@@ -73,6 +91,7 @@ class FileCollection<T> implements Collection<T> {
     const file = join(this.dir, fileNameFor(id));
     return this.serialise(id, async () => {
       await this.ready;
+      this.texts.delete(id);
       try {
         await rm(file);
         return true;
@@ -86,10 +105,15 @@ class FileCollection<T> implements Collection<T> {
   async list(): Promise<T[]> {
     await this.ready;
     const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'));
+    const texts = await Promise.all(names.map((n) => this.read(n.slice(0, -5)).catch(() => undefined)));
     const out: T[] = [];
-    for (const n of names) {
-      const v = await this.get(n.slice(0, -5)).catch(() => undefined);
-      if (v !== undefined) out.push(v);
+    for (const t of texts) {
+      if (t === undefined) continue;
+      try {
+        out.push(JSON.parse(t) as T);
+      } catch {
+        // A damaged file is skipped, as before.
+      }
     }
     return out;
   }
