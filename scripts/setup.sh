@@ -3,7 +3,8 @@
 # Debian packages (only the missing ones), npm packages, the TypeScript build
 # and the TUN addon. `--test` adds what the test suite needs (independent
 # peers and validators: Scapy, ncclient, yanglint, tshark, OpenSSH client,
-# redis-server for the Redis store tests).
+# redis-server for the Redis store tests, and the docker VIM driver's dockerd,
+# Open vSwitch and busybox, whose daemons are started when they are not running).
 # Run as root: the demo and tests create network namespaces and TUN devices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +26,13 @@ pkgs=(iproute2 iputils-ping tcpdump procps g++ make python3 openssh-client opens
 if [ "$want_test" = 1 ]; then
   # redis-server: the RedisStore tests start their own throw-away server (no system service needed).
   pkgs+=(python3-scapy python3-ncclient libyang2-tools tshark curl ethtool redis-server)
+  # The docker VIM driver (vim/docker): dockerd (+ docker-init from tini for Init: true),
+  # Open vSwitch with the userspace datapath, busybox for the router image's log redirection.
+  pkgs+=(docker.io tini openvswitch-switch openvswitch-common busybox)
 fi
 if [ "$want_bench" = 1 ]; then
   # bench:tunnel compares with wireguard-go and measures with iperf3; bench:ccips uses Scapy.
-  pkgs+=(iperf3 wireguard-go wireguard-tools python3-scapy)
+  pkgs+=(iperf3 wireguard-go wireguard-tools python3-scapy redis-server)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -44,6 +48,35 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 1b. Daemons of the docker VIM driver, when their packages are installed (no systemd here):
+#     dockerd unless /var/run/docker.sock answers, ovsdb-server + ovs-vswitchd unless running.
+if command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    say "starting dockerd (log: /var/log/qnfv-dockerd.log)"
+    setsid dockerd >>/var/log/qnfv-dockerd.log 2>&1 < /dev/null &
+    for _ in $(seq 1 60); do
+      docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+    if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+      echo "[setup] dockerd did not answer within 30 s; see /var/log/qnfv-dockerd.log" >&2
+      exit 1
+    fi
+  fi
+fi
+if [ -x /usr/share/openvswitch/scripts/ovs-ctl ] && [ "$(id -u)" = 0 ]; then
+  if ! /usr/share/openvswitch/scripts/ovs-ctl status >/dev/null 2>&1; then
+    say "starting Open vSwitch (ovsdb-server, ovs-vswitchd)"
+    # The bridges use the userspace (netdev) datapath: no kernel module needed. ovs-ctl gives
+    # up when the kernel has modules but no openvswitch one; then start ovs-vswitchd itself.
+    if ! /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random --no-mlockall >/dev/null 2>&1; then
+      /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random --no-ovs-vswitchd >/dev/null
+      ovs-vswitchd --pidfile --detach --log-file unix:/var/run/openvswitch/db.sock
+    fi
+    ovs-vsctl --timeout=10 show >/dev/null
+  fi
 fi
 
 # 2. Node.js version.

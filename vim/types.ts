@@ -2,8 +2,8 @@
  * The VIM driver interface (ARCHITECTURE.md §2, `vim/`): what a domain's
  * Virtual Infrastructure Manager does for its VCA — virtual links, virtual
  * routers, site hosts, and cleanup by label. Drivers: `netns` (Linux network
- * namespaces, veth pairs, Linux bridges), later `docker` (containers + Open
- * vSwitch) and `local` (child processes on loopback, no root). Each declares
+ * namespaces, veth pairs, Linux bridges), `docker` (containers + Open
+ * vSwitch), later `local` (child processes on loopback, no root). Each declares
  * what it can do as a capability set; an operation outside it throws
  * NotSupportedError, never silently does nothing.
  * Addresses are IPv4 `a.b.c.d/len` strings; ids are the NFV ids (NS instance,
@@ -49,9 +49,9 @@ export interface NetworkSpec {
 export interface NetworkInfo {
   id: string;
   kind: NetworkKind;
-  /** netns: the namespace holding the bridge. */
+  /** netns: the namespace holding the bridge; docker: '' (the network is a segment of the domain's OVS bridge). */
   namespace: string;
-  /** netns: the bridge inside that namespace. */
+  /** netns: the bridge inside that namespace; docker: the domain's OVS bridge. */
   bridge: string;
 }
 
@@ -126,7 +126,7 @@ export interface ManagementLink {
 
 /** What `createRouter` returns. */
 export interface RouterInfo {
-  /** netns: the router's namespace. */
+  /** netns: the router's namespace; docker: its container's name. Either is the `exec` sandbox. */
   namespace: string;
   mgmt: ManagementLink;
   ports: PortSpec[];
@@ -164,9 +164,13 @@ export interface ResourceLabels {
 
 export type ResourceRole = 'router' | 'host' | 'network' | 'management';
 
-/** One thing the driver created that still exists. */
+/**
+ * One thing the driver created that still exists. `port`: an Open vSwitch
+ * port (docker). A docker domain bridge serves every instance: its
+ * `instanceId` is '' and its `id` the domain.
+ */
 export interface VimResource extends ResourceLabels {
-  kind: 'namespace' | 'link' | 'container' | 'bridge';
+  kind: 'namespace' | 'link' | 'container' | 'bridge' | 'port';
   name: string;
 }
 
@@ -187,6 +191,10 @@ export interface RemovalReport {
   pids: number[];
   /** State records deleted. */
   stateRecords: number;
+  /** docker: containers, Open vSwitch ports and bridges removed. */
+  containers?: string[];
+  ports?: string[];
+  bridges?: string[];
 }
 
 /** What `reconcile` did. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging, NotFoundError, NotSupportedError, PrerequisiteError, ValidationError } from '../../common/index.js';
 import {
+  DockerVimDriver,
   ALL_CAPABILITIES,
   bridgeName,
   createVimDriver,
@@ -312,12 +313,12 @@ describe('exec, factory and capabilities', () => {
     expect(runner.argvs().some((a) => a.includes('exec'))).toBe(false);
   });
 
-  it('createVimDriver builds netns and refuses docker/local for now', () => {
+  it('createVimDriver builds netns and docker, and refuses local for now', () => {
     const opts = { installationId: install, domain: 'a', stateDir, runner: new RecordingRunner() };
     const d = createVimDriver('netns', opts);
     expect(d).toBeInstanceOf(NetnsDriver);
     expect([...d.capabilities].sort()).toEqual([...ALL_CAPABILITIES].sort());
-    expect(() => createVimDriver('docker', opts)).toThrow(NotSupportedError);
+    expect(createVimDriver('docker', opts)).toBeInstanceOf(DockerVimDriver);
     expect(() => createVimDriver('local', opts)).toThrow(NotSupportedError);
     expect(() => createVimDriver('vmware' as never, opts)).toThrow(ValidationError);
     expect(() => createVimDriver('netns', { ...opts, installationId: 'short' })).toThrow(/installationId/);
