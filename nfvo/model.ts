@@ -160,4 +160,6 @@ export interface VimAccount {
   };
   /** The domain's Hybridization Module identity, used in hybrid:// URIs. */
   hybridNodeUuid: string;
+  /** The domain's QKD node endpoints (informational: the HM is the one that talks to them). */
+  qkdNode?: { kme014Url?: string; etsi004Url?: string; saeId?: string };
 }

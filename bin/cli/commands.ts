@@ -10,7 +10,7 @@
  *   qnfv ns action ID --primitive rekey [--params '{"tunnel":"…"}'] [--vnf MEMBER] [--wait]
  *   qnfv op list [--ns ID] | show ID | wait ID
  *   qnfv vim create --name N --type netns|docker|local --vca HOST:PORT --vca-user U
- *                   --vca-fingerprint SHA256:... --hm-uuid UUID [--description D] | list | delete ID
+ *                   --vca-fingerprint SHA256:... --hm-uuid UUID [--qkd-kme URL] [--description D] | list | delete ID
  * Every command takes --url and --json. Tables by default; errors print the
  * ProblemDetails `detail` and each listed problem.
  */
@@ -52,6 +52,7 @@ const OPTIONS = {
   'vca-user': { type: 'string' },
   'vca-fingerprint': { type: 'string' },
   'hm-uuid': { type: 'string' },
+  'qkd-kme': { type: 'string' },
   primitive: { type: 'string' },
   params: { type: 'string' },
   vnf: { type: 'string' },
@@ -186,6 +187,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(flags.description ? { description: flags.description } : {}),
           vca: { host: vca[1]!, port: Number(vca[2]), username: flags['vca-user'] ?? 'nfvo', hostKeyFingerprint: need(flags['vca-fingerprint'], '--vca-fingerprint SHA256:...') },
           hybridNodeUuid: need(flags['hm-uuid'], '--hm-uuid UUID'),
+          ...(flags['qkd-kme'] ? { qkdNode: { kme014Url: flags['qkd-kme'] } } : {}),
         };
         const a = (await api.request<VimAccount>('POST', '/admin/v1/vim_accounts', body)).body;
         print(a, () => a.id);

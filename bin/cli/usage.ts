@@ -10,7 +10,7 @@ export const CLI_USAGE = `NFVO commands (--url URL, --json on every one; QNFV_UR
   qnfv ns action ID --primitive rekey [--params JSON] [--vnf MEMBER] [--wait]
   qnfv op list [--ns ID] | show ID | wait ID
   qnfv vim create --name N --type netns|docker|local --vca HOST:PORT --vca-user U
-                  --vca-fingerprint SHA256:... --hm-uuid UUID [--description D]
+                  --vca-fingerprint SHA256:... --hm-uuid UUID [--qkd-kme URL] [--description D]
   qnfv vim list | delete ID`;
 
 export const CLI_GROUPS = new Set(['login', 'logout', 'nsd', 'vnfpkg', 'ns', 'op', 'vim']);

@@ -1,7 +1,8 @@
 /**
  * Domain registry, OSM style (`/admin/v1/vim_accounts`): each domain is a
  * VIM account naming its VIM driver, its VCA's SSH endpoint with the pinned
- * host key fingerprint, and its Hybridization Module's node UUID.
+ * host key fingerprint, its Hybridization Module's node UUID and, for the
+ * operator's record, its QKD node's endpoints.
  */
 import type { ServerRoute } from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,15 @@ const vimAccountSchema = {
       additionalProperties: false,
     },
     hybridNodeUuid: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
+    qkdNode: {
+      type: 'object',
+      properties: {
+        kme014Url: { type: 'string', pattern: '^https?://' },
+        etsi004Url: { type: 'string', minLength: 1 },
+        saeId: { type: 'string', minLength: 1 },
+      },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
 };

@@ -64,3 +64,15 @@ describe('/admin/v1/vim_accounts', () => {
     expect((await h.req('GET', `/admin/v1/vim_accounts/${b.id}`)).status).toBe(200);
   });
 });
+
+describe('QKD node endpoints', () => {
+  it('are kept with the account when given, and checked', async () => {
+    const body = { ...accountBody('dom-q'), qkdNode: { kme014Url: 'https://127.0.0.1:8443', saeId: 'sae-hm-a' } };
+    const r = await h.req<VimAccount>('POST', '/admin/v1/vim_accounts', body);
+    expect(r.status).toBe(201);
+    expect(r.json.qkdNode).toEqual(body.qkdNode);
+    const bad = await h.req<ProblemDetails>('POST', '/admin/v1/vim_accounts', { ...accountBody('dom-r'), qkdNode: { kme014Url: 'ftp://x', port: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.problems!.map((p) => p.path)).toEqual(expect.arrayContaining(['VimAccount.qkdNode.kme014Url', 'VimAccount.qkdNode']));
+  });
+});
