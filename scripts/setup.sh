@@ -31,8 +31,9 @@ if [ "$want_test" = 1 ]; then
   pkgs+=(docker.io tini openvswitch-switch openvswitch-common busybox)
 fi
 if [ "$want_bench" = 1 ]; then
-  # bench:tunnel compares with wireguard-go and measures with iperf3; bench:ccips uses Scapy.
-  pkgs+=(iperf3 wireguard-go wireguard-tools python3-scapy redis-server)
+  # bench:tunnel compares with wireguard-go and measures with iperf3; bench:ccips uses Scapy;
+  # bench:nbi starts its own redis-server; bench:instantiate uses the docker VIM driver (dockerd, OVS).
+  pkgs+=(iperf3 wireguard-go wireguard-tools python3-scapy redis-server docker.io tini openvswitch-switch openvswitch-common busybox)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,8 @@
  * networks first, then for each router its day-0 configuration (a fresh SSH
  * host key, whose fingerprint the VCA pins, and the VCA's own client key as
  * the NETCONF admin) and the router itself, started by the VIM in its
- * namespace; then the site hosts. Waits until every router answers NETCONF.
+ * namespace or container; then the site hosts, while the routers boot.
+ * Waits until every router answers NETCONF (all routers at once).
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
 
   const result: DeployResult = { routers: [], hosts: [] };
   const main = routerMainPath();
+  const started: { vnfId: string; namespace: string; mgmtAddress: string; fingerprint: string; pid?: number }[] = [];
   for (const r of intent.routers) {
     const dir = join(opts.workDir, intent.instanceId, r.vnfId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -55,7 +57,8 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
         argv: [opts.nodePath ?? process.execPath, main, '--config', configFile, '--wait-for-config'],
         cwd: dir,
         logFile: join(dir, 'router.log'),
-        env: { QNFV_LOG_LEVEL: process.env.QNFV_LOG_LEVEL ?? 'info' },
+        // The netns driver adds its own environment; a container gets only PATH and this.
+        env: { QNFV_LOG_LEVEL: process.env.QNFV_LOG_LEVEL ?? 'info', ...(process.env.QNFV_LOG !== undefined ? { QNFV_LOG: process.env.QNFV_LOG } : {}) },
       },
     });
     const config: RouterConfig = {
@@ -74,29 +77,40 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
     // Written atomically: the router (started with --wait-for-config) polls for the file.
     await writeFile(`${configFile}.tmp`, JSON.stringify(config, null, 2), { mode: 0o600 });
     await rename(`${configFile}.tmp`, configFile);
-    const fp = fingerprint(hostKey.publicKey);
-    const session = await opts.routers.open(intent.instanceId, r.vnfId, { host: info.mgmt.routerAddress, port: NETCONF_PORT, hostKeyFingerprint: fp });
-    if (opts.onRouterEvent) {
-      const onEvent = opts.onRouterEvent;
-      // RFC 5277 on the same session (:interleave): SA lifetimes, acquires, bad SPIs.
-      await session.createSubscription((n) => {
-        for (const el of n.content) {
-          try {
-            onEvent(r.vnfId, n.eventTime, notificationFromXml(el));
-          } catch (err) {
-            log.warn('unreadable notification from router', { vnfId: r.vnfId, error: errorMessage(err) });
-          }
-        }
-      });
-    }
-    log.info('router up', { instanceId: intent.instanceId, vnfId: r.vnfId, namespace: info.namespace, mgmt: info.mgmt.routerAddress });
-    result.routers.push({ vnfId: r.vnfId, namespace: info.namespace, mgmtAddress: info.mgmt.routerAddress, netconfPort: NETCONF_PORT, hostKeyFingerprint: fp, pid: info.pid });
+    started.push({ vnfId: r.vnfId, namespace: info.namespace, mgmtAddress: info.mgmt.routerAddress, fingerprint: fingerprint(hostKey.publicKey), ...(info.pid !== undefined ? { pid: info.pid } : {}) });
   }
+  // The routers boot (Node start-up, NETCONF server) while the hosts are made.
   for (const h of intent.hosts) {
     const info = await vim.createHost({ instanceId: intent.instanceId, id: h.id, port: { network: h.network, address: h.address }, gateway: h.gateway });
     result.hosts.push({ id: h.id, namespace: info.namespace, address: info.address });
   }
+  // Every router's NETCONF session at once; all settle before a failure is reported, so none opens after a teardown.
+  const opened = await Promise.allSettled(started.map((r) => connectRouter(opts, intent.instanceId, r.vnfId, r.mgmtAddress, r.fingerprint)));
+  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  for (const r of started) {
+    log.info('router up', { instanceId: intent.instanceId, vnfId: r.vnfId, namespace: r.namespace, mgmt: r.mgmtAddress });
+    result.routers.push({ vnfId: r.vnfId, namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: NETCONF_PORT, hostKeyFingerprint: r.fingerprint, pid: r.pid });
+  }
   return result;
+}
+
+/** Open the VCA's NETCONF session to a router (retried while it boots) and subscribe to its notifications. */
+async function connectRouter(opts: DeployerOptions, instanceId: string, vnfId: string, host: string, hostKeyFingerprint: string): Promise<void> {
+  const session = await opts.routers.open(instanceId, vnfId, { host, port: NETCONF_PORT, hostKeyFingerprint });
+  if (opts.onRouterEvent) {
+    const onEvent = opts.onRouterEvent;
+    // RFC 5277 on the same session (:interleave): SA lifetimes, acquires, bad SPIs.
+    await session.createSubscription((n) => {
+      for (const el of n.content) {
+        try {
+          onEvent(vnfId, n.eventTime, notificationFromXml(el));
+        } catch (err) {
+          log.warn('unreadable notification from router', { vnfId, error: errorMessage(err) });
+        }
+      }
+    });
+  }
 }
 
 /** Remove the instance's day-0 files (keys included). */

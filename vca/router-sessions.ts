@@ -7,6 +7,8 @@
 import { NetconfClient } from '../common/netconf/index.js';
 import { NotFoundError, ProtocolError, createLogger, errorMessage } from '../common/index.js';
 
+/** Pause between connection attempts while a router boots (a refused local connect costs next to nothing). */
+const RETRY_MS = 50;
 const log = createLogger('vca.netconf');
 
 export interface RouterEndpoint {
@@ -44,7 +46,7 @@ export class RouterSessions {
         return client;
       } catch (err) {
         last = err;
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
     throw new ProtocolError(`router ${vnfId} did not answer NETCONF on ${ep.host}:${ep.port} within ${timeoutMs} ms: ${errorMessage(last)}`);

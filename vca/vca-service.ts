@@ -67,7 +67,7 @@ export class VcaService {
       logger: this.log.child('ssh'),
     });
     const bound = await this.ssh.listen(port, host);
-    this.log.info('VCA listening', { host: bound.address, port: bound.port, hostKeyFingerprint: this.hostKeyFp, vim: 'netns' });
+    this.log.info('VCA listening', { host: bound.address, port: bound.port, hostKeyFingerprint: this.hostKeyFp, vim: this.opts.vim.kind });
     return { host: bound.address, port: bound.port, hostKeyFingerprint: this.hostKeyFp };
   }
 
@@ -86,7 +86,7 @@ export class VcaService {
 
   private handlers(): RpcHandlers {
     const h: { [M in keyof VcaMethods]: (p: VcaMethods[M]['params'], ch: RpcChannel) => Promise<VcaMethods[M]['result']> } = {
-      'vca.hello': async () => ({ domain: this.opts.domain, vimDriver: 'netns', version: '0.1.0' }),
+      'vca.hello': async () => ({ domain: this.opts.domain, vimDriver: this.opts.vim.kind, version: '0.1.0' }),
       'vca.deploy': async (intent: DomainIntent) => {
         if (intent.domain !== this.opts.domain) throw new ValidationError(`intent for domain '${intent.domain}' sent to the VCA of '${this.opts.domain}'`);
         return deployIntent(

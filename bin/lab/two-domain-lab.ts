@@ -2,17 +2,19 @@
  * The two-domain lab of the walking skeleton, everything real on one host:
  * a QKD link (two KMEs serving ETSI 014, fed by the stand-in CSPRNG link),
  * per domain a Hybridization Module (ETSI 004 northbound, ML-KEM with its
- * peer), a VIM (`netns` driver) and a VCA (SSH, JSON-RPC), and the NFVO
- * (REST) that knows the domains as VIM accounts. The demo and the end-to-end
- * tests start it; each component talks to the others over its real protocol.
+ * peer), a VIM (`netns` driver, or `docker`: routers and hosts in
+ * containers on per-domain Open vSwitch bridges) and a VCA (SSH, JSON-RPC),
+ * and the NFVO (REST) that knows the domains as VIM accounts. The demo and
+ * the end-to-end tests start it; each component talks to the others over its
+ * real protocol.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity } from '../../qkd/index.js';
-import { createVimDriver, type VimDriver } from '../../vim/index.js';
+import { createVimDriver, type VimDriver, type VimDriverKind } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
-import { NfvoClient, NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
+import { NfvoApiError, NfvoClient, NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { loadOrCreateKeyPair, readPrivateKey } from '../../common/ssh/index.js';
 import { NetconfClient } from '../../common/netconf/index.js';
@@ -45,6 +47,13 @@ export interface LabOptions {
   wrapConnector?: (c: DomainConnector) => DomainConnector;
   /** Tunables of the NFVO's rekey service. */
   tunnelMaintenance?: NfvoOptions['tunnelMaintenance'];
+  /**
+   * The VIM driver of both domains (default `netns`). With `docker` both
+   * drivers keep their records in the same state folder (the driver's
+   * default, per installation), so the WAN that both domains ensure is
+   * joined between their bridges.
+   */
+  vimDriver?: Extract<VimDriverKind, 'netns' | 'docker'>;
 }
 
 /** A running lab. */
@@ -145,8 +154,9 @@ export class TwoDomainLab {
       await mkdir(join(opts.dataDir, 'nfvo'), { recursive: true, mode: 0o700 });
       const nfvoKey = await loadOrCreateKeyPair(join(opts.dataDir, 'nfvo', 'ssh_client_ed25519_key'), 'qnfv-nfvo');
       const domains: LabDomain[] = [];
+      const vimKind = opts.vimDriver ?? 'netns';
       for (const i of [0, 1]) {
-        const vim = createVimDriver('netns', { installationId: opts.installationId, domain: names[i]! });
+        const vim = createVimDriver(vimKind, { installationId: opts.installationId, domain: names[i]! });
         await vim.checkPrerequisites();
         const vca = new VcaService({
           domain: names[i]!,
@@ -157,7 +167,7 @@ export class TwoDomainLab {
         });
         const bound = await vca.start();
         stops.push(() => vca.stop());
-        domains.push({ name: names[i]!, nodeUuid: uuids[i]!, hm: hms[i]!, vim, vca, account: { id: '', name: names[i]!, vimType: 'netns', vca: { host: bound.host, port: bound.port, username: 'nfvo', hostKeyFingerprint: bound.hostKeyFingerprint }, hybridNodeUuid: uuids[i]! } });
+        domains.push({ name: names[i]!, nodeUuid: uuids[i]!, hm: hms[i]!, vim, vca, account: { id: '', name: names[i]!, vimType: vim.kind, vca: { host: bound.host, port: bound.port, username: 'nfvo', hostKeyFingerprint: bound.hostKeyFingerprint }, hybridNodeUuid: uuids[i]! } });
       }
 
       // 4. The NFVO, and the domains registered over its REST API.
@@ -183,14 +193,20 @@ export class TwoDomainLab {
 
   /**
    * Over the REST API: onboard the bundled packages (the NSD text optionally
-   * edited, e.g. shorter lifetimes), create an NS instance and instantiate it
-   * with one site per domain; resolves to the instance once COMPLETED.
+   * edited, e.g. shorter lifetimes; packages onboarded before are kept as
+   * they are), create an NS instance and instantiate it with one site per
+   * domain; resolves to the instance once COMPLETED.
    */
   async deployBundledVpn(name: string, editNsd: (text: string) => string = (t) => t): Promise<NsInstance> {
     const paths = bundledPackagePaths();
     const api = this.client;
-    await api.request('POST', '/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'), { contentType: 'application/yaml' });
-    await api.request('POST', '/nsd/v1/ns_descriptors_content', editNsd(await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'), 'utf8')), { contentType: 'application/yaml' });
+    // A second deployment finds the packages onboarded already (409): they are reused as they are.
+    const onboard = (path: string, body: string): Promise<unknown> =>
+      api.request('POST', path, body, { contentType: 'application/yaml' }).catch((err: unknown) => {
+        if (!(err instanceof NfvoApiError && err.status === 409)) throw err;
+      });
+    await onboard('/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'));
+    await onboard('/nsd/v1/ns_descriptors_content', editNsd(await readFile(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'), 'utf8')));
     const ns = (await api.request<NsInstance>('POST', '/nslcm/v1/ns_instances', { nsdId: 'qnfv-qkd-vpn-ns', nsName: name })).body;
     const placement = { vnf: this.domains.map((d, i) => ({ 'member-vnf-index': i === 0 ? 'site-a' : 'site-b', vimAccountId: d.name })) };
     const op = await api.waitOp(await api.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/instantiate`, placement), { intervalMs: 50 });

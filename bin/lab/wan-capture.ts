@@ -7,10 +7,14 @@
  * Immediate mode: without it, packets wait in the kernel's TPACKET_V3 block
  * until it fills or times out, and a capture stopped right after the traffic
  * holds nothing. `start` resolves once tcpdump is capturing; `stop` flushes.
+ * With the `docker` VIM the WAN is a segment of Open vSwitch bridges joined
+ * by patch ports (no netdev to listen on), so the capture listens on the
+ * host end of a router's WAN veth in the root namespace (`dockerWanPort`).
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ProtocolError } from '../../common/index.js';
+import { portPeerName, type DockerVimDriver } from '../../vim/index.js';
 
 const run = promisify(execFile);
 
@@ -27,9 +31,22 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-/** Capture IPv4 on `iface` in `namespace` into `file`. */
-export async function startCapture(namespace: string, iface: string, file: string): Promise<Capture> {
-  const child = spawn('ip', ['netns', 'exec', namespace, 'tcpdump', '-i', iface, '--immediate-mode', '-U', '-n', '-w', file, 'ip'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * The host end of a router's veth on `vim`'s domain bridge (default its WAN
+ * port `wan0`), checked to be an OVS port of that bridge.
+ */
+export async function dockerWanPort(vim: DockerVimDriver, instanceId: string, vnfId: string, port = 'wan0'): Promise<string> {
+  const name = portPeerName(vim.installationId, instanceId, vnfId, port);
+  const inv = await vim.ovs.inventory();
+  if (!inv.ports.some((p) => p.name === name && p.bridge === vim.bridge)) throw new ProtocolError(`port ${port} of router ${vnfId} (${name}) is not on bridge ${vim.bridge}`);
+  return name;
+}
+
+/** Capture IPv4 on `iface` in `namespace` (undefined: the root namespace) into `file`. */
+export async function startCapture(namespace: string | undefined, iface: string, file: string): Promise<Capture> {
+  const tcpdump = ['tcpdump', '-i', iface, '--immediate-mode', '-U', '-n', '-w', file, 'ip'];
+  const [cmd, ...args] = namespace === undefined ? tcpdump : ['ip', 'netns', 'exec', namespace, ...tcpdump];
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new ProtocolError(`tcpdump did not start capturing within 10 s: ${stderr.trim()}`)), 10_000);

@@ -181,7 +181,7 @@ function buildIntents(input: InstantiateInput, domains: string[], nameOf: (id: s
   return intents;
 }
 
-function planTunnels(plan: IpPlan, security: LinkSecurity[]): PlannedTunnel[] {
+export function planTunnels(plan: IpPlan, security: LinkSecurity[]): PlannedTunnel[] {
   const tunnels: PlannedTunnel[] = [];
   for (const profile of security) {
     const ends = plan.routers.filter((r) => r.ports.some((p) => p.network === profile.virtualLinkDesc));
@@ -193,7 +193,6 @@ function planTunnels(plan: IpPlan, security: LinkSecurity[]): PlannedTunnel[] {
   }
   return tunnels;
 }
-
 
 function lifetime(l: LinkSecurity['lifetimeSoft']): { time?: number; bytes?: bigint; packets?: number } {
   return { time: l.time, packets: l.packets, bytes: l.bytes !== undefined ? BigInt(l.bytes) : undefined };

@@ -12,7 +12,7 @@ import type { LcmOperationType, NsInstance, NsLcmOpOcc, VimAccount } from '../mo
 import { runOperation, type OperationContext, type RunOptions } from './operation-runner.js';
 import { planAddresses } from './ip-plan.js';
 import { interpretInstantiateRequest, type InstantiateNsRequest } from './instantiate-request.js';
-import { instantiateNs, INSTANTIATE_STEPS } from './instantiate.js';
+import { instantiateNs, planTunnels, INSTANTIATE_STEPS } from './instantiate.js';
 import { terminateNs, TERMINATE_STEPS } from './terminate.js';
 import type { NsResolver } from './resolved-ns.js';
 import type { DomainConnector } from './domain-client.js';
@@ -177,6 +177,17 @@ export class NsLcm {
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       problems.push(...(err.problems.length > 0 ? err.problems : [{ path: 'vld', message: err.message }]));
+    }
+    // A tunnel's key comes from the QKD link between its two domains' nodes: both ends in one
+    // domain would ask a node for a key shared with itself (the HM refuses that at stage 4).
+    if (ipPlan) {
+      for (const t of planTunnels(ipPlan, resolved.security)) {
+        const a = placement.get(t.master.vnfId);
+        const b = placement.get(t.peer.vnfId);
+        if (a && b && a.id === b.id) {
+          problems.push({ path: plan.placementPaths.get(t.peer.vnfId) ?? 'vnf', message: `${t.master.vnfId} and ${t.peer.vnfId} share protected link ${t.profile.virtualLinkDesc} but are both placed in '${a.name}': a QKD-keyed tunnel needs its ends in two domains` });
+        }
+      }
     }
     if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);
     const addresses = ipPlan;

@@ -191,11 +191,13 @@ describe('instantiate and terminate', () => {
     const t = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/terminate`);
     expect(t.status).toBe(202);
     expect((await waitOp(h, String(t.headers.location))).operationState).toBe('COMPLETED');
-    const op = await instantiateAndWait(h, ns.id, { vimAccountId: accounts.a.id });
+    // This time the other way round: site-a in dom-b, site-b in dom-a (by account id).
+    const swapped = { vnf: [{ 'member-vnf-index': 'site-a', vimAccountId: accounts.b.id }, { 'member-vnf-index': 'site-b', vimAccountId: accounts.a.id }] };
+    const op = await instantiateAndWait(h, ns.id, swapped);
     expect(op.operationState).toBe('COMPLETED');
     const done = (await h.req<NsInstance>('GET', `/nslcm/v1/ns_instances/${ns.id}`)).json;
-    expect(done.vnfInstance.map((v) => v.vimId)).toEqual([accounts.a.id, accounts.a.id]);
-    expect(done.qkdVpn!.domains).toEqual([accounts.a.id]);
+    expect(done.vnfInstance.map((v) => v.vimId)).toEqual([accounts.b.id, accounts.a.id]);
+    expect(done.qkdVpn!.domains.sort()).toEqual([accounts.a.id, accounts.b.id].sort());
     expect(done.qkdVpn!.history.map((x) => x.event)).toEqual(['tunnel-established', 'terminated', 'tunnel-established']);
   });
 
@@ -257,5 +259,19 @@ describe('placement and addressing errors → 400 with paths, nothing started', 
         { path: 'InstantiateNsRequest.vimAccountId', message: 'must be string' },
       ]),
     );
+  });
+});
+
+describe('placement of protected links', () => {
+  it('both ends of a QKD-keyed tunnel in one domain is a 400 naming the field, before anything is deployed', async () => {
+    const ns = await createNs(h);
+    const same = { vnf: [{ 'member-vnf-index': 'site-a', vimAccountId: 'dom-a' }, { 'member-vnf-index': 'site-b', vimAccountId: 'dom-a' }] };
+    const r = await h.req<ProblemDetails>('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, same);
+    expect(r.status).toBe(400);
+    expect(r.json.problems).toEqual([
+      { path: 'vnf[1].vimAccountId', message: expect.stringContaining("site-a and site-b share protected link") },
+    ]);
+    expect(r.json.problems![0]!.message).toContain("both placed in 'dom-a'");
+    expect(h.connector.callsOf('vca.deploy')).toEqual([]);
   });
 });

@@ -244,15 +244,12 @@ describe('placement variants', () => {
     expect((await getNs()).vnfInstance.map((v) => v.vimId)).toEqual([accounts.a.id, accounts.b.id]);
   });
 
-  it('both routers in one domain: one intent, the key obtained once and used for both routers', async () => {
-    const op = await instantiateAndWait(h, ns.id, { vimAccountId: 'dom-a' });
-    expect(op.error?.detail).toBeUndefined();
-    expect(op.operationState).toBe('COMPLETED');
-    const deploys = h.connector.callsOf('vca.deploy');
-    expect(deploys.map((c) => [c.domain, (c.params as DomainIntent).routers.map((r) => r.vnfId)])).toEqual([['dom-a', ['site-a', 'site-b']]]);
-    expect(h.connector.callsOf('vca.obtainKey')).toHaveLength(1);
-    expect(h.connector.callsOf('vca.applyIpsec').map((c) => c.params.vnfId)).toEqual(['site-a', 'site-b', 'site-a', 'site-b']);
-    expect(h.connector.vca('dom-a').heldKeys.size).toBe(0);
+  it('both routers in one domain is refused before anything is deployed: a QKD key needs two nodes', async () => {
+    const r = await h.req<{ problems: { path: string; message: string }[] }>('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, { vimAccountId: 'dom-a' });
+    expect(r.status).toBe(400);
+    expect(r.json.problems).toEqual([{ path: 'vimAccountId', message: expect.stringContaining("both placed in 'dom-a'") }]);
+    expect(h.connector.callsOf('vca.deploy')).toEqual([]);
+    expect(h.connector.callsOf('vca.obtainKey')).toEqual([]);
   });
 
   it('address overrides reach the intents', async () => {
