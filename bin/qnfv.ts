@@ -2,9 +2,9 @@
 /**
  * The `qnfv` command line.
  *   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng]   run the two-domain QKD-VPN demo
- *   qnfv qkd-link [--km N] [--seconds S] [--interval S]
-                                        run a simulated BB84 QKD link and print its rate, QBER and pools
-  qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
+ *   qnfv qkd-link [--km N] [--seconds S] [--interval S]   run a simulated BB84 QKD link and print its rate, QBER and pools
+ *   qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
+ *   qnfv package build FOLDER [--out FILE]   write FOLDER.tar.gz with a fresh checksums.txt
  *   qnfv nfvo [--port N] [--data-dir DIR] ...   run the NFVO in the foreground (bin/nfvo-command.ts)
  *   qnfv login|logout|nsd|vnfpkg|ns|op|vim ...  the NFVO's command line (bin/cli)
  */
@@ -18,6 +18,9 @@ const USAGE = `usage:
   qnfv qkd-link [--km N] [--seconds S] [--interval S]
                                         run a simulated BB84 QKD link and print its rate, QBER and pools
   qnfv package validate PATH            validate a package: folder, OSM .tar.gz, SOL004 CSAR or descriptor
+  qnfv package build FOLDER [--out FILE]
+                                        validate an OSM package folder and write it as FOLDER.tar.gz
+                                        (or FILE, or FILE/<folder>.tar.gz) with a fresh checksums.txt
   qnfv nfvo [--port 8080] [--host 127.0.0.1] [--data-dir .qnfv/nfvo] [--tls-cert F --tls-key F] [--token-ttl S]
                                         run the NFVO (REDIS_URL selects Redis; QNFV_ADMIN_USER/QNFV_ADMIN_PASSWORD the first admin)
 ${CLI_USAGE}`;
@@ -54,6 +57,18 @@ async function main(argv: string[]): Promise<number> {
     const r = await validatePackageCli(rest[1]);
     (r.ok ? process.stdout : process.stderr).write(r.lines.join('\n') + '\n');
     return r.ok ? 0 : 1;
+  }
+  if (cmd === 'package' && rest[0] === 'build') {
+    const args = rest.slice(1);
+    const o = args.indexOf('--out');
+    const out = o >= 0 ? args[o + 1] : undefined;
+    const positional = o < 0 ? args : [...args.slice(0, o), ...args.slice(o + 2)];
+    if (positional.length === 1 && !positional[0]!.startsWith('-') && (o < 0 || out !== undefined)) {
+      const { buildPackageCli } = await import('../nsd/index.js');
+      const r = await buildPackageCli(positional[0]!, { out });
+      (r.ok ? process.stdout : process.stderr).write(r.lines.join('\n') + '\n');
+      return r.ok ? 0 : 1;
+    }
   }
   if (cmd === 'nfvo') {
     const { parseNfvoArgs, runNfvo } = await import('./nfvo-command.js');

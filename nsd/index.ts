@@ -2,7 +2,7 @@
  * Descriptor model, NS side: ETSI GS NFV-SOL 006 NSDs as OSM writes them (parse, JSON Schema,
  * semantic checks, typed view), qnfv's `qnfv:security-profile` extension, the cross-check of an NSD
  * against onboarded VNFDs, package loading of either kind, the `qnfv package validate` report,
- * and the product's bundled packages.
+ * `qnfv package build`, and the product's bundled packages.
  *
  * Loading a package (the NFVO's entry point for uploads):
  * - `loadPackage(source: string | Uint8Array, options?: {kind?: 'vnf' | 'ns'; name?: string;
@@ -13,6 +13,9 @@
  *   `kind` is 'vnf', an `Nsd` when 'ns') is set exactly when there are none. It also gives
  *   `descriptorText` (store it as is), `files`, `readFile(path)` for artifacts, `format`, `csar`.
  * - `validatePackageCli(path): Promise<{ok, lines}>`: the text of `qnfv package validate PATH`.
+ * - `buildPackage(folder, {out?}): Promise<BuiltPackage>` validates an OSM package folder and
+ *   writes it as `<folder-name>.tar.gz` with a fresh `checksums.txt` (refuses an invalid one:
+ *   `ok` false, `problems`); `buildPackageCli` renders `qnfv package build FOLDER [--out FILE]`.
  *
  * Typed accessors (pure, on a validated `Nsd`):
  * - `nsVirtualLinks(nsd, dfId?)` → `NsVirtualLink[]`: every virtual link with its role (`mgmt`,
@@ -30,5 +33,6 @@ export { checkNsdAgainstVnfds } from './vnfd-cross-check.js';
 export { checkNsPackage, loadNsPackage, checkDescriptorPackage, loadDescriptorPackage, type DescriptorPackage } from './ns-package.js';
 export { loadPackage, type LoadPackageOptions, type LoadedPackage } from './package-loader.js';
 export { validatePackageCli } from './package-validate.js';
+export { buildPackage, buildPackageCli, type BuildPackageOptions, type BuiltPackage } from './package-build.js';
 export { bundledPackagePaths, type BundledPackagePaths } from './bundled-packages.js';
 export * as constants from './constants.js';

@@ -6,7 +6,7 @@
  * Checks against the VNFDs the NSD uses are separate (vnfd-cross-check.ts): they need a catalog.
  */
 import { ValidationError, type Problem } from '../common/index.js';
-import { addSchemaProblems, compileSchema, descriptorKind, findDescriptorRoot, isObj, loadYaml, ProblemList, type YamlPosition } from '../vnfd/index.js';
+import { addSchemaProblems, compileSchema, descriptorKind, findDescriptorRoot, isObj, loadYaml, ProblemList, type YamlPosition, type YamlSource } from '../vnfd/index.js';
 import { checkNsd } from './nsd-checks.js';
 import type { Nsd } from './nsd-model.js';
 import { nsdSchema } from './nsd-schema.js';
@@ -33,11 +33,15 @@ export function validateNsd(obj: unknown, file?: string): Problem[] {
 /** Parse NSD text and collect every problem; the typed view is returned only when there are none. */
 export function checkNsdText(text: string, file?: string): { nsd?: Nsd; problems: Problem[] } {
   const { source, problems } = loadYaml(text, file);
-  if (!source) return { problems };
+  return source ? checkNsdSource(source, file) : { problems };
+}
+
+/** `checkNsdText` for text already loaded with `loadYaml` (a package loader need not parse it twice). */
+export function checkNsdSource(source: YamlSource, file?: string): { nsd?: Nsd; problems: Problem[] } {
   const found = nsdProblems(source.value, file, source.positions);
   if (found.length > 0) return { problems: found };
   const doc = source.value as Record<string, unknown>; // a mapping: findDescriptorRoot found the root key in it
-  return { nsd: toNsd(doc, descriptorKind(doc)?.key ?? 'nsd', { text, file, positions: source.positions }), problems: [] };
+  return { nsd: toNsd(doc, descriptorKind(doc)?.key ?? 'nsd', { text: source.text, file, positions: source.positions }), problems: [] };
 }
 
 /** Parse NSD text (YAML or JSON) into the typed view; throws ValidationError listing every problem. */

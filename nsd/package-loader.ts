@@ -9,7 +9,7 @@
  */
 import type { Problem } from '../common/index.js';
 import {
-  checkVnfdText,
+  checkVnfdSource,
   descriptorKind,
   loadYaml,
   readPackage,
@@ -20,7 +20,7 @@ import {
   type Vnfd,
 } from '../vnfd/index.js';
 import type { Nsd } from './nsd-model.js';
-import { checkNsdText } from './nsd.js';
+import { checkNsdSource } from './nsd.js';
 
 /** Options of loadPackage. */
 export interface LoadPackageOptions extends ReadPackageOptions {
@@ -71,19 +71,20 @@ export async function loadPackage(source: string | Uint8Array, options: LoadPack
   const file = read.descriptorName;
   if (text === undefined) return options.kind ? { ...common, kind: options.kind } : common;
 
-  const loaded = loadYaml(text, file);
+  const loaded = read.descriptorYaml ?? loadYaml(text, file);
   const found = descriptorKind(loaded.source?.value)?.kind;
   const kind = options.kind ?? (found === 'vnfd' || found === 'pre-sol006-vnfd' ? 'vnf' : found === 'nsd' || found === 'pre-sol006-nsd' ? 'ns' : undefined);
   if (kind === undefined) {
     const problems = loaded.problems.length > 0 ? loaded.problems : [{ path: '(root)', message: 'the descriptor is neither a VNFD (top-level vnfd:) nor an NSD (top-level nsd:)', ...(file ? { file } : {}), line: 1 }];
     return { ...common, problems: [...read.problems, ...problems] };
   }
+  if (!loaded.source) return { ...common, kind, problems: [...read.problems, ...loaded.problems] };
   if (kind === 'vnf') {
-    const checked = checkVnfdText(text, file);
+    const checked = checkVnfdSource(loaded.source, file);
     const problems = [...read.problems, ...checked.problems];
     return problems.length === 0 && checked.vnfd ? { ...common, kind, descriptor: checked.vnfd, problems } : { ...common, kind, problems };
   }
-  const checked = checkNsdText(text, file);
+  const checked = checkNsdSource(loaded.source, file);
   const problems = [...read.problems, ...checked.problems];
   return problems.length === 0 && checked.nsd ? { ...common, kind, descriptor: checked.nsd, problems } : { ...common, kind, problems };
 }

@@ -13,7 +13,7 @@ import { descriptorKind } from './descriptor-kind.js';
 import { isTreeFile, treeDirHasEntries, treeHas, type PackageTree } from './package-tree.js';
 import { ProblemList } from './problem-list.js';
 import { isObj, listAt, objAt, strAt } from './tree.js';
-import { loadYaml, type PathSegment } from './yaml-source.js';
+import { loadYaml, type LoadedYaml, type PathSegment } from './yaml-source.js';
 
 /** One file or folder a VNFD expects in its package. */
 export interface ArtifactRef {
@@ -54,9 +54,12 @@ export function referencedArtifacts(doc: unknown): ArtifactRef[] {
   return refs;
 }
 
-/** Problems for files the (VNF) descriptor `text` names that the package lacks; `file` names the descriptor. */
-export function missingArtifacts(tree: PackageTree, text: string, file: string): Problem[] {
-  const { source } = loadYaml(text, file);
+/**
+ * Problems for files the (VNF) descriptor `text` names that the package lacks; `file` names the
+ * descriptor. `loaded`: the text already loaded with `loadYaml`, so that it is not parsed again.
+ */
+export function missingArtifacts(tree: PackageTree, text: string, file: string, loaded?: LoadedYaml): Problem[] {
+  const { source } = loaded ?? loadYaml(text, file);
   if (!source) return []; // the descriptor parser reports the YAML error
   const out = new ProblemList({ file, positions: source.positions });
   for (const ref of referencedArtifacts(source.value)) checkArtifact(tree, ref, out);

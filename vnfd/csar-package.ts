@@ -16,7 +16,7 @@ import type { Problem } from '../common/index.js';
 import { TOSCA_DEFINITIONS_KEY, TOSCA_META_ENTRY_KEYS, TOSCA_META_FILE } from './constants.js';
 import { insidePath, parseManifest, verifyManifest, type CsarManifest } from './csar-manifest.js';
 import { descriptorKind } from './descriptor-kind.js';
-import { packageFileProblems, type FoundDescriptor } from './osm-package.js';
+import { foundDescriptor, packageFileProblems, type FoundDescriptor } from './osm-package.js';
 import { isTreeFile, readTreeFile, treeFileName, treeHas, type PackageTree } from './package-tree.js';
 import { parseToscaMeta, type ToscaMeta } from './tosca-meta.js';
 import { has, isObj } from './tree.js';
@@ -62,7 +62,8 @@ export function inspectCsarTree(tree: PackageTree): { found?: FoundDescriptor; c
   // Entry definitions: SOL006 YAML, of the kind the manifest says.
   const text = (readTreeFile(tree, entry) as Buffer).toString('utf8'); // a file: checked when located
   const entryFile = treeFileName(tree, entry);
-  const { source } = loadYaml(text, entryFile);
+  const yaml = loadYaml(text, entryFile);
+  const { source } = yaml;
   if (source && isObj(source.value) && has(source.value, TOSCA_DEFINITIONS_KEY)) {
     problems.push({
       path: TOSCA_DEFINITIONS_KEY,
@@ -83,7 +84,7 @@ export function inspectCsarTree(tree: PackageTree): { found?: FoundDescriptor; c
       line: first?.line ?? 1,
     });
   }
-  const found = { descriptorFile: entry, text };
+  const found = foundDescriptor(tree, entry, text, yaml);
   problems.push(...packageFileProblems(tree, found));
   return { found, csar, problems };
 }

@@ -22,7 +22,7 @@
  *   `mgmt-cp`.
  */
 export type * from './vnfd-model.js';
-export { parseVnfd, validateVnfd, checkVnfdText } from './vnfd.js';
+export { parseVnfd, validateVnfd, checkVnfdText, checkVnfdSource } from './vnfd.js';
 export { day12Targets, day12Target, findPrimitive, resolvePrimitiveParameters, type Day12Target, type Day12Primitive, type PrimitiveKind, type PrimitiveParameterSpec } from './day12-primitives.js';
 export { extCpdBindings, extCpdBinding, type ExtCpdBinding } from './ext-cpd-bindings.js';
 export { readOsmPackage, inspectOsmPackage, type OsmPackage } from './package-reader.js';
@@ -40,7 +40,7 @@ export { projectRoot, bundledVnfPackagePath } from './project-root.js';
 export * as constants from './constants.js';
 
 // Shared plumbing for nsd/.
-export { loadYaml, formatPath, lineOf, type PathSegment, type YamlPosition, type YamlSource } from './yaml-source.js';
+export { loadYaml, formatPath, lineOf, positionAt, type LoadedYaml, type PathSegment, type YamlPosition, type YamlSource } from './yaml-source.js';
 export { ProblemList, type ProblemContext } from './problem-list.js';
 export { compileSchema, addSchemaProblems, describeValue } from './schema-validator.js';
 export * from './schema-fragments.js';

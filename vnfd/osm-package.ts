@@ -11,6 +11,7 @@ import { missingArtifacts } from './artifacts.js';
 import { checkChecksumsFile } from './checksums.js';
 import { DESCRIPTOR_EXTENSIONS } from './constants.js';
 import { isTreeFile, readTreeFile, treeFileName, type PackageTree } from './package-tree.js';
+import { loadYaml, type LoadedYaml } from './yaml-source.js';
 
 /** The descriptor found in a package, and where it is. */
 export interface FoundDescriptor {
@@ -18,6 +19,13 @@ export interface FoundDescriptor {
   descriptorFile: string;
   /** Its text, byte for byte (UTF-8). */
   text: string;
+  /** The text loaded as YAML, once for every check that reads it (and for the caller's validation). */
+  yaml: LoadedYaml;
+}
+
+/** The descriptor at `descriptorFile` of the tree, loaded. */
+export function foundDescriptor(tree: PackageTree, descriptorFile: string, text: string, yaml?: LoadedYaml): FoundDescriptor {
+  return { descriptorFile, text, yaml: yaml ?? loadYaml(text, treeFileName(tree, descriptorFile)) };
 }
 
 /** Check an OSM package tree; `where` words OSM's message ("package folder", "package descriptor tar.gz"). */
@@ -30,13 +38,13 @@ export function inspectOsmTree(tree: PackageTree, where: string): { found?: Foun
         : `Found more than one descriptor file at ${where}: ${top.join(', ')}`;
     return { problems: [{ path: '(package)', message, file: tree.base }] };
   }
-  const found = { descriptorFile: top[0], text: (readTreeFile(tree, top[0]) as Buffer).toString('utf8') }; // a file: checked above
+  const found = foundDescriptor(tree, top[0], (readTreeFile(tree, top[0]) as Buffer).toString('utf8')); // a file: checked above
   return { found, problems: packageFileProblems(tree, found) };
 }
 
 /** Problems of the files around a descriptor: checksums.txt and the files the descriptor names. */
 export function packageFileProblems(tree: PackageTree, found: FoundDescriptor): Problem[] {
-  return [...checkChecksumsFile(tree), ...missingArtifacts(tree, found.text, treeFileName(tree, found.descriptorFile))];
+  return [...checkChecksumsFile(tree), ...missingArtifacts(tree, found.text, treeFileName(tree, found.descriptorFile), found.yaml)];
 }
 
 /** Whether a file name has a descriptor extension. */

@@ -12,12 +12,13 @@ import { basename, normalize } from 'node:path';
 import type { Problem } from '../common/index.js';
 import { archiveTree } from './archive-entries.js';
 import { inspectCsarTree, type CsarInfo } from './csar-package.js';
-import { inspectOsmTree, isDescriptorName, packageFileProblems } from './osm-package.js';
+import { foundDescriptor, inspectOsmTree, isDescriptorName, packageFileProblems, type FoundDescriptor } from './osm-package.js';
 import { folderTree } from './package-folder.js';
 import { packageLimits, mib, type PackageLimits } from './package-limits.js';
 import { memoryTree, treeFileName, treeFiles, type PackageTree } from './package-tree.js';
 import { readTarEntries } from './tar-archive.js';
 import { readZipEntries } from './zip-archive.js';
+import type { LoadedYaml } from './yaml-source.js';
 
 /** How a package came. */
 export type PackageFormat = 'folder' | 'tar.gz' | 'tar' | 'csar' | 'descriptor';
@@ -42,6 +43,8 @@ export interface PackageRead {
   descriptorFile?: string;
   /** The descriptor's text, byte for byte. */
   descriptorText?: string;
+  /** The descriptor text loaded as YAML (parsed once: the caller validates this, not the text again). */
+  descriptorYaml?: LoadedYaml;
   /** How the descriptor is named in problems (`<source>/<top>/<file>`). */
   descriptorName?: string;
   /** SOL004 metadata of a CSAR. */
@@ -112,16 +115,16 @@ async function fromBytes(bytes: Buffer, display: string, limits: PackageLimits):
   // A single descriptor: a package of one file (its name kept, so that problems name it).
   const file = basename(display);
   const tree = memoryTree(stem(display), display.slice(0, Math.max(0, display.length - file.length - 1)), new Map([[file, { node: { type: 'file', size: bytes.length }, data: bytes }]]));
-  const found = { descriptorFile: file, text };
+  const found = foundDescriptor(tree, file, text);
   return result('descriptor', tree, found, undefined, packageFileProblems(tree, found));
 }
 
-function result(format: PackageFormat, tree: PackageTree, found: { descriptorFile: string; text: string } | undefined, csar: CsarInfo | undefined, problems: Problem[]): PackageRead {
+function result(format: PackageFormat, tree: PackageTree, found: FoundDescriptor | undefined, csar: CsarInfo | undefined, problems: Problem[]): PackageRead {
   return {
     format,
     name: tree.name,
     files: treeFiles(tree),
-    ...(found ? { descriptorFile: found.descriptorFile, descriptorText: found.text, descriptorName: treeFileName(tree, found.descriptorFile) } : {}),
+    ...(found ? { descriptorFile: found.descriptorFile, descriptorText: found.text, descriptorName: treeFileName(tree, found.descriptorFile), descriptorYaml: found.yaml } : {}),
     ...(csar ? { csar } : {}),
     tree,
     problems,

@@ -23,16 +23,37 @@ export function compileSchema(schema: SchemaObject): ValidateFunction {
 export function addSchemaProblems(validate: ValidateFunction, data: unknown, prefix: readonly PathSegment[], out: ProblemList): void {
   if (validate(data)) return;
   const errors = validate.errors ?? [];
-  const umbrellas = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const folded = umbrellaFolder(errors);
   for (const e of errors) {
     if (e.keyword === 'if') continue; // its `then` errors say what is missing
-    const folded = umbrellas.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`) && e.instancePath.startsWith(u.instancePath));
-    if (folded) continue;
+    if (folded(e)) continue;
     const path = [...prefix, ...instancePath(e.instancePath, data)];
     if (e.keyword === 'required') path.push(String(e.params.missingProperty));
     if (e.keyword === 'additionalProperties') path.push(String(e.params.additionalProperty));
     out.add(path, errorMessage(e));
   }
+}
+
+/**
+ * Whether an error is one of the sub-errors of a failed `anyOf`/`oneOf` (an umbrella): its schema
+ * path is under the umbrella's and its data is the umbrella's or inside it. Umbrellas are indexed
+ * by data path, so a descriptor with hundreds of errors is not checked pair by pair.
+ */
+function umbrellaFolder(errors: readonly ErrorObject[]): (e: ErrorObject) => boolean {
+  const umbrellas = new Map<string, string[]>(); // instance path → schema paths of umbrellas there, with a trailing '/'
+  for (const u of errors) {
+    if (u.keyword !== 'anyOf' && u.keyword !== 'oneOf') continue;
+    const list = umbrellas.get(u.instancePath);
+    if (list) list.push(`${u.schemaPath}/`);
+    else umbrellas.set(u.instancePath, [`${u.schemaPath}/`]);
+  }
+  return (e) => {
+    if (umbrellas.size === 0) return false;
+    for (let at = e.instancePath; ; at = at.slice(0, at.lastIndexOf('/'))) {
+      if (umbrellas.get(at)?.some((prefix) => e.schemaPath.startsWith(prefix))) return true;
+      if (at === '') return false;
+    }
+  };
 }
 
 /** JSON Pointer → path segments, numbers where the data has a list. */

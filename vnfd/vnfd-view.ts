@@ -5,7 +5,7 @@
  */
 import { boolAt, isObj, listAt, numAt, objAt, strAt, strListAt, type Obj } from './tree.js';
 import type { ConfigPrimitive, Day12Config, PrimitiveParameter, ScalingAspect, Vdu, Vnfd, VnfDf } from './vnfd-model.js';
-import { formatPath, type PathSegment, type YamlPosition } from './yaml-source.js';
+import { positionAt, type PathSegment, type YamlPosition } from './yaml-source.js';
 
 /** Where the document came from. */
 export interface DescriptorOrigin {
@@ -16,13 +16,18 @@ export interface DescriptorOrigin {
 
 /** A version leaf as written: the plain-scalar source of a YAML number (`1.0`), else its string form. */
 export function versionText(value: unknown, path: readonly PathSegment[], positions: ReadonlyMap<string, YamlPosition>): string {
-  if (typeof value === 'number') return positions.get(formatPath(path))?.plain ?? String(value);
+  if (typeof value === 'number') return positionAt(positions, path)?.plain ?? String(value);
   return String(value ?? '');
 }
 
 /** Copy only the keys whose value is defined (keeps optional fields absent rather than `undefined`). */
 export function defined<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    const value = (obj as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as T;
 }
 
 /** The typed view of a validated VNFD document. */

@@ -13,7 +13,7 @@ import { checkVnfd } from './vnfd-checks.js';
 import type { Vnfd } from './vnfd-model.js';
 import { vnfdSchema } from './vnfd-schema.js';
 import { toVnfd } from './vnfd-view.js';
-import { loadYaml, type YamlPosition } from './yaml-source.js';
+import { loadYaml, type YamlPosition, type YamlSource } from './yaml-source.js';
 
 const validateSchema = compileSchema(vnfdSchema);
 
@@ -36,11 +36,15 @@ export function validateVnfd(obj: unknown, file?: string): Problem[] {
 /** Parse VNFD text and collect every problem; the typed view is returned only when there are none. */
 export function checkVnfdText(text: string, file?: string): { vnfd?: Vnfd; problems: Problem[] } {
   const { source, problems } = loadYaml(text, file);
-  if (!source) return { problems };
+  return source ? checkVnfdSource(source, file) : { problems };
+}
+
+/** `checkVnfdText` for text already loaded with `loadYaml` (a package loader need not parse it twice). */
+export function checkVnfdSource(source: YamlSource, file?: string): { vnfd?: Vnfd; problems: Problem[] } {
   const found = vnfdProblems(source.value, file, source.positions);
   if (found.length > 0) return { problems: found };
   const doc = source.value as Record<string, unknown>; // a mapping: findDescriptorRoot found the root key in it
-  return { vnfd: toVnfd(doc, descriptorKind(doc)?.key ?? 'vnfd', { text, file, positions: source.positions }), problems: [] };
+  return { vnfd: toVnfd(doc, descriptorKind(doc)?.key ?? 'vnfd', { text: source.text, file, positions: source.positions }), problems: [] };
 }
 
 /** Parse VNFD text (YAML or JSON) into the typed view; throws ValidationError listing every problem. */

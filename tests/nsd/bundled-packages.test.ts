@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join, relative } from 'node:path';
-import { bundledPackagePaths, checkNsdAgainstVnfds, loadNsPackage, securityProfiles } from '../../nsd/index.js';
+import { bundledPackagePaths, checkNsdAgainstVnfds, loadNsPackage, nsVirtualLinks, securityProfiles, validatePackageCli } from '../../nsd/index.js';
 import { loadVnfPackage, md5File, parseChecksums, projectRoot } from '../../vnfd/index.js';
 
 describe("the product's own packages", () => {
@@ -12,6 +12,7 @@ describe("the product's own packages", () => {
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name).toBe('qnfv');
     expect(relative(root, paths.routerVnf)).toBe(join('vnfd', 'packages', 'qnfv_router_vnf'));
     expect(relative(root, paths.qkdVpnNs)).toBe(join('nsd', 'packages', 'qnfv_qkd_vpn_ns'));
+    expect(relative(root, paths.qkdVpnMesh3Ns)).toBe(join('nsd', 'packages', 'qnfv_qkd_vpn_mesh3_ns'));
     // Compiled code runs from dist/vnfd/, which holds no package.json: the walk goes up to the root.
     expect(projectRoot(pathToFileURL(join(root, 'dist', 'vnfd', 'project-root.js')).href)).toBe(root);
   });
@@ -20,6 +21,7 @@ describe("the product's own packages", () => {
     for (const [dir, descriptor] of [
       [paths.routerVnf, 'qnfv_router_vnfd.yaml'],
       [paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'],
+      [paths.qkdVpnMesh3Ns, 'qnfv_qkd_vpn_mesh3_nsd.yaml'],
     ]) {
       const sums = parseChecksums(readFileSync(join(dir, 'checksums.txt'), 'utf8'), 'checksums.txt');
       expect(sums.problems).toEqual([]);
@@ -84,9 +86,30 @@ describe("the product's own packages", () => {
     ]);
   });
 
-  it('the full example in docs/descriptors.md is the bundled NSD', () => {
+  it('the three-site mesh NS package validates, resolves against the router VNFD, and protects one WAN shared by all three sites', async () => {
+    const { vnfd } = loadVnfPackage(paths.routerVnf);
+    const { nsd } = loadNsPackage(paths.qkdVpnMesh3Ns);
+    expect(checkNsdAgainstVnfds(nsd, new Map([[vnfd.id, vnfd]]))).toEqual([]);
+    expect(nsd).toMatchObject({ id: 'qnfv-qkd-vpn-mesh3-ns', name: 'qnfv-qkd-vpn-mesh3-ns', version: '1.0', vnfdId: ['qnfv-router-vnf'] });
+    expect(nsVirtualLinks(nsd).map((l) => [l.id, l.role, l.connections.map((c) => `${c.vnfProfileId}:${c.extCpd}`)])).toEqual([
+      ['mgmtnet', 'mgmt', ['site-a:mgmt-ext', 'site-b:mgmt-ext', 'site-c:mgmt-ext']],
+      ['site-a-lan', 'lan', ['site-a:lan-ext']],
+      ['site-b-lan', 'lan', ['site-b:lan-ext']],
+      ['site-c-lan', 'lan', ['site-c:lan-ext']],
+      ['wan', 'wan', ['site-a:wan-ext', 'site-b:wan-ext', 'site-c:wan-ext']],
+    ]);
+    // The same profile as the two-site NS: every pair of routers on the WAN gets a tunnel keyed by it.
+    const twoSite = securityProfiles(loadNsPackage(paths.qkdVpnNs).nsd);
+    expect(securityProfiles(nsd)).toEqual(twoSite.map((p) => ({ ...p, description: expect.stringContaining('A-B, A-C, B-C') })));
+    const cli = await validatePackageCli(paths.qkdVpnMesh3Ns);
+    expect(cli).toEqual({ ok: true, lines: [`${paths.qkdVpnMesh3Ns}: valid NS package (NSD qnfv-qkd-vpn-mesh3-ns, OSM package folder; onboard its VNF packages first: qnfv-router-vnf)`] });
+  });
+
+  it('the full example in docs/descriptors.md is the bundled NSD, and the page shows the mesh NSD too', () => {
     const doc = readFileSync(join(projectRoot(), 'docs', 'descriptors.md'), 'utf8');
     const nsdText = readFileSync(join(paths.qkdVpnNs, 'qnfv_qkd_vpn_nsd.yaml'), 'utf8');
     expect(doc).toContain(nsdText.trimEnd());
+    const meshText = readFileSync(join(paths.qkdVpnMesh3Ns, 'qnfv_qkd_vpn_mesh3_nsd.yaml'), 'utf8');
+    expect(doc).toContain(meshText.trimEnd());
   });
 });

@@ -1,4 +1,4 @@
-import { formatPath, lineOf, loadYaml } from '../../vnfd/index.js';
+import { formatPath, lineOf, loadYaml, positionAt, type PathSegment } from '../../vnfd/index.js';
 
 const TEXT = `# comment
 vnfd:
@@ -82,5 +82,60 @@ describe('YAML line index (js-yaml 5 events)', () => {
   it('refuses several documents and an empty file', () => {
     expect(loadYaml('a: 1\n---\nb: 2\n').problems[0].message).toMatch(/2 YAML documents/);
     expect(loadYaml('').problems[0].message).toMatch(/no YAML document|YAML error/);
+  });
+});
+
+describe('line index built on demand', () => {
+  const PATHS: PathSegment[][] = [
+    ['vnfd'],
+    ['vnfd', 'version'],
+    ['vnfd', 'list'],
+    ['vnfd', 'list', 0],
+    ['vnfd', 'list', 0, 'x'],
+    ['vnfd', 'list', 1],
+    ['vnfd', 'list', 2, 0],
+    ['vnfd', 'desc'],
+    ['vnfd', 'flow', 'b', 1],
+    ['vnfd', 'odd.key'],
+    ['vnfd', 'empty'],
+    ['vnfd', 'missing'],
+    ['vnfd', 'list', 7],
+    ['vnfd', 'list', 'x'],
+    ['nowhere'],
+  ];
+
+  it('positionAt on a fresh document finds what the full index holds, without building it', () => {
+    const full = loadYaml(TEXT).source!.positions;
+    for (const path of PATHS) {
+      const fresh = loadYaml(TEXT).source!.positions;
+      expect([path, positionAt(fresh, path)]).toEqual([path, full.get(formatPath(path))]);
+    }
+    expect(positionAt(loadYaml(TEXT).source?.positions, ['vnfd', 'version'])).toEqual({ line: 3, plain: '1.0' });
+    // Once the index is built, positionAt reads it.
+    expect(positionAt(full, ['vnfd', 'list', 0, 'x'])).toEqual({ line: 6 });
+  });
+
+  it('positionAt skips alias keys and nodes under an alias like the index does', () => {
+    const text = 'a: &k key\n*k : {m: 1}\nz: &x\n  y: 2\nw: *x\n';
+    const at = (path: PathSegment[]) => positionAt(loadYaml(text).source?.positions, path);
+    const full = loadYaml(text).source!.positions;
+    expect(at(['z'])?.line).toBe(3);
+    expect(at(['z', 'y'])?.line).toBe(4);
+    expect(at(['w'])?.line).toBe(5);
+    for (const path of [['w', 'y'], ['key'], ['key', 'm']]) {
+      expect(at(path)).toBeUndefined();
+      expect(full.get(formatPath(path))).toBeUndefined();
+    }
+  });
+
+  it('reads as a Map: size, iteration, has, forEach', () => {
+    const positions = loadYaml(TEXT).source!.positions;
+    expect(positions.size).toBe([...positions.keys()].length);
+    expect(new Map(positions).get('vnfd.list[0].x')).toEqual({ line: 6 });
+    expect(loadYaml(TEXT).source!.positions.has('vnfd.flow.b[1]')).toBe(true);
+    expect([...loadYaml(TEXT).source!.positions.entries()]).toEqual([...positions]);
+    const seen: string[] = [];
+    loadYaml(TEXT).source!.positions.forEach((_, k) => seen.push(k));
+    expect(seen).toEqual([...positions.keys()]);
   });
 });
