@@ -6,7 +6,7 @@
  * CCIPS controller and install them inbound-first, then verify.
  * Every step registers its undo; the NFVO never holds key bytes.
  */
-import type { DomainIntent, KeyIds } from '../../vca/index.js';
+import type { DeployResult, DomainIntent, KeyIds } from '../../vca/index.js';
 import { applyEdits, computeTunnelSas, hybridUri, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
 import { ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
@@ -64,15 +64,22 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   }
   const domainOf = (vnfId: string): DomainClient => clients.get(placement.get(vnfId)!.id)!;
 
-  // 3. Deploy networks, routers and hosts, domain by domain.
+  // 3. Deploy networks, routers and hosts in every domain at once (each VCA waits for its routers to boot).
   const vnfInstances: VnfInstance[] = [];
   const hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] = [];
+  await ctx.stage(3, `deploying routers, networks and site hosts in ${names}`);
   for (const d of domains) {
-    await ctx.stage(3, `deploying routers, networks and site hosts in ${nameOf(d)}`);
     ctx.onUndo(`tear down ${nameOf(d)}`, async () => {
       await clients.get(d)!.call('vca.teardown', { installationId: input.installationId, instanceId: ns.id });
     });
-    const result = await clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000);
+  }
+  // Wait for every domain before judging: a failure must not start the undo while another deploy still runs.
+  const deployed = await Promise.allSettled(domains.map((d) => clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000)));
+  // The VCA client's errors already name their domain ("VCA of <domain>: ...").
+  const failed = deployed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  for (const [i, d] of domains.entries()) {
+    const result = (deployed[i] as PromiseFulfilledResult<DeployResult>).value;
     for (const r of result.routers) {
       const planned = plan.routers.find((p) => p.vnfId === r.vnfId)!;
       vnfInstances.push({

@@ -180,13 +180,24 @@ export class NsLcm {
     }
     // A tunnel's key comes from the QKD link between its two domains' nodes: both ends in one
     // domain would ask a node for a key shared with itself (the HM refuses that at stage 4).
+    // One problem per protected link and domain, naming every site placed there together.
     if (ipPlan) {
+      const together = new Map<string, { link: string; domain: string; sites: Set<string> }>();
       for (const t of planTunnels(ipPlan, resolved.security)) {
         const a = placement.get(t.master.vnfId);
         const b = placement.get(t.peer.vnfId);
-        if (a && b && a.id === b.id) {
-          problems.push({ path: plan.placementPaths.get(t.peer.vnfId) ?? 'vnf', message: `${t.master.vnfId} and ${t.peer.vnfId} share protected link ${t.profile.virtualLinkDesc} but are both placed in '${a.name}': a QKD-keyed tunnel needs its ends in two domains` });
-        }
+        if (!a || !b || a.id !== b.id) continue;
+        const key = `${t.profile.virtualLinkDesc}\u0000${a.id}`;
+        const g = together.get(key) ?? { link: t.profile.virtualLinkDesc, domain: a.name, sites: new Set<string>() };
+        g.sites.add(t.master.vnfId).add(t.peer.vnfId);
+        together.set(key, g);
+      }
+      for (const g of together.values()) {
+        const sites = [...g.sites];
+        problems.push({
+          path: plan.placementPaths.get(sites[1]!) ?? 'vnf',
+          message: `${sites.join(', ')} share protected link ${g.link} but are all placed in '${g.domain}': a QKD-keyed tunnel needs its ends in two domains`,
+        });
       }
     }
     if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);

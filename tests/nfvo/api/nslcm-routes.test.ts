@@ -72,7 +72,7 @@ describe('instantiate and terminate', () => {
     await hold.reached;
     const running = (await h.req<NsLcmOpOcc>('GET', location)).json;
     expect(running).toMatchObject({ operationState: 'PROCESSING', nsInstanceId: ns.id, lcmOperationType: 'INSTANTIATE', isAutomaticInvocation: false, isCancelPending: false, operationParams: TWO_DOMAINS });
-    expect(running.progress).toEqual({ stage: '3/6', detail: 'deploying routers, networks and site hosts in dom-b' });
+    expect(running.progress).toEqual({ stage: '3/6', detail: 'deploying routers, networks and site hosts in dom-a, dom-b' });
     expect(running._links).toEqual({ self: { href: location }, nsInstance: { href: `/nslcm/v1/ns_instances/${ns.id}` } });
     // One operation at a time: instantiate again, terminate, delete → 409.
     const again = await h.req<ProblemDetails>('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, TWO_DOMAINS);
@@ -269,9 +269,9 @@ describe('placement of protected links', () => {
     const r = await h.req<ProblemDetails>('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, same);
     expect(r.status).toBe(400);
     expect(r.json.problems).toEqual([
-      { path: 'vnf[1].vimAccountId', message: expect.stringContaining("site-a and site-b share protected link") },
+      { path: 'vnf[1].vimAccountId', message: expect.stringContaining("site-a, site-b share protected link wan") },
     ]);
-    expect(r.json.problems![0]!.message).toContain("both placed in 'dom-a'");
+    expect(r.json.problems![0]!.message).toContain("all placed in 'dom-a'");
     expect(h.connector.callsOf('vca.deploy')).toEqual([]);
   });
 });

@@ -124,7 +124,7 @@ describe('restart in the middle of an operation', () => {
     await h.server.start();
     const found = (await h.req<NsLcmOpOcc>('GET', location)).json;
     expect(found).toMatchObject({ operationState: 'FAILED_TEMP', error: { title: 'NFVO restarted' } });
-    expect(found.error!.detail).toContain('stage 3/6 (deploying routers, networks and site hosts in dom-b)');
+    expect(found.error!.detail).toContain('stage 3/6 (deploying routers, networks and site hosts in dom-a, dom-b)');
     const retry = await h.req('POST', `${location}/retry`);
     expect((await waitOp(h, String(retry.headers.location))).operationState).toBe('COMPLETED');
   });

@@ -187,7 +187,7 @@ describe('failures: FAILED with stage and reason, everything undone, NS stays NO
     h.connector.fail({ method: 'vca.deploy', domain: 'dom-b', error: new Error('ip link add: File exists') });
     const op = await instantiateAndWait(h, ns.id);
     expect(op.operationState).toBe('FAILED');
-    expect(op.error!.detail).toMatch(/^Stage 3\/6 \(deploying routers, networks and site hosts in dom-b\) failed: VCA of dom-b: ip link add: File exists\. Everything created was removed\.$/);
+    expect(op.error!.detail).toMatch(/^Stage 3\/6 \(deploying routers, networks and site hosts in dom-a, dom-b\) failed: VCA of dom-b: ip link add: File exists\. Everything created was removed\.$/);
     await expectUndone(['dom-a', 'dom-b'], { keys: false });
     expect(h.connector.callsOf('vca.obtainKey')).toEqual([]);
   });
@@ -247,7 +247,7 @@ describe('placement variants', () => {
   it('both routers in one domain is refused before anything is deployed: a QKD key needs two nodes', async () => {
     const r = await h.req<{ problems: { path: string; message: string }[] }>('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, { vimAccountId: 'dom-a' });
     expect(r.status).toBe(400);
-    expect(r.json.problems).toEqual([{ path: 'vimAccountId', message: expect.stringContaining("both placed in 'dom-a'") }]);
+    expect(r.json.problems).toEqual([{ path: 'vimAccountId', message: expect.stringContaining("all placed in 'dom-a'") }]);
     expect(h.connector.callsOf('vca.deploy')).toEqual([]);
     expect(h.connector.callsOf('vca.obtainKey')).toEqual([]);
   });

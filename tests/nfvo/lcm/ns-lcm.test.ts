@@ -38,7 +38,7 @@ describe('restart', () => {
     expect(await second.server.start()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const op = (await second.req<NsLcmOpOcc>('GET', location)).json;
     expect(op).toMatchObject({ id: stored.id, operationState: 'FAILED_TEMP', progress: stored.progress });
-    expect(op.error).toMatchObject({ status: 500, title: 'NFVO restarted', detail: 'the NFVO stopped during stage 3/6 (deploying routers, networks and site hosts in dom-b); retry or roll back' });
+    expect(op.error).toMatchObject({ status: 500, title: 'NFVO restarted', detail: 'the NFVO stopped during stage 3/6 (deploying routers, networks and site hosts in dom-a, dom-b); retry or roll back' });
     expect(Date.parse(op.statusEnteredTime)).toBeGreaterThanOrEqual(Date.parse(stored.statusEnteredTime));
 
     // Records survived; the stuck op blocks this instance only.
