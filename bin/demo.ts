@@ -1,7 +1,7 @@
 /**
  * `qnfv demo`: the two-domain QKD-VPN, end to end, on embedded defaults.
  *   1. start the lab: QKD link, per domain a Hybridization Module, VIM
- *      (netns) and VCA, and the NFVO;
+ *      (netns, or docker with `--vim docker`) and VCA, and the NFVO;
  *   2. over the NFVO's REST API: onboard the bundled VNF package and NSD,
  *      create the NS instance, instantiate it with one site per domain, and
  *      follow the operation occurrence's progress;
@@ -15,16 +15,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { configureLogging, errorMessage } from '../common/index.js';
 import { bundledPackagePaths } from '../nsd/index.js';
 import type { NsInstance } from '../nfvo/index.js';
-import { TwoDomainLab, bridgePort, startCapture } from './lab/index.js';
+import { TwoDomainLab, bridgePort, dockerWanPort, startCapture } from './lab/index.js';
+import { DockerVimDriver } from '../vim/index.js';
 import { demoPreflight } from './preflight.js';
 import { readPcapIpv4 } from './pcap.js';
 
-const run = promisify(execFile);
 
 interface Check {
   what: string;
@@ -41,6 +39,8 @@ export interface DemoOptions {
   dataDir?: string;
   /** What feeds the QKD link (default: the BB84 decoy-state simulator). */
   qkdFeed?: 'csprng' | 'bb84';
+  /** The domains' VIM driver (default netns; docker needs dockerd and Open vSwitch: scripts/setup.sh --test). */
+  vim?: 'netns' | 'docker';
 }
 
 /** Run the demo; resolves to the process exit code. */
@@ -62,10 +62,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   };
 
   say(bold('qnfv demo — a QKD + ML-KEM keyed IPsec VPN between two domains, without IKE'));
-  say(`  VIM driver: netns (running as root); data directory ${dataDir}`);
+  const vimDriver = opts.vim ?? 'netns';
+  say(`  VIM driver: ${vimDriver} (running as root); data directory ${dataDir}`);
   let lab: TwoDomainLab;
   try {
-    lab = await TwoDomainLab.start({ dataDir, installationId, qkdFeed: opts.qkdFeed ?? 'bb84' });
+    lab = await TwoDomainLab.start({ dataDir, installationId, qkdFeed: opts.qkdFeed ?? 'bb84', vimDriver });
   } catch (err) {
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     say(`  ${mark(false)} starting the lab: ${errorMessage(err)}`);
@@ -108,15 +109,19 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(bold('\n3. Traffic from site A to site B, captured on the WAN link'));
     const hostA = ns.qkdVpn!.hosts.find((h) => h.id === 'host-site-a-lan')!;
     const hostB = ns.qkdVpn!.hosts.find((h) => h.id === 'host-site-b-lan')!;
-    // The WAN virtual link is a bridge in its own namespace; ensureNetwork returns the existing one.
-    const wan = await lab.domains[0].vim.ensureNetwork({ instanceId: nsId, id: 'wan', kind: 'wan' });
+    const vimA = lab.domains[0].vim;
     const pcap = join(dataDir, 'wan.pcap');
-    const capture = await startCapture(wan.namespace, await bridgePort(wan.namespace, wan.bridge), pcap);
+    let capture: Awaited<ReturnType<typeof startCapture>>;
+    if (vimA instanceof DockerVimDriver) {
+      // Router A's WAN port: the host end of its veth on domain A's Open vSwitch bridge.
+      capture = await startCapture(undefined, await dockerWanPort(vimA, nsId, 'site-a'), pcap);
+    } else {
+      // The WAN virtual link is a bridge in its own namespace; ensureNetwork returns the existing one.
+      const wan = await vimA.ensureNetwork({ instanceId: nsId, id: 'wan', kind: 'wan' });
+      capture = await startCapture(wan.namespace, await bridgePort(wan.namespace, wan.bridge), pcap);
+    }
     const dst = hostB.address.split('/')[0]!;
-    const ping = await run('ip', ['netns', 'exec', hostA.namespace, 'ping', '-c', '5', '-i', '0.2', '-W', '2', dst]).then(
-      (r) => r.stdout,
-      (e: { stdout?: string }) => e.stdout ?? '',
-    );
+    const ping = (await vimA.exec(hostA.namespace, ['ping', '-c', '5', '-i', '0.2', '-W', '2', dst], { allowFailure: true })).stdout;
     await new Promise((r) => setTimeout(r, 500));
     await capture.stop();
     const received = Number(/(\d+) received/.exec(ping)?.[1] ?? 0);
@@ -142,7 +147,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     if (opts.keep) {
       say(bold('\nThe VPN stays up (--keep). Try:'));
-      say(`  ip netns exec ${hostA.namespace} ping ${dst}`);
+      say(vimDriver === 'docker' ? `  nsenter -t $(docker inspect -f '{{.State.Pid}}' ${hostA.namespace}) -n ping ${dst}` : `  ip netns exec ${hostA.namespace} ping ${dst}`);
       say(`  curl -H 'Authorization: Bearer ${lab.client.token ?? ''}' ${api}/nslcm/v1/ns_instances/${nsId}`);
       say('Press Ctrl-C to terminate it and stop.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

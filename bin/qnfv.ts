@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `qnfv` command line.
- *   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng]   run the two-domain QKD-VPN demo
+ *   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng] [--vim netns|docker]   run the two-domain QKD-VPN demo
  *   qnfv qkd-link [--km N] [--seconds S] [--interval S]   run a simulated BB84 QKD link and print its rate, QBER and pools
  *   qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
  *   qnfv package build FOLDER [--out FILE]   write FOLDER.tar.gz with a fresh checksums.txt
@@ -13,7 +13,7 @@ import { ValidationError, errorMessage } from '../common/index.js';
 import { CLI_GROUPS, CLI_USAGE } from './cli/usage.js';
 
 const USAGE = `usage:
-  qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng]
+  qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng] [--vim netns|docker]
                                         run the two-domain QKD-VPN demo (root)
   qnfv qkd-link [--km N] [--seconds S] [--interval S]
                                         run a simulated BB84 QKD link and print its rate, QBER and pools
@@ -36,7 +36,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const { runDemo } = await import('./demo.js');
-    return runDemo({ keep: rest.includes('--keep'), dataDir: i >= 0 ? rest[i + 1] : undefined, qkdFeed });
+    const v = rest.indexOf('--vim');
+    const vim = v >= 0 ? rest[v + 1] : 'netns';
+    if (vim !== 'netns' && vim !== 'docker') {
+      process.stderr.write(`--vim must be 'netns' (network namespaces) or 'docker' (containers on Open vSwitch; needs scripts/setup.sh --test)\n`);
+      return 2;
+    }
+    return runDemo({ keep: rest.includes('--keep'), dataDir: i >= 0 ? rest[i + 1] : undefined, qkdFeed, vim });
   }
   if (cmd === 'qkd-link') {
     const num = (flag: string): number | undefined => {
