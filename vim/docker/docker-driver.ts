@@ -39,9 +39,10 @@ import { ALL_CAPABILITIES } from '../capabilities.js';
 import { ExecFileRunner, type CommandOptions, type CommandResult, type CommandRunner } from '../command-runner.js';
 import { DEFAULT_STATE_ROOT, HOST_IFNAME, MGMT_POOL, MGMT_PREFIX_LENGTH, NODE_IFINDEX_BASE, ROUTER_MGMT_IFNAME, TUN_DEVICE } from '../constants.js';
 import { checkBatchToken, explainBatchFailure, runIpBatch } from '../ip-batch.js';
-import { allocateSubnet, parseCidr, prefixesFromAddrJson, prefixesFromRouteJson, withIpamLock, type Allocation, type Cidr } from '../ipam.js';
-import { checkId, checkInstallationId, formatLabels, ID, mgmtLinkName, nodeNamespace, portPeerName } from '../labels.js';
+import { allocateSubnet, parseCidr, withIpamLock } from '../ipam.js';
+import { checkId, checkInstallationId, formatLabels, mgmtLinkName, nodeNamespace, portPeerName } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
+import { managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
 import { listLabelledRootLinks, listLinks, waitLinksUp } from '../netns/namespace-inventory.js';
 import { hostCommands, nodeBaseCommands, ROUTER_SYSCTLS, routerCommands } from '../netns/netns-commands.js';
 import { realHostProbe, type HostProbe } from '../netns/prerequisites.js';
@@ -262,7 +263,7 @@ export class DockerVimDriver implements VimDriver {
         const tContainer = Date.now();
         // 2. Management veth (under the IPAM lock: pick and assign must not interleave) and port veths.
         const mgmt = await withIpamLock(async () => {
-          const alloc = allocateSubnet(this.pool, await this.usedPrefixes(), { prefixLength: MGMT_PREFIX_LENGTH });
+          const alloc = allocateSubnet(this.pool, await usedPrefixes(this.runner, this.store.readAll()), { prefixLength: MGMT_PREFIX_LENGTH });
           record.mgmt = { hostInterface, ...alloc };
           await this.saveRouter(spec.instanceId, record);
           await runIpBatch(this.runner, [
@@ -300,7 +301,7 @@ export class DockerVimDriver implements VimDriver {
           wireMs: tWired - tContainer,
           totalMs: Date.now() - t0,
         });
-        return { namespace: name, mgmt: this.managementLink(hostInterface, mgmt), ports: spec.ports.map((p) => ({ ...p })), ...(programPid !== undefined ? { pid: programPid } : {}) };
+        return { namespace: name, mgmt: managementLink(hostInterface, mgmt), ports: spec.ports.map((p) => ({ ...p })), ...(programPid !== undefined ? { pid: programPid } : {}) };
       } catch (err) {
         await this.rollbackNode(spec.instanceId, name, [hostInterface, ...record.ports.map((p) => p.peer)], (r) => (r.routers = r.routers.filter((x) => x.vnfId !== spec.vnfId)));
         throw err;
@@ -374,14 +375,8 @@ export class DockerVimDriver implements VimDriver {
     return this.lock(async () => {
       const resources = await this.inventoryResources();
       const ids = [...resources.map((r) => r.instanceId), ...(await this.store.instanceIds())];
-      const instances = new Set(ids.filter((id) => ID.test(id))); // ids become paths: never act on anything odd
-      const report: ReconcileReport = { removed: [], kept: [] };
-      for (const id of [...instances].sort()) {
-        if (live.has(id)) report.kept.push(id);
-        else report.removed.push(await this.removeResources(id, undefined));
-      }
+      const report = await reconcileInstances(ids, live, (id) => this.removeResources(id, undefined), this.log);
       await this.removeEmptyBridges(await this.ovs.inventory());
-      if (report.removed.length > 0) this.log.info('reconciled', { removed: report.removed.map((r) => r.instanceId), kept: report.kept });
       return report;
     });
   }
@@ -664,18 +659,4 @@ export class DockerVimDriver implements VimDriver {
     );
   }
 
-  /** Prefixes the management pool must avoid: host addresses and routes, and recorded subnets. */
-  private async usedPrefixes(): Promise<Cidr[]> {
-    const [addrs, routes, records] = await Promise.all([
-      this.runner.run(['ip', '-j', '-4', 'addr', 'show']),
-      this.runner.run(['ip', '-j', '-4', 'route', 'show', 'table', 'all']),
-      this.store.readAll(),
-    ]);
-    const recorded = records.flatMap((r) => r.routers.flatMap((x) => (x.mgmt ? [parseCidr(x.mgmt.subnet, 'recorded subnet')] : [])));
-    return [...prefixesFromAddrJson(addrs.stdout), ...prefixesFromRouteJson(routes.stdout), ...recorded];
-  }
-
-  private managementLink(hostInterface: string, a: Allocation): RouterInfo['mgmt'] {
-    return { hostInterface, hostAddress: a.hostAddress, routerAddress: a.routerAddress, prefixLength: a.prefixLength, routerInterface: ROUTER_MGMT_IFNAME };
-  }
 }

@@ -24,9 +24,10 @@ import { ALL_CAPABILITIES } from '../capabilities.js';
 import { ExecFileRunner, type CommandOptions, type CommandResult, type CommandRunner } from '../command-runner.js';
 import { DEFAULT_STATE_ROOT, HOST_IFNAME, MGMT_POOL, MGMT_PREFIX_LENGTH, ROUTER_MGMT_IFNAME, STOP_ROUNDS } from '../constants.js';
 import { runIpBatch } from '../ip-batch.js';
-import { allocateSubnet, parseCidr, prefixesFromAddrJson, prefixesFromRouteJson, withIpamLock, type Allocation, type Cidr } from '../ipam.js';
-import { checkId, checkInstallationId, ID, formatLabels, bridgeName, installationPrefix, mgmtLinkName, networkNamespace, nodeNamespace, portPeerName } from '../labels.js';
+import { allocateSubnet, parseCidr, withIpamLock } from '../ipam.js';
+import { checkId, checkInstallationId, formatLabels, bridgeName, installationPrefix, mgmtLinkName, networkNamespace, nodeNamespace, portPeerName } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
+import { managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
 import { checkHostSpec, checkNetworkSpec, checkRouterSpec } from '../spec-validation.js';
 import { recordNamespaces, referencedNetworks, StateStore, type InstanceRecord, type PortRecord, type RouterRecord } from '../state-store.js';
 import type {
@@ -145,7 +146,7 @@ export class NetnsDriver implements VimDriver {
       try {
         // 1. Namespace, sysctls, management veth (under the IPAM lock: pick and assign must not interleave), port veths.
         const mgmt = await withIpamLock(async () => {
-          const alloc = allocateSubnet(this.pool, await this.usedPrefixes(), { prefixLength: MGMT_PREFIX_LENGTH });
+          const alloc = allocateSubnet(this.pool, await usedPrefixes(this.runner, this.store.readAll()), { prefixLength: MGMT_PREFIX_LENGTH });
           record.mgmt = { hostInterface, ...alloc };
           await this.saveRouter(spec.instanceId, record);
           await this.runner.run(['ip', 'netns', 'add', ns]);
@@ -179,7 +180,7 @@ export class NetnsDriver implements VimDriver {
           await this.saveRouter(spec.instanceId, record);
         }
         this.log.info('router created', { instanceId: spec.instanceId, vnfId: spec.vnfId, namespace: ns, mgmt: mgmt.routerAddress, pid });
-        return { namespace: ns, mgmt: this.managementLink(hostInterface, mgmt), ports: spec.ports.map((p) => ({ ...p })), ...(pid !== undefined ? { pid } : {}) };
+        return { namespace: ns, mgmt: managementLink(hostInterface, mgmt), ports: spec.ports.map((p) => ({ ...p })), ...(pid !== undefined ? { pid } : {}) };
       } catch (err) {
         await this.rollbackNode(spec.instanceId, ns, [hostInterface], (r) => (r.routers = r.routers.filter((x) => x.vnfId !== spec.vnfId)));
         throw err;
@@ -269,14 +270,7 @@ export class NetnsDriver implements VimDriver {
     return this.lock(async () => {
       const resources = await this.listResources();
       const ids = [...resources.map((r) => r.instanceId), ...(await this.store.instanceIds())];
-      const instances = new Set(ids.filter((id) => ID.test(id))); // ids become paths: never act on anything odd
-      const report: ReconcileReport = { removed: [], kept: [] };
-      for (const id of [...instances].sort()) {
-        if (live.has(id)) report.kept.push(id);
-        else report.removed.push(await this.removeResources(id, undefined));
-      }
-      if (report.removed.length > 0) this.log.info('reconciled', { removed: report.removed.map((r) => r.instanceId), kept: report.kept });
-      return report;
+      return reconcileInstances(ids, live, (id) => this.removeResources(id, undefined), this.log);
     });
   }
 
@@ -375,18 +369,4 @@ export class NetnsDriver implements VimDriver {
     }
   }
 
-  /** Prefixes the management pool must avoid: host addresses and routes, and recorded subnets of live instances. */
-  private async usedPrefixes(): Promise<Cidr[]> {
-    const [addrs, routes, records] = await Promise.all([
-      this.runner.run(['ip', '-j', '-4', 'addr', 'show']),
-      this.runner.run(['ip', '-j', '-4', 'route', 'show', 'table', 'all']),
-      this.store.readAll(),
-    ]);
-    const recorded = records.flatMap((r) => r.routers.flatMap((x) => (x.mgmt ? [parseCidr(x.mgmt.subnet, 'recorded subnet')] : [])));
-    return [...prefixesFromAddrJson(addrs.stdout), ...prefixesFromRouteJson(routes.stdout), ...recorded];
-  }
-
-  private managementLink(hostInterface: string, a: Allocation): RouterInfo['mgmt'] {
-    return { hostInterface, hostAddress: a.hostAddress, routerAddress: a.routerAddress, prefixLength: a.prefixLength, routerInterface: ROUTER_MGMT_IFNAME };
-  }
 }
