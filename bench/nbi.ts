@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bundledPackagePaths } from '../nsd/index.js';
-import { startRedisServer, stopChild, type BenchRedis } from './redis-server.js';
+import { startRedisServer, stopChild, type RedisServer } from '../bin/lab/redis-server.js';
 
 type StoreKind = 'file' | 'redis';
 
@@ -91,7 +91,7 @@ interface Server {
 }
 
 /** Spawn bench/nbi-server.js (its stdin stays open: when this process goes away, it stops). */
-function spawnServer(store: StoreKind, dataDir: string, redis?: BenchRedis): ChildProcess {
+function spawnServer(store: StoreKind, dataDir: string, redis?: RedisServer): ChildProcess {
   const script = fileURLToPath(new URL('./nbi-server.js', import.meta.url));
   const args = [script, '--store', store, '--data-dir', dataDir, ...(redis ? ['--redis-url', redis.url, '--redis-prefix', 'bench:'] : [])];
   return spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     for (const store of args.stores) {
       const dataDir = await mkdtemp(join(tmpdir(), `qnfv-bench-nbi-${store}-`));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      let redis: BenchRedis | undefined;
+      let redis: RedisServer | undefined;
       if (store === 'redis') {
         redis = await startRedisServer();
         cleanups.push(redis.stop);
