@@ -148,7 +148,7 @@ export class NsLcm {
   }
 
   /** Check an InstantiateNsRequest against the NSD and the domains; the operation's body. */
-  private async prepareInstantiate(ns: NsInstance, req: InstantiateNsRequest): Promise<{ ns: NsInstance; placement: Map<string, VimAccount>; body: (ctx: OperationContext) => Promise<void> }> {
+  private async prepareInstantiate(ns: NsInstance, req: InstantiateNsRequest): Promise<{ ns: NsInstance; accounts: VimAccount[]; body: (ctx: OperationContext) => Promise<void> }> {
     const id = ns.id;
     const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
     const flavour = req.nsFlavourId ?? resolved.flavours[0] ?? '';
@@ -205,7 +205,8 @@ export class NsLcm {
     const saved = { ...ns, flavourId: plan.flavourId };
     return {
       ns: saved,
-      placement,
+      // The domains it places VNFs in, each once.
+      accounts: [...new Map([...placement.values()].map((a) => [a.id, a])).values()],
       body: (ctx) =>
         instantiateNs(ctx, {
           installationId: this.opts.installationId,
@@ -247,11 +248,10 @@ export class NsLcm {
       const ns = await this.get(op.nsInstanceId);
       if (op.lcmOperationType === 'INSTANTIATE') {
         const prepared = await this.prepareInstantiate(ns, (op.operationParams ?? {}) as InstantiateNsRequest);
-        const accounts = [...new Map([...prepared.placement.values()].map((a) => [a.id, a])).values()];
         await this.instances.put(ns.id, prepared.ns);
         return this.launch(prepared.ns, this.resumed(op, 'PROCESSING', INSTANTIATE_STEPS), INSTANTIATE_STEPS, async (ctx) => {
           // What the interrupted run created would clash with the new run: remove it first.
-          await this.clearDomains(ctx, ns, accounts);
+          await this.clearDomains(ctx, ns, prepared.accounts);
           await prepared.body(ctx);
         });
       }
@@ -301,8 +301,7 @@ export class NsLcm {
   /** The domains an instantiate request places VNFs in (known accounts only). */
   private async accountsOfRequest(ns: NsInstance, req: InstantiateNsRequest): Promise<VimAccount[]> {
     try {
-      const prepared = await this.prepareInstantiate(ns, req ?? {});
-      return [...new Map([...prepared.placement.values()].map((a) => [a.id, a])).values()];
+      return (await this.prepareInstantiate(ns, req ?? {})).accounts;
     } catch {
       // The NSD or an account changed since: every registered domain may hold leftovers.
       return this.accounts.list();
@@ -381,7 +380,10 @@ export class NsLcm {
         await ctx.stage(1, `checking the SAs of ${vnfs.map((v) => v.vnfProfileId).join(', ')}`);
         const broken = new Map<string, string[]>();
         for (const v of vnfs) {
-          const state = await this.routerStateOf(ns, v);
+          const account = await this.account(v.vimId);
+          const state = await this.routerState(ns, v, account).catch((err: unknown) => {
+            throw new ConflictError(`router ${v.vnfProfileId} in ${account.name} does not answer (${errorMessage(err)}); redeploying a router is not supported yet: terminate and instantiate the NS`);
+          });
           const present = new Set(state.sas.map((sa) => sa.name));
           for (const t of ns.qkdVpn?.tunnels ?? []) {
             const names = tunnelEntryNames(t)[v.vnfProfileId];
@@ -398,33 +400,22 @@ export class NsLcm {
     });
   }
 
-  private async routerStateOf(ns: NsInstance, v: NsInstance['vnfInstance'][number]): Promise<RouterIpsecState> {
-    const account = await this.account(v.vimId);
+  /** One router's SA state (ids and counters), read by its domain's VCA. */
+  private async routerState(ns: NsInstance, v: NsInstance['vnfInstance'][number], account: VimAccount): Promise<RouterIpsecState> {
+    const client = await this.opts.connector.connect(account);
     try {
-      const client = await this.opts.connector.connect(account);
-      try {
-        return await client.call('vca.routerState', { instanceId: ns.id, vnfId: v.vnfProfileId });
-      } finally {
-        client.close();
-      }
-    } catch (err) {
-      throw new ConflictError(`router ${v.vnfProfileId} in ${account.name} does not answer (${errorMessage(err)}); redeploying a router is not supported yet: terminate and instantiate the NS`);
+      return await client.call('vca.routerState', { instanceId: ns.id, vnfId: v.vnfProfileId });
+    } finally {
+      client.close();
     }
   }
+
 
   /** SA state (ids and counters, never keys) of every router of an instantiated NS, read over NETCONF by each domain's VCA. */
   async ipsecState(id: string): Promise<RouterIpsecState[]> {
     const ns = await this.get(id);
     const out: RouterIpsecState[] = [];
-    for (const v of ns.vnfInstance) {
-      const account = await this.account(v.vimId);
-      const client = await this.opts.connector.connect(account);
-      try {
-        out.push(await client.call('vca.routerState', { instanceId: id, vnfId: v.vnfProfileId }));
-      } finally {
-        client.close();
-      }
-    }
+    for (const v of ns.vnfInstance) out.push(await this.routerState(ns, v, await this.account(v.vimId)));
     return out;
   }
 
