@@ -15,10 +15,10 @@
  */
 import { ml_kem1024, ml_kem512, ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ConflictError, NotFoundError, ValidationError, zeroize } from '../../common/index.js';
+import { ValidationError, zeroize } from '../../common/index.js';
 import { lengthPrefixed } from './combiners.js';
 import { DEFAULT_OFFER_TTL_MS, ML_KEM_ALGORITHMS, ML_KEM_SIZES } from './constants.js';
-import { ExpiringMap } from './expiring-map.js';
+import { AnsweredSecrets } from './answered-secrets.js';
 import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey } from './key-source.js';
 
 /** An ML-KEM parameter-set name. */
@@ -26,11 +26,6 @@ export type MlKemAlgorithm = (typeof ML_KEM_ALGORITHMS)[number];
 
 /** The noble implementations by FIPS 203 name. */
 export const ML_KEMS = { 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 } as const;
-
-interface Answered {
-  secret: Uint8Array;
-  transcriptHash: Uint8Array;
-}
 
 /** SHA-256 of the public transcript of one exchange with the peer: source name, what A sent (public key), what B sent (ciphertext or public key). */
 export function peerTranscriptHash(name: string, fromA: Uint8Array, fromB: Uint8Array): Uint8Array {
@@ -42,13 +37,13 @@ export class MlKemPeerSource implements KeySource {
   readonly name: MlKemAlgorithm;
   private readonly kem: (typeof ML_KEMS)[MlKemAlgorithm];
   /** Side B: secrets from `answer`, waiting for `recover`, keyed `ksid/index`. */
-  private readonly answered: ExpiringMap<string, Answered>;
+  private readonly answered: AnsweredSecrets;
 
   constructor(opts: { algorithm: MlKemAlgorithm; ttlMs?: number }) {
     if (!(opts.algorithm in ML_KEMS)) throw new ValidationError(`unknown ML-KEM parameter set '${opts.algorithm}'`);
     this.name = opts.algorithm;
     this.kem = ML_KEMS[opts.algorithm];
-    this.answered = new ExpiringMap(opts.ttlMs ?? DEFAULT_OFFER_TTL_MS, (_k, v) => zeroize(v.secret));
+    this.answered = new AnsweredSecrets(this.name, opts.ttlMs ?? DEFAULT_OFFER_TTL_MS);
   }
 
   /** Side A: a fresh key pair; the offer carries the encapsulation key. */
@@ -72,8 +67,7 @@ export class MlKemPeerSource implements KeySource {
 
   /** Side B: encapsulate to the offered key, keep the secret for `recover`, reply with the ciphertext. */
   answer(ctx: KeyRequestContext, offer: PeerFields): PeerFields {
-    const slot = slotKey(ctx.ksid, ctx.index);
-    if (this.answered.get(slot)) throw new ConflictError(`key stream ${ctx.ksid} index ${ctx.index} was already offered`);
+    this.answered.assertFree(ctx);
     const ek = base64Field(offer, 'encapsulation_key', ML_KEM_SIZES[this.name].encapsulationKey, this.name);
     let enc: { cipherText: Uint8Array; sharedSecret: Uint8Array };
     try {
@@ -82,40 +76,23 @@ export class MlKemPeerSource implements KeySource {
     } catch (err) {
       throw new ValidationError(`sources.${this.name}.encapsulation_key is not a valid ${this.name} key: ${(err as Error).message}`);
     }
-    this.answered.set(slot, { secret: enc.sharedSecret, transcriptHash: peerTranscriptHash(this.name, ek, enc.cipherText) });
+    this.answered.keep(ctx, enc.sharedSecret, peerTranscriptHash(this.name, ek, enc.cipherText));
     return { ciphertext: Buffer.from(enc.cipherText).toString('base64') };
   }
 
   /** Side B: the secret kept by `answer` (once). */
   async recover(ctx: KeyRequestContext): Promise<KeyMaterial> {
-    const a = this.answered.take(slotKey(ctx.ksid, ctx.index));
-    if (!a) throw new NotFoundError(`${this.name} secret for key stream`, `${ctx.ksid}/${ctx.index}`);
-    return { source: this.name, secret: a.secret, keyIds: [], transcriptHash: a.transcriptHash };
+    return this.answered.recover(ctx);
   }
 
   /** Side B: zero and drop secrets of `ksid` (one index, or all). */
   forget(ksid: string, index?: number): void {
-    forgetSlots(this.answered, ksid, index);
+    this.answered.forget(ksid, index);
   }
 
   /** Zero everything held. */
   close(): void {
     this.answered.close();
-  }
-}
-
-/** `ksid/index`: where side B keeps a secret between offer and GET_KEY. */
-export function slotKey(ksid: string, index: number): string {
-  return `${ksid}/${index}`;
-}
-
-/** Zero and drop the secrets of `ksid` (one index, or all) from a side-B map. */
-export function forgetSlots<V extends { secret: Uint8Array }>(map: ExpiringMap<string, V>, ksid: string, index?: number): void {
-  for (const [k, v] of map.values()) {
-    if (index === undefined ? k.startsWith(`${ksid}/`) : k === slotKey(ksid, index)) {
-      zeroize(v.secret);
-      map.take(k);
-    }
   }
 }
 

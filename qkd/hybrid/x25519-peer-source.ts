@@ -14,16 +14,11 @@
  * `Uint8Array`s zeroed like every other secret. Not quantum-safe on its own.
  */
 import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError, zeroize } from '../../common/index.js';
+import { ValidationError } from '../../common/index.js';
 import { DEFAULT_OFFER_TTL_MS, SOURCE_X25519, X25519_KEY_LENGTH } from './constants.js';
-import { ExpiringMap } from './expiring-map.js';
+import { AnsweredSecrets } from './answered-secrets.js';
 import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey } from './key-source.js';
-import { base64Field, forgetSlots, peerTranscriptHash, slotKey } from './ml-kem-peer-source.js';
-
-interface Answered {
-  secret: Uint8Array;
-  transcriptHash: Uint8Array;
-}
+import { base64Field, peerTranscriptHash } from './ml-kem-peer-source.js';
 
 /** The raw 32-byte public key of an X25519 key object. */
 export function x25519RawPublicKey(key: KeyObject): Uint8Array {
@@ -52,10 +47,10 @@ export function x25519SharedSecret(privateKey: KeyObject, peerPublicKey: Uint8Ar
 export class X25519PeerSource implements KeySource {
   readonly name = SOURCE_X25519;
   /** Side B: secrets from `answer`, waiting for `recover`, keyed `ksid/index`. */
-  private readonly answered: ExpiringMap<string, Answered>;
+  private readonly answered: AnsweredSecrets;
 
   constructor(opts: { ttlMs?: number } = {}) {
-    this.answered = new ExpiringMap(opts.ttlMs ?? DEFAULT_OFFER_TTL_MS, (_k, v) => zeroize(v.secret));
+    this.answered = new AnsweredSecrets(this.name, opts.ttlMs ?? DEFAULT_OFFER_TTL_MS);
   }
 
   /** Side A: a fresh key pair; the offer carries the public key. */
@@ -83,25 +78,22 @@ export class X25519PeerSource implements KeySource {
 
   /** Side B: a fresh key pair, the shared secret kept for `recover`, the public key in the reply. */
   answer(ctx: KeyRequestContext, offer: PeerFields): PeerFields {
-    const slot = slotKey(ctx.ksid, ctx.index);
-    if (this.answered.get(slot)) throw new ConflictError(`key stream ${ctx.ksid} index ${ctx.index} was already offered`);
+    this.answered.assertFree(ctx);
     const peer = base64Field(offer, 'public_key', X25519_KEY_LENGTH, this.name);
     const { privateKey, publicKey } = generateKeyPairSync('x25519');
     const own = x25519RawPublicKey(publicKey);
-    this.answered.set(slot, { secret: x25519SharedSecret(privateKey, peer), transcriptHash: peerTranscriptHash(this.name, peer, own) });
+    this.answered.keep(ctx, x25519SharedSecret(privateKey, peer), peerTranscriptHash(this.name, peer, own));
     return { public_key: Buffer.from(own).toString('base64') };
   }
 
   /** Side B: the secret kept by `answer` (once). */
   async recover(ctx: KeyRequestContext): Promise<KeyMaterial> {
-    const a = this.answered.take(slotKey(ctx.ksid, ctx.index));
-    if (!a) throw new NotFoundError(`${this.name} secret for key stream`, `${ctx.ksid}/${ctx.index}`);
-    return { source: this.name, secret: a.secret, keyIds: [], transcriptHash: a.transcriptHash };
+    return this.answered.recover(ctx);
   }
 
   /** Side B: zero and drop secrets of `ksid` (one index, or all). */
   forget(ksid: string, index?: number): void {
-    forgetSlots(this.answered, ksid, index);
+    this.answered.forget(ksid, index);
   }
 
   /** Zero everything held. */
