@@ -48,6 +48,20 @@ export interface DomainIntent {
   hosts: IntentHost[];
 }
 
+/**
+ * Part of an instance this domain must remove while the rest keeps running
+ * (a site leaving the NS): routers, site hosts, and networks (each removed
+ * only when no remaining node of the instance uses it, e.g. the shared WAN).
+ */
+export interface UndeployRequest {
+  installationId: string;
+  instanceId: string;
+  domain: string;
+  routers: string[];
+  hosts: string[];
+  networks: string[];
+}
+
 /** What the VCA reports back after deploying. */
 export interface DeployResult {
   routers: {
@@ -169,6 +183,7 @@ export interface VcaMethods {
   /** Turn this channel into an event stream: the VCA then pushes `vca.event` notifications on it. */
   'vca.subscribe': { params: Record<string, never>; result: { subscribed: true } };
   'vca.teardown': { params: { installationId: string; instanceId: string }; result: { removed: string[] } };
+  'vca.undeploy': { params: UndeployRequest; result: { removed: string[] } };
 }
 
 export type VcaMethod = keyof VcaMethods;

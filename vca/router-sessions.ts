@@ -68,6 +68,13 @@ export class RouterSessions {
     }
   }
 
+  /** Close the session to one router (it is being removed); fine when there is none. */
+  async close(instanceId: string, vnfId: string): Promise<void> {
+    const c = this.sessions.get(key(instanceId, vnfId));
+    this.sessions.delete(key(instanceId, vnfId));
+    await c?.close().catch(() => undefined);
+  }
+
   /** Close everything. */
   async closeAll(): Promise<void> {
     for (const c of this.sessions.values()) await c.close().catch(() => undefined);

@@ -18,7 +18,7 @@ import { notificationToJson } from '../common/ikeless/index.js';
 import { RouterSessions } from './router-sessions.js';
 import { ProxyAgent, type HmEndpoint } from './proxy-agent.js';
 import { deployIntent, removeWorkDir } from './deployer.js';
-import { VCA_EVENT, VCA_SUBSYSTEM, type VcaEvent, type ApplyIpsecRequest, type DomainIntent, type ObtainKeyRequest, type RouterIpsecState, type VcaMethods } from './protocol.js';
+import { VCA_EVENT, VCA_SUBSYSTEM, type VcaEvent, type ApplyIpsecRequest, type DomainIntent, type ObtainKeyRequest, type RouterIpsecState, type UndeployRequest, type VcaMethods } from './protocol.js';
 
 export interface VcaOptions {
   domain: string;
@@ -116,6 +116,15 @@ export class VcaService {
         await removeWorkDir(join(this.opts.dataDir, 'instances'), p.instanceId);
         const removed = [...report.namespaces, ...report.links];
         this.log.info('instance removed', { instanceId: p.instanceId, removed: removed.length });
+        return { removed };
+      },
+      'vca.undeploy': async (p: UndeployRequest) => {
+        if (p.domain !== this.opts.domain) throw new ValidationError(`undeploy for domain '${p.domain}' sent to the VCA of '${this.opts.domain}'`);
+        for (const vnfId of p.routers) await this.routers.close(p.instanceId, vnfId);
+        const report = await this.opts.vim.removeNodes({ instanceId: p.instanceId, routers: p.routers, hosts: p.hosts, networks: p.networks });
+        for (const vnfId of p.routers) await removeWorkDir(join(this.opts.dataDir, 'instances'), join(p.instanceId, vnfId));
+        const removed = [...report.namespaces, ...report.links, ...(report.containers ?? [])];
+        this.log.info('instance nodes removed', { instanceId: p.instanceId, routers: p.routers, removed: removed.length });
         return { removed };
       },
     };

@@ -180,6 +180,20 @@ export interface ResourceFilter {
   domain?: string;
 }
 
+/**
+ * Part of an instance to remove from this domain (scale-in: a site leaves a
+ * running NS). Routers and hosts named here go (program, ports, management
+ * link, sandbox, record entry); each network named here goes too unless a
+ * router or host of the instance that remains (in any domain on this host)
+ * is still attached to it. Names that do not exist are ignored.
+ */
+export interface NodeRemovalSpec {
+  instanceId: string;
+  routers: string[];
+  hosts: string[];
+  networks: string[];
+}
+
 /** What `removeInstance` removed (empty lists when there was nothing left). */
 export interface RemovalReport {
   instanceId: string;
@@ -237,6 +251,8 @@ export interface VimDriver {
   exec(sandbox: string, argv: string[], opts?: CommandOptions): Promise<CommandResult>;
   /** Remove everything this domain created for the instance; idempotent. */
   removeInstance(instanceId: string): Promise<RemovalReport>;
+  /** Remove some routers, hosts and networks of an instance, keeping the rest running; idempotent. */
+  removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport>;
   /** Resources of this installation that exist now, optionally narrowed. */
   listResources(filter?: ResourceFilter): Promise<VimResource[]>;
   /** Remove resources of this installation whose instance is not live; nothing of another installation. */

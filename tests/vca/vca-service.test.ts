@@ -18,7 +18,7 @@ import { NotSupportedError, QnfvError, configureLogging } from '../../common/ind
 import { ipsecConfigFromXml, ipsecConfigToJson, IKELESS_NS } from '../../common/ikeless/index.js';
 import { NetconfClient } from '../../common/netconf/index.js';
 import { connectSsh, fingerprint, generateKeyPair, readPrivateKey, type SshClient } from '../../common/ssh/index.js';
-import { ALL_CAPABILITIES, type HostInfo, type HostSpec, type NetworkInfo, type NetworkSpec, type RemovalReport, type RouterInfo, type RouterSpec, type VimDriver } from '../../vim/index.js';
+import { ALL_CAPABILITIES, type HostInfo, type HostSpec, type NetworkInfo, type NetworkSpec, type NodeRemovalSpec, type RemovalReport, type RouterInfo, type RouterSpec, type VimDriver } from '../../vim/index.js';
 import { checkRouterConfig, type RouterConfig } from '../../virtual-router/index.js';
 import { JsonRpcClient, VCA_SUBSYSTEM, VcaService, type DeployResult, type DomainIntent, type KeyIds, type RouterIpsecState } from '../../vca/index.js';
 import { NODE_A, NODE_B, hybridUri, startDomains, type Domains } from '../qkd/helpers.js';
@@ -82,6 +82,10 @@ class NamespaceVim implements VimDriver {
     const namespaces = this.namespaces.splice(0);
     await deleteNs(...namespaces);
     return { instanceId, domains: [this.domain], namespaces, links: [], pids, stateRecords: 0 };
+  }
+  async removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport> {
+    this.calls.push(`remove nodes ${spec.routers.join(',')}`);
+    return { instanceId: spec.instanceId, domains: [this.domain], namespaces: [], links: [], pids: [], stateRecords: 0 };
   }
   async listResources(): Promise<[]> {
     return [];

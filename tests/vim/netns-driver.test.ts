@@ -179,6 +179,61 @@ describe('netns driver: two-site VPN topology, two domains sharing one WAN', () 
   });
 });
 
+describe('netns driver: removeNodes (a site leaves a running instance)', () => {
+  const inst = randomUUID();
+
+  it('removes one site of domain A (router, host, LAN) and keeps the WAN, the other site and domain B working; twice is a no-op', async () => {
+    for (const d of [driverA, driverB]) await d.ensureNetwork({ instanceId: inst, id: 'wan', kind: 'wan' });
+    const site = async (d: NetnsDriver, n: number): Promise<RouterInfo> => {
+      await d.ensureNetwork({ instanceId: inst, id: `lan-${n}`, kind: 'lan' });
+      const r = await d.createRouter({
+        instanceId: inst,
+        vnfId: `site-${n}`,
+        ports: [
+          { name: 'lan0', network: `lan-${n}`, address: `10.${n}.0.1/24` },
+          { name: 'wan0', network: 'wan', address: `203.0.113.${n}/24` },
+        ],
+        routes: [1, 2, 3].filter((m) => m !== n).map((m) => ({ prefix: `10.${m}.0.0/24`, via: `203.0.113.${m}` })),
+      });
+      await d.createHost({ instanceId: inst, id: `host-${n}`, port: { network: `lan-${n}`, address: `10.${n}.0.10/24` }, gateway: `10.${n}.0.1` });
+      return r;
+    };
+    const [r1, r2] = [await site(driverA, 1), await site(driverA, 2)];
+    await site(driverB, 3);
+    const prefix = instancePrefix(install, inst);
+    expect((await driverA.exec(`${prefix}host-2`, pingArgv('10.3.0.10'), { allowFailure: true })).code).toBe(0);
+
+    const report = await driverA.removeNodes({ instanceId: inst, routers: ['site-2'], hosts: ['host-2'], networks: ['lan-2', 'wan'] });
+    expect(report.namespaces).toEqual([r2.namespace, `${prefix}host-2`, `${prefix}net-lan-2`].sort());
+    expect(report.links).toEqual([r2.mgmt.hostInterface]);
+    const ns = await namespaces();
+    expect(ns).toContain(`${prefix}net-wan`); // still used by site-1 and site-3
+    expect(ns).not.toContain(r2.namespace);
+    expect(await rootLinks()).not.toContain(r2.mgmt.hostInterface);
+    const record = JSON.parse(await readFile(join(stateDir, inst, 'a.json'), 'utf8')) as { routers: { vnfId: string }[]; hosts: { id: string }[]; networks: { id: string }[] };
+    expect(record.routers.map((r) => r.vnfId)).toEqual(['site-1']);
+    expect(record.hosts.map((h) => h.id)).toEqual(['host-1']);
+    expect(record.networks.map((n) => n.id).sort()).toEqual(['lan-1', 'wan']);
+    // The sites that stay still reach each other, and the removed one is gone.
+    expect((await driverA.exec(`${prefix}host-1`, pingArgv('10.3.0.10'), { allowFailure: true })).code).toBe(0);
+    expect((await driverA.exec(r1.namespace, pingArgv('203.0.113.2', 1, 0.3), { allowFailure: true })).code).not.toBe(0);
+
+    const again = await driverA.removeNodes({ instanceId: inst, routers: ['site-2'], hosts: ['host-2'], networks: ['lan-2'] });
+    expect(again.namespaces).toEqual([]);
+    expect(again.links).toEqual([]);
+
+    // The last site of domain A goes: A keeps no record, the WAN stays for domain B.
+    await driverA.removeNodes({ instanceId: inst, routers: ['site-1'], hosts: ['host-1'], networks: ['lan-1', 'wan'] });
+    expect(existsSync(join(stateDir, inst, 'a.json'))).toBe(false);
+    expect(await namespaces()).toContain(`${prefix}net-wan`);
+    expect((await driverB.exec(`${prefix}site-3`, pingArgv('10.3.0.10'), { allowFailure: true })).code).toBe(0);
+
+    await driverA.removeInstance(inst);
+    await driverB.removeInstance(inst);
+    expect((await namespaces()).filter((n) => n.startsWith(prefix))).toEqual([]);
+  });
+});
+
 describe('netns driver: a router that runs a program', () => {
   const inst = randomUUID();
   let router: RouterInfo;

@@ -25,8 +25,11 @@
  * (`nsenter -n`, like `ip netns exec`). A JSON state record per instance and
  * domain (state-store.ts) is written before anything is created; removal and
  * reconciliation find resources by their labels (containers, OVS ports,
- * labelled host links) as well as by the records, and delete a domain bridge
- * once no port and no record of its domain is left.
+ * labelled host links) as well as by the records (removal-plan.ts), and
+ * delete a domain bridge once no port and no record of its domain is left.
+ * Scale-in (`removeNodes`) takes the same path for some routers, hosts and
+ * networks; the flows of what stays are recomputed from the same numbers, so
+ * they stay as they were.
  * Mutations are serialised per installation within a process.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -42,7 +45,7 @@ import { checkBatchToken, explainBatchFailure, runIpBatch } from '../ip-batch.js
 import { allocateSubnet, parseCidr, withIpamLock } from '../ipam.js';
 import { checkId, checkInstallationId, formatLabels, mgmtLinkName, nodeNamespace, portPeerName } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
-import { managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
+import { checkNodeRemovalSpec, managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
 import { listLabelledRootLinks, listLinks, waitLinksUp } from '../netns/namespace-inventory.js';
 import { hostCommands, nodeBaseCommands, ROUTER_SYSCTLS, routerCommands } from '../netns/netns-commands.js';
 import { realHostProbe, type HostProbe } from '../netns/prerequisites.js';
@@ -53,6 +56,7 @@ import type {
   HostSpec,
   NetworkInfo,
   NetworkSpec,
+  NodeRemovalSpec,
   ProgramSpec,
   ReconcileReport,
   RemovalReport,
@@ -81,6 +85,7 @@ import {
 import { domainBridgeName, labelMap, labelsFromMap, patchPortName, portMac } from './docker-names.js';
 import { externalIdArgs, networkNumber, Ovs, REGISTER_KEY, type OvsInventory, type OvsPort } from './ovs.js';
 import { checkDockerPrerequisites } from './prerequisites.js';
+import { domainSelector, networksInUse, nodeSelector, planRemoval, type LiveResources, type RemovalPlan } from './removal-plan.js';
 import { CONTAINER_PATH, ensureRouterImage, findBinary, type RouterImage } from './router-image.js';
 
 /** Where the docker driver keeps its records by default (`<installationId>` is appended). */
@@ -362,6 +367,47 @@ export class DockerVimDriver implements VimDriver {
     return this.lock(() => this.removeResources(instanceId, this.domain));
   }
 
+  /**
+   * Scale-in: remove the named routers and hosts of this domain (containers,
+   * OVS ports and their flows, port and management veths, record entries; the
+   * management /30 is free again once its record entry is gone), then each
+   * named network that no remaining router or host of the instance, in any
+   * domain's record, sits on (its ports and the patch ports at both ends).
+   * Names that do not exist are ignored; idempotent.
+   */
+  async removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport> {
+    checkNodeRemovalSpec(spec);
+    await this.checkPrerequisites();
+    const { instanceId } = spec;
+    return this.lock(async () => {
+      const routers = new Set(spec.routers);
+      const hosts = new Set(spec.hosts);
+      const records = await this.store.readInstance(instanceId);
+      const mineBefore = records.find((r) => r.domain === this.domain);
+      // The last router and host of the instance in this domain go: the domain leaves the instance
+      // entirely (its share of the WAN and its record too), as removeInstance would do it.
+      if (mineBefore && mineBefore.routers.length + mineBefore.hosts.length > 0 && mineBefore.routers.every((x) => routers.has(x.vnfId)) && mineBefore.hosts.every((h) => hosts.has(h.id))) {
+        return this.removeResources(instanceId, this.domain);
+      }
+      const inUse = networksInUse(records, this.domain, routers, hosts);
+      const networks = new Set(spec.networks.filter((vl) => !inUse.has(vl)));
+      const mine = records.find((r) => r.domain === this.domain);
+      const recorded = { routers: mine?.routers.filter((x) => routers.has(x.vnfId)) ?? [], hosts: mine?.hosts.filter((h) => hosts.has(h.id)) ?? [] };
+      const plan = planRemoval(this.installationId, instanceId, await this.liveResources(instanceId), recorded, nodeSelector(this.domain, { routers, hosts, networks }));
+      const dropEntries = async (): Promise<number> => {
+        const recordedNetworks = mine?.networks.filter((n) => networks.has(n.id)) ?? [];
+        if (recorded.routers.length + recorded.hosts.length + recordedNetworks.length === 0) return 0;
+        await this.store.update(instanceId, this.domain, (r) => {
+          r.routers = r.routers.filter((x) => !routers.has(x.vnfId));
+          r.hosts = r.hosts.filter((h) => !hosts.has(h.id));
+          r.networks = r.networks.filter((n) => !networks.has(n.id));
+        });
+        return 1;
+      };
+      return this.teardown(instanceId, [this.domain], plan, dropEntries, 'instance nodes removed');
+    });
+  }
+
   /** Containers, OVS ports and bridges, and labelled host links of this installation that exist now. */
   async listResources(filter: ResourceFilter = {}): Promise<VimResource[]> {
     await this.checkPrerequisites();
@@ -568,52 +614,52 @@ export class DockerVimDriver implements VimDriver {
 
   /** Remove an instance's resources: one domain's part, or all domains' (`domain` undefined). */
   private async removeResources(instanceId: string, domain: string | undefined): Promise<RemovalReport> {
-    const records = await this.store.readInstance(instanceId);
-    const mine = records.filter((r) => domain === undefined || r.domain === domain);
-    const ours = (labels: ResourceLabels | undefined): boolean =>
-      labels !== undefined && labels.installationId === this.installationId && labels.instanceId === instanceId && (domain === undefined || labels.domain === domain);
+    const mine = (await this.store.readInstance(instanceId)).filter((r) => domain === undefined || r.domain === domain);
+    const recorded = { routers: mine.flatMap((r) => r.routers), hosts: mine.flatMap((r) => r.hosts) };
+    const plan = planRemoval(this.installationId, instanceId, await this.liveResources(instanceId), recorded, domainSelector(domain));
+    const dropRecords = async (): Promise<number> => {
+      let removed = 0;
+      for (const r of mine) if (await this.store.remove(instanceId, r.domain)) removed++;
+      if (domain === undefined) await this.store.removeInstance(instanceId);
+      return removed;
+    };
+    return this.teardown(instanceId, mine.map((r) => r.domain), plan, dropRecords, 'instance resources removed');
+  }
 
+  /** The instance's labelled containers, all OVS ports and the labelled host links, read at once. */
+  private async liveResources(instanceId: string): Promise<LiveResources> {
     const [containers, inv, rootLinks] = await Promise.all([
       this.docker.listContainers({ all: true, filters: { label: [`qnfv.install=${this.installationId}`, `qnfv.instance=${instanceId}`] } }),
       this.ovs.inventory(),
       listLabelledRootLinks(this.runner),
     ]);
-    const doomedContainers = new Set<string>(mine.flatMap((r) => [...r.routers.map((x) => x.namespace), ...r.hosts.map((h) => h.namespace)]));
-    for (const c of containers) if (ours(labelsFromMap(c.Labels))) doomedContainers.add((c.Names[0] ?? '').replace(/^\//, ''));
-    const doomedPorts = inv.ports.filter((p) => {
-      const l = labelsFromMap(p.externalIds);
-      return ours(l) || (l !== undefined && l.installationId === this.installationId && l.instanceId === instanceId && p.externalIds[PEER_DOMAIN_KEY] === domain);
-    });
-    const links = new Set<string>();
-    for (const r of mine) {
-      r.routers.forEach((x) => {
-        if (x.mgmt) links.add(x.mgmt.hostInterface);
-        x.ports.forEach((p) => links.add(p.peer));
-      });
-      r.hosts.forEach((h) => links.add(h.port.peer));
-    }
-    rootLinks.filter((l) => ours(l.labels)).forEach((l) => links.add(l.name));
+    return { containers, ports: inv.ports, rootLinks };
+  }
 
-    const { links: doomedLinks } = await this.destroy([...doomedContainers].filter((c) => c !== ''), [...links], doomedPorts);
-    let stateRecords = 0;
-    for (const r of mine) if (await this.store.remove(instanceId, r.domain)) stateRecords++;
-    if (domain === undefined) await this.store.removeInstance(instanceId);
-
+  /**
+   * Carry out a removal plan: 1. delete ports, links and containers; 2. update
+   * the records (`updateRecords` returns how many it changed or deleted);
+   * 3. reload the flows of the bridges that lost ports (the flows of the ports
+   * that stay come out the same); 4. delete bridges left empty.
+   */
+  private async teardown(instanceId: string, domains: string[], plan: RemovalPlan, updateRecords: () => Promise<number>, event: string): Promise<RemovalReport> {
+    const { links } = await this.destroy(plan.containers, plan.links, plan.ports);
+    const stateRecords = await updateRecords();
     const after = await this.ovs.inventory();
-    for (const b of new Set(doomedPorts.map((p) => p.bridge))) await this.ovs.syncFlows(b, after);
+    for (const b of new Set(plan.ports.map((p) => p.bridge))) await this.ovs.syncFlows(b, after);
     const bridges = await this.removeEmptyBridges(after);
     const report: RemovalReport = {
       instanceId,
-      domains: mine.map((r) => r.domain),
+      domains,
       namespaces: [],
-      links: doomedLinks,
-      pids: mine.flatMap((r) => r.routers.flatMap((x) => (x.pid !== undefined ? [x.pid] : []))),
+      links,
+      pids: plan.pids,
       stateRecords,
-      containers: [...doomedContainers].filter((c) => c !== '').sort(),
-      ports: doomedPorts.map((p) => p.name).sort(),
+      containers: plan.containers,
+      ports: plan.ports.map((p) => p.name),
       bridges,
     };
-    if (report.containers?.length || report.ports?.length || doomedLinks.length || stateRecords) this.log.info('instance resources removed', { ...report });
+    if (plan.containers.length || plan.ports.length || links.length || stateRecords) this.log.info(event, { ...report });
     return report;
   }
 

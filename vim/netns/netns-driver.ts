@@ -35,6 +35,7 @@ import type {
   HostSpec,
   NetworkInfo,
   NetworkSpec,
+  NodeRemovalSpec,
   ReconcileReport,
   RemovalReport,
   ResourceFilter,
@@ -296,6 +297,69 @@ export class NetnsDriver implements VimDriver {
     const doomedNs = [...namespaces].filter((n) => existingNames.has(n)).sort();
     const doomedLinks = [...links].filter((n) => existingNames.has(n)).sort();
 
+    const pids = await this.destroy(instanceId, doomedNs, doomedLinks);
+    // 3. Records.
+    let stateRecords = 0;
+    for (const r of mine) if (await this.store.remove(instanceId, r.domain)) stateRecords++;
+    if (domain === undefined) await this.store.removeInstance(instanceId); // also unreadable leftovers
+    const report: RemovalReport = { instanceId, domains: mine.map((r) => r.domain), namespaces: doomedNs, links: doomedLinks, pids, stateRecords };
+    if (doomedNs.length + doomedLinks.length + stateRecords > 0) this.log.info('instance resources removed', { ...report });
+    return report;
+  }
+
+  /**
+   * Scale-in: remove some routers and hosts of an instance in this domain, and
+   * the named networks no remaining node of the instance (any domain) uses.
+   */
+  async removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport> {
+    checkId(spec.instanceId, 'instanceId');
+    for (const [field, ids] of [['routers', spec.routers], ['hosts', spec.hosts], ['networks', spec.networks]] as const) ids.forEach((id, i) => checkId(id, `${field}[${i}]`));
+    await this.checkPrerequisites();
+    const { instanceId } = spec;
+    return this.lock(async () => {
+      const records = await this.store.readInstance(instanceId);
+      const mine = records.find((r) => r.domain === this.domain);
+      const routers = new Set(spec.routers);
+      const hosts = new Set(spec.hosts);
+      const goingRouters = mine?.routers.filter((x) => routers.has(x.vnfId)) ?? [];
+      const goingHosts = mine?.hosts.filter((h) => hosts.has(h.id)) ?? [];
+      // A named network leaves this domain's record unless its remaining nodes use it, and its
+      // namespace goes too unless another domain's record still holds it (the shared WAN).
+      const myUsed = mine ? referencedNetworks({ ...mine, routers: mine.routers.filter((x) => !routers.has(x.vnfId)), hosts: mine.hosts.filter((h) => !hosts.has(h.id)), networks: [] }) : new Set<string>();
+      const othersUsed = new Set(records.filter((r) => r !== mine).flatMap((r) => [...referencedNetworks(r)]));
+      const unrecorded = spec.networks.filter((vl) => !myUsed.has(vl));
+      const goingNetworks = unrecorded.filter((vl) => !othersUsed.has(vl));
+      const existingNames = new Set(await listNamespaces(this.runner));
+      const doomedNs = [
+        ...goingRouters.map((x) => x.namespace),
+        ...goingHosts.map((h) => h.namespace),
+        // Routers' and hosts' namespaces by name too: a crash may have left one unrecorded.
+        ...spec.routers.map((id) => nodeNamespace(this.installationId, instanceId, id)),
+        ...spec.hosts.map((id) => nodeNamespace(this.installationId, instanceId, id)),
+        ...goingNetworks.map((vl) => networkNamespace(this.installationId, instanceId, vl)),
+      ].filter((n, i, all) => existingNames.has(n) && all.indexOf(n) === i);
+      const rootLinks = new Set((await listLabelledRootLinks(this.runner)).map((l) => l.name));
+      const doomedLinks = goingRouters.flatMap((x) => (x.mgmt && rootLinks.has(x.mgmt.hostInterface) ? [x.mgmt.hostInterface] : []));
+      const pids = await this.destroy(instanceId, doomedNs, doomedLinks);
+      let stateRecords = 0;
+      if (mine) {
+        const left = await this.store.update(instanceId, this.domain, (r) => {
+          r.routers = r.routers.filter((x) => !routers.has(x.vnfId));
+          r.hosts = r.hosts.filter((h) => !hosts.has(h.id));
+          r.networks = r.networks.filter((n) => !unrecorded.includes(n.id));
+        });
+        // Nothing of the instance left in this domain: no record either (terminate will not ask this domain).
+        if (left.routers.length + left.hosts.length + left.networks.length === 0) await this.store.remove(instanceId, this.domain);
+        stateRecords = 1;
+      }
+      const report: RemovalReport = { instanceId, domains: [this.domain], namespaces: doomedNs.sort(), links: doomedLinks.sort(), pids, stateRecords };
+      if (doomedNs.length + doomedLinks.length > 0) this.log.info('instance nodes removed', { ...report });
+      return report;
+    });
+  }
+
+  /** Kill the namespaces' processes, then delete the management veths and the namespaces; the pids signalled. */
+  private async destroy(instanceId: string, doomedNs: string[], doomedLinks: string[]): Promise<number[]> {
     // 1. Processes first: a namespace with a live process survives `netns del`. Repeat, in case a dying process forked.
     const pids: number[] = [];
     for (let round = 0; round < STOP_ROUNDS; round++) {
@@ -309,13 +373,7 @@ export class NetnsDriver implements VimDriver {
     await runIpBatch(this.runner, [...doomedLinks.map((l) => ['link', 'del', 'dev', l]), ...doomedNs.map((n) => ['netns', 'del', n])], { force: true, allowFailure: true });
     const left = (await listNamespaces(this.runner)).filter((n) => doomedNs.includes(n));
     if (left.length > 0) throw new DriverError(['ip', 'netns', 'del', ...left], null, 'namespaces still present after deletion');
-    // 3. Records.
-    let stateRecords = 0;
-    for (const r of mine) if (await this.store.remove(instanceId, r.domain)) stateRecords++;
-    if (domain === undefined) await this.store.removeInstance(instanceId); // also unreadable leftovers
-    const report: RemovalReport = { instanceId, domains: mine.map((r) => r.domain), namespaces: doomedNs, links: doomedLinks, pids, stateRecords };
-    if (doomedNs.length + doomedLinks.length + stateRecords > 0) this.log.info('instance resources removed', { ...report });
-    return report;
+    return pids;
   }
 
   /** Fail unless the node's namespace is new and every network it joins exists. */

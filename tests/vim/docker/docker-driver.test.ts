@@ -9,7 +9,14 @@
  *  (c) a router runs the real router program in its container, reachable
  *      over NETCONF on its management link;
  *  (d) the router image is cached by content hash: the same inputs reuse
- *      the tag, a changed input gives a new one.
+ *      the tag, a changed input gives a new one;
+ *  (e) reconcile removes an orphan found by its labels and keeps a live one;
+ *  (f) scale-in: three sites (router + LAN + host) on a WAN shared by two
+ *      domains; one site leaves with removeNodes: its containers, ports,
+ *      flows, management link and record entries go, the WAN stays, the
+ *      other sites still reach each other with their flows (and counters)
+ *      as they were, isolation holds; a second call does nothing; the WAN
+ *      goes (patch ports at both ends) once no site of either domain is on it.
  * No dockerd or no OVS makes beforeAll fail (never skip) with the
  * PrerequisiteError that says to run scripts/setup.sh --test.
  * Everything uses a random `t…` installation id and is removed in afterAll.
@@ -22,9 +29,9 @@ import { join } from 'node:path';
 import { configureLogging, createLogger } from '../../../common/index.js';
 import { generateKeyPair, writePrivateKey, fingerprint } from '../../../common/ssh/index.js';
 import { NetconfClient } from '../../../common/netconf/index.js';
-import { DockerVimDriver, ensureRouterImage, ExecFileRunner, type RouterImage } from '../../../vim/index.js';
+import { DockerVimDriver, ensureRouterImage, ExecFileRunner, type RouterImage, type RouterInfo } from '../../../vim/index.js';
 import { domainBridgeName } from '../../../vim/docker/docker-names.js';
-import type { FlowStat } from '../../../vim/docker/ovs.js';
+import type { FlowStat, OvsPort } from '../../../vim/docker/ovs.js';
 import { IKELESS_CAPABILITY, NETCONF_PORT, routerMainPath, type RouterConfig } from '../../../virtual-router/index.js';
 import { pingArgv } from '../icmp-ping.js';
 
@@ -327,5 +334,118 @@ describe('docker driver (e): reconcile', () => {
     expect(remaining.filter((r) => r.kind === 'container').map((r) => r.instanceId)).toEqual([live]);
     await fresh.removeInstance(live);
     expectNothingLeft(await leftovers());
+  });
+});
+
+describe('docker driver (f): scale-in removes one site and keeps the others running', () => {
+  const inst = randomUUID();
+  /** Site n: router r<n> (WAN 203.0.113.n, LAN 10.80.n.1) and host h<n> (10.80.n.2) on lan<n>; sites 1 and 2 in domain a, 3 in b. */
+  const sites = [1, 2, 3];
+  const driverOf = (n: number): DockerVimDriver => (n === 3 ? driverB : driverA);
+  const routers: Record<number, RouterInfo> = {};
+  const hosts: Record<number, string> = {};
+  const hostIp = (n: number): string => `10.80.${n}.2`;
+  const ping = async (from: number, to: string, tries = 3): Promise<number> =>
+    (await driverOf(from).exec(hosts[from] as string, pingArgv(to, tries, tries > 1 ? 1 : 0.5), { allowFailure: true })).code ?? -1;
+  const portsOf = (inv: OvsPort[], id: string): OvsPort[] => inv.filter((p) => p.externalIds['qnfv.instance'] === inst && (p.externalIds['qnfv.vnf'] === id || p.externalIds['qnfv.host'] === id));
+  const wanPatches = async (): Promise<OvsPort[]> => (await driverA.ovs.inventory()).ports.filter((p) => p.type === 'patch' && p.externalIds['qnfv.instance'] === inst);
+  /** A port's own flows: its classification in table 0 and, for a container port, its unicast rule in table 1. */
+  const ownFlows = (flows: FlowStat[], p: OvsPort): FlowStat[] =>
+    flows.filter((f) => (f.table === 0 && f.match === `in_port=${p.ofport}`) || (f.table === 1 && p.externalIds['attached-mac'] !== undefined && f.match.includes(`dl_dst=${p.externalIds['attached-mac']}`)));
+
+  it('builds three sites on a WAN shared by domains a and b; every host reaches every other', async () => {
+    for (const d of [driverA, driverB]) await d.ensureNetwork({ instanceId: inst, id: 'wan', kind: 'wan' });
+    const t0 = Date.now();
+    for (const n of sites) {
+      const d = driverOf(n);
+      await d.ensureNetwork({ instanceId: inst, id: `lan${n}`, kind: 'lan' });
+      routers[n] = await d.createRouter({
+        instanceId: inst,
+        vnfId: `r${n}`,
+        ports: [
+          { name: 'wan0', network: 'wan', address: `203.0.113.${n}/24` },
+          { name: 'lan0', network: `lan${n}`, address: `10.80.${n}.1/24` },
+        ],
+        routes: sites.filter((m) => m !== n).map((m) => ({ prefix: `10.80.${m}.0/24`, via: `203.0.113.${m}` })),
+      });
+      hosts[n] = (await d.createHost({ instanceId: inst, id: `h${n}`, port: { network: `lan${n}`, address: `${hostIp(n)}/24` }, gateway: `10.80.${n}.1` })).namespace;
+    }
+    timings.threeSitesCreateMs = Date.now() - t0;
+    for (const [from, to] of [[1, 2], [1, 3], [2, 3], [3, 1]] as const) expect(await ping(from, hostIp(to))).toBe(0);
+  });
+
+  it('removeNodes takes site 2 away (containers, ports, flows, management link, record entries) and keeps the WAN', async () => {
+    const before = await driverA.ovs.inventory();
+    const gone = [...portsOf(before.ports, 'r2'), ...portsOf(before.ports, 'h2')];
+    const staying = [...portsOf(before.ports, 'r1'), ...portsOf(before.ports, 'h1'), ...(await wanPatches()).filter((p) => p.bridge === driverA.bridge)];
+    expect(gone).toHaveLength(3);
+    expect(staying).toHaveLength(4);
+    const flowsBefore = await driverA.ovs.dumpFlows(driverA.bridge);
+
+    const t0 = Date.now();
+    const report = await driverA.removeNodes({ instanceId: inst, routers: ['r2'], hosts: ['h2'], networks: ['lan2', 'wan'] });
+    timings.removeNodesSiteMs = Date.now() - t0;
+    expect(report).toMatchObject({ instanceId: inst, domains: ['a'], namespaces: [], pids: [], stateRecords: 1, bridges: [] });
+    expect(report.containers).toEqual([routers[2]?.namespace, hosts[2]].sort());
+    expect(report.ports).toEqual(gone.map((p) => p.name).sort());
+    expect(report.links).toEqual(expect.arrayContaining([routers[2]?.mgmt.hostInterface, ...gone.map((p) => p.name)]));
+
+    // docker ps, ovs-vsctl, ovs-ofctl and ip link: nothing of site 2 is left.
+    const containers = await driverA.docker.listContainers({ all: true, filters: { label: [`qnfv.install=${install}`, `qnfv.instance=${inst}`] } });
+    expect(containers.map((c) => c.Names[0]?.slice(1)).sort()).toEqual([1, 3].flatMap((n) => [routers[n]?.namespace, hosts[n]]).sort());
+    const listed = (await runner.run(['ovs-vsctl', 'list-ports', driverA.bridge])).stdout.split('\n');
+    for (const p of gone) expect(listed).not.toContain(p.name);
+    const flowsAfter = await driverA.ovs.dumpFlows(driverA.bridge);
+    for (const p of gone) expect(ownFlows(flowsAfter, p)).toEqual([]);
+    expect(flowsAfter.some((f) => gone.some((p) => new RegExp(`output:${p.ofport}(,|$)`).test(f.actions)))).toBe(false);
+    const links = JSON.parse((await runner.run(['ip', '-j', 'link', 'show'])).stdout) as { ifname: string }[];
+    expect(links.map((l) => l.ifname)).not.toContain(routers[2]?.mgmt.hostInterface);
+
+    // The other ports' own flows are the same flows, their counters not reset.
+    for (const p of staying) {
+      const was = ownFlows(flowsBefore, p);
+      const now = ownFlows(flowsAfter, p);
+      expect(now.map((f) => [f.table, f.priority, f.match, f.actions])).toEqual(was.map((f) => [f.table, f.priority, f.match, f.actions]));
+      now.forEach((f, i) => expect(f.packets).toBeGreaterThanOrEqual(was[i]?.packets ?? 0));
+    }
+    expect(flowsBefore.filter((f) => f.table === 0 && f.match.startsWith('in_port=')).some((f) => f.packets > 0)).toBe(true);
+
+    // The record: site 2 and its LAN are gone, the WAN (site 1 and 3 sit on it) and its patch ports stay.
+    const record = JSON.parse(await readFile(join(stateDir, inst, 'a.json'), 'utf8')) as { routers: { vnfId: string }[]; hosts: { id: string }[]; networks: { id: string }[] };
+    expect(record.routers.map((x) => x.vnfId)).toEqual(['r1']);
+    expect(record.hosts.map((h) => h.id)).toEqual(['h1']);
+    expect(record.networks.map((n) => n.id).sort()).toEqual(['lan1', 'wan']);
+    expect((await wanPatches()).map((p) => p.bridge).sort()).toEqual([driverA.bridge, driverB.bridge].sort());
+  });
+
+  it('the remaining sites still reach each other, isolation holds, and a second call does nothing', async () => {
+    expect(await ping(1, hostIp(3))).toBe(0);
+    expect(await ping(3, hostIp(1))).toBe(0);
+    expect(await ping(1, hostIp(2), 1)).not.toBe(0);
+    // h1 with an on-link WAN address: its ARP for r3 stays on lan1, so the WAN never sees it.
+    await driverA.exec(hosts[1] as string, ['ip', 'addr', 'add', '203.0.113.99/24', 'dev', 'eth0']);
+    expect(await ping(1, '203.0.113.3', 1)).not.toBe(0);
+
+    const flows = await driverA.ovs.dumpFlows(driverA.bridge);
+    const again = await driverA.removeNodes({ instanceId: inst, routers: ['r2'], hosts: ['h2', 'nosuch'], networks: ['lan2', 'wan'] });
+    expect(again).toEqual({ instanceId: inst, domains: ['a'], namespaces: [], links: [], pids: [], stateRecords: 0, containers: [], ports: [], bridges: [] });
+    expect((await driverA.ovs.dumpFlows(driverA.bridge)).map((f) => [f.table, f.match, f.actions])).toEqual(flows.map((f) => [f.table, f.match, f.actions]));
+    await expect(driverA.removeNodes({ instanceId: inst, routers: ['bad id'], hosts: [], networks: [] })).rejects.toThrow(/routers\[0\]/);
+  });
+
+  it('a domain whose last site goes leaves the instance (its share of the WAN and its record too); removeInstance then leaves nothing', async () => {
+    const rb = await driverB.removeNodes({ instanceId: inst, routers: ['r3'], hosts: ['h3'], networks: ['lan3', 'wan'] });
+    expect(rb.containers).toEqual([routers[3]?.namespace, hosts[3]].sort());
+    expect(await wanPatches()).toEqual([]); // domain b holds nothing of the instance any more
+    expect(existsSync(join(stateDir, inst, 'b.json'))).toBe(false);
+    const ra = await driverA.removeNodes({ instanceId: inst, routers: ['r1'], hosts: ['h1'], networks: ['lan1', 'wan'] });
+    expect(ra.ports).toHaveLength(3); // r1's two, h1's one
+    const patches = (await driverA.ovs.inventory()).ports.filter((p) => p.type === 'patch');
+    expect(patches.filter((p) => p.externalIds['qnfv.instance'] === inst)).toEqual([]);
+
+    await driverA.removeInstance(inst);
+    await driverB.removeInstance(inst);
+    expectNothingLeft(await leftovers());
+    expect(existsSync(join(stateDir, inst))).toBe(false);
   });
 });

@@ -3,7 +3,8 @@
  * a bridge gets (isolation, split horizon at patch ports), dump-flows
  * parsing, network numbering, names, labels, the router's container command
  * and bind mounts, the image's module closure, the tar writer (read back
- * with GNU tar), and the prerequisite message when nothing is installed.
+ * with GNU tar), the prerequisite message when nothing is installed, and
+ * what a removal or a scale-in takes.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,9 @@ import { domainBridgeName, labelMap, labelsFromMap, patchPortName, portMac } fro
 import { programBinds, programCommand } from '../../../vim/docker/docker-driver.js';
 import { computeFlows, externalIdArgs, networkNumber, parseFlowStats, vsctlArgv, type OvsPort } from '../../../vim/docker/ovs.js';
 import { checkDockerPrerequisites } from '../../../vim/docker/prerequisites.js';
+import { domainSelector, networksInUse, nodeSelector, planRemoval, type LiveResources } from '../../../vim/docker/removal-plan.js';
+import { emptyRecord, type InstanceRecord } from '../../../vim/state-store.js';
+import type { ResourceLabels } from '../../../vim/types.js';
 import { moduleSpecifiers, packageName, routerProjectFiles } from '../../../vim/docker/router-image.js';
 import { tarStream } from '../../../vim/docker/tar-writer.js';
 
@@ -193,5 +197,59 @@ describe('prerequisites', () => {
     const runner = new RecordingRunner().on(['ovs-appctl'], { code: 1, stderr: 'cannot connect to /var/run/openvswitch/ovs-vswitchd.pid' });
     const probe = { uid: () => 0, exists: async () => true, pingDocker: async () => undefined };
     await expect(checkDockerPrerequisites(runner, probe, '/var/run/docker.sock')).rejects.toThrow(/ovs-vswitchd is not running .*scripts\/setup.sh --test/);
+  });
+});
+
+describe('removal plan', () => {
+  const install = 'tunit0001';
+  const inst = 'i1';
+  const labels = (domain: string, role: ResourceLabels['role'], id: string): Record<string, string> => labelMap({ installationId: install, instanceId: inst, domain, role, id });
+  const port = (name: string, bridge: string, ids: Record<string, string>): OvsPort => ({ name, bridge, type: '', ofport: 1, externalIds: ids, options: {} });
+  const live: LiveResources = {
+    containers: [
+      { Names: ['/c-r1'], Labels: labels('a', 'router', 'r1') },
+      { Names: ['/c-r2'], Labels: labels('a', 'router', 'r2') },
+      { Names: ['/c-h2'], Labels: labels('a', 'host', 'h2') },
+      { Names: ['/c-r3'], Labels: labels('b', 'router', 'r2') },
+      { Names: ['/c-other'], Labels: { ...labels('a', 'router', 'r2'), 'qnfv.instance': 'i2' } },
+    ],
+    ports: [
+      port('pr1', 'bra', { ...labels('a', 'router', 'r1'), 'qnfv.vl': 'wan' }),
+      port('pr2', 'bra', { ...labels('a', 'router', 'r2'), 'qnfv.vl': 'lan2' }),
+      port('ph2', 'bra', { ...labels('a', 'host', 'h2'), 'qnfv.vl': 'lan2' }),
+      port('patch-ab', 'bra', { ...labels('a', 'network', 'wan'), 'qnfv.peer-domain': 'b' }),
+      port('patch-ba', 'brb', { ...labels('b', 'network', 'wan'), 'qnfv.peer-domain': 'a' }),
+      port('patch-bc', 'brb', { ...labels('b', 'network', 'wan'), 'qnfv.peer-domain': 'c' }),
+    ],
+    rootLinks: [
+      { name: 'm-r2', labels: { installationId: install, instanceId: inst, domain: 'a', role: 'management', id: 'r2' } },
+      { name: 'm-r1', labels: { installationId: install, instanceId: inst, domain: 'a', role: 'management', id: 'r1' } },
+    ],
+  };
+  const noRecords = { routers: [], hosts: [] };
+
+  it("takes the named nodes of its own domain (not another domain's namesake, not another instance's) and the named networks' patch ports at both ends", () => {
+    const plan = planRemoval(install, inst, live, noRecords, nodeSelector('a', { routers: new Set(['r2']), hosts: new Set(['h2']), networks: new Set(['lan2', 'wan']) }));
+    expect(plan.containers).toEqual(['c-h2', 'c-r2']);
+    expect(plan.ports.map((p) => p.name)).toEqual(['patch-ab', 'patch-ba', 'ph2', 'pr2']);
+    expect(plan.links).toEqual(['m-r2']);
+    const keepWan = planRemoval(install, inst, live, noRecords, nodeSelector('a', { routers: new Set(['r2']), hosts: new Set(), networks: new Set() }));
+    expect(keepWan.ports.map((p) => p.name)).toEqual(['pr2']);
+  });
+
+  it("takes a whole domain's part with the far ends of its patch ports, and records' names and pids", () => {
+    const recorded = { routers: [{ vnfId: 'r9', namespace: 'c-r9', ports: [{ name: 'wan0', network: 'wan', address: '203.0.113.9/24', peer: 'p-r9' }], pid: 42 }], hosts: [] };
+    const plan = planRemoval(install, inst, live, recorded, domainSelector('b'));
+    expect(plan).toMatchObject({ containers: ['c-r3', 'c-r9'], links: ['p-r9'], pids: [42] });
+    expect(plan.ports.map((p) => p.name)).toEqual(['patch-ab', 'patch-ba', 'patch-bc']);
+    expect(planRemoval(install, inst, live, noRecords, domainSelector(undefined)).containers).toEqual(['c-h2', 'c-r1', 'c-r2', 'c-r3']);
+  });
+
+  it('keeps a network that a remaining router or host of any domain sits on', () => {
+    const a: InstanceRecord = { ...emptyRecord(install, inst, 'a'), routers: [{ vnfId: 'r2', namespace: 'c-r2', ports: [{ name: 'wan0', network: 'wan', address: '', peer: '' }, { name: 'lan0', network: 'lan2', address: '', peer: '' }] }], hosts: [{ id: 'h2', namespace: 'c-h2', port: { name: 'eth0', network: 'lan2', address: '', peer: '' } }] };
+    const b: InstanceRecord = { ...emptyRecord(install, inst, 'b'), routers: [{ vnfId: 'r2', namespace: 'c-r3', ports: [{ name: 'wan0', network: 'wan', address: '', peer: '' }] }] };
+    expect([...networksInUse([a, b], 'a', new Set(['r2']), new Set(['h2']))]).toEqual(['wan']);
+    expect([...networksInUse([a], 'a', new Set(['r2']), new Set(['h2']))]).toEqual([]);
+    expect([...networksInUse([a, b], 'a', new Set(['r2']), new Set())].sort()).toEqual(['lan2', 'wan']);
   });
 });
