@@ -8,7 +8,7 @@
  * bench calls never use it. Logging is at `warn` unless QNFV_LOG_LEVEL says
  * otherwise (records go to stderr).
  * Usage: node dist/bench/nbi-server.js --store file|redis --data-dir DIR
- *          [--redis-url redis://127.0.0.1:6379/0] [--redis-prefix P]
+ *          [--redis-url redis://127.0.0.1:6379/0] [--redis-prefix P] [--page-size N]
  */
 import { randomBytes } from 'node:crypto';
 import { configureLogging } from '../common/index.js';
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     connector,
     store: await openStore({ dataDir, redisUrl: store === 'redis' ? redisUrl : undefined, redisPrefix: opt('redis-prefix') }),
     bootstrapAdmin: ADMIN,
+    pageSize: opt('page-size') === undefined ? undefined : Number(opt('page-size')),
   });
   // A stop asked for while the server starts waits for the start to settle.
   let starting: Promise<unknown> = Promise.resolve();

@@ -12,7 +12,7 @@
  *      `--connections` keep-alive connections (after a `--warmup` run):
  *        GET  /health                        (baseline, no auth, no store)
  *        GET  /nslcm/v1/ns_instances/{id}    (auth + one record read)
- *        GET  /nslcm/v1/ns_instances         (auth + all 1,000 records)
+ *        GET  /nslcm/v1/ns_instances         (auth + all 1,000 records: the page size is --instances)
  *        POST /nslcm/v1/ns_instances         (auth + validation + NSD resolution + one record write)
  *      and reports p50/p99 latency and requests/s of the 2xx responses (the
  *      percentiles from autocannon's per-response hrtime durations: its own
@@ -90,10 +90,13 @@ interface Server {
   child: ChildProcess;
 }
 
-/** Spawn bench/nbi-server.js (its stdin stays open: when this process goes away, it stops). */
-function spawnServer(store: StoreKind, dataDir: string, redis?: RedisServer): ChildProcess {
+/**
+ * Spawn bench/nbi-server.js (its stdin stays open: when this process goes away, it stops).
+ * One page holds `pageSize` records, so the list route still measures a list of every instance.
+ */
+function spawnServer(store: StoreKind, dataDir: string, pageSize: number, redis?: RedisServer): ChildProcess {
   const script = fileURLToPath(new URL('./nbi-server.js', import.meta.url));
-  const args = [script, '--store', store, '--data-dir', dataDir, ...(redis ? ['--redis-url', redis.url, '--redis-prefix', 'bench:'] : [])];
+  const args = [script, '--store', store, '--data-dir', dataDir, '--page-size', String(pageSize), ...(redis ? ['--redis-url', redis.url, '--redis-prefix', 'bench:'] : [])];
   return spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
 }
 
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
         redis = await startRedisServer();
         cleanups.push(redis.stop);
       }
-      const child = spawnServer(store, dataDir, redis);
+      const child = spawnServer(store, dataDir, args.instances, redis);
       cleanups.push(() => stopChild(child));
       const server = await serverReady(child);
       const pids = [server.pid, ...(redis ? [redis.pid] : [])];

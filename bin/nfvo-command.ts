@@ -1,7 +1,7 @@
 /**
  * `qnfv nfvo`: the NFVO in the foreground, as an operator runs it.
  *   qnfv nfvo [--port 8080] [--host 127.0.0.1] [--data-dir .qnfv/nfvo]
- *             [--tls-cert FILE --tls-key FILE] [--token-ttl SECONDS]
+ *             [--tls-cert FILE --tls-key FILE] [--token-ttl SECONDS] [--page-size N]
  * The store is the data directory, or Redis when REDIS_URL is set. When the
  * store has no users, the first admin comes from QNFV_ADMIN_USER and
  * QNFV_ADMIN_PASSWORD, or else gets a random password written to
@@ -25,16 +25,18 @@ export interface NfvoCommandOptions {
   tlsCert?: string;
   tlsKey?: string;
   tokenTtlS?: number;
+  /** Records per page of the NBI's GET lists (SOL013 paging). */
+  pageSize?: number;
   env: NodeJS.ProcessEnv;
 }
 
 /** Parse `qnfv nfvo` flags; throws ValidationError naming the flag. */
 export function parseNfvoArgs(args: string[], env: NodeJS.ProcessEnv): NfvoCommandOptions {
-  const known = new Set(['--port', '--host', '--data-dir', '--tls-cert', '--tls-key', '--token-ttl']);
+  const known = new Set(['--port', '--host', '--data-dir', '--tls-cert', '--tls-key', '--token-ttl', '--page-size']);
   const vals = new Map<string, string>();
   for (let i = 0; i < args.length; i += 2) {
     const flag = args[i]!;
-    if (!known.has(flag)) throw new ValidationError(`unknown option '${flag}' (qnfv nfvo [--port N] [--host H] [--data-dir DIR] [--tls-cert F --tls-key F] [--token-ttl S])`);
+    if (!known.has(flag)) throw new ValidationError(`unknown option '${flag}' (qnfv nfvo [--port N] [--host H] [--data-dir DIR] [--tls-cert F --tls-key F] [--token-ttl S] [--page-size N])`);
     const v = args[i + 1];
     if (v === undefined || v.startsWith('--')) throw new ValidationError(`${flag} needs a value`);
     vals.set(flag, v);
@@ -43,8 +45,10 @@ export function parseNfvoArgs(args: string[], env: NodeJS.ProcessEnv): NfvoComma
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError(`--port must be a TCP port (0-65535), not '${vals.get('--port')}'`);
   const ttl = vals.has('--token-ttl') ? Number(vals.get('--token-ttl')) : undefined;
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new ValidationError('--token-ttl must be a whole number of seconds > 0');
+  const pageSize = vals.has('--page-size') ? Number(vals.get('--page-size')) : undefined;
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize > 0)) throw new ValidationError(`--page-size must be a whole number of records > 0, not '${vals.get('--page-size')}'`);
   if (vals.has('--tls-cert') !== vals.has('--tls-key')) throw new ValidationError('--tls-cert and --tls-key go together');
-  return { port, host: vals.get('--host') ?? '127.0.0.1', dataDir: resolve(vals.get('--data-dir') ?? '.qnfv/nfvo'), tlsCert: vals.get('--tls-cert'), tlsKey: vals.get('--tls-key'), tokenTtlS: ttl, env };
+  return { port, host: vals.get('--host') ?? '127.0.0.1', dataDir: resolve(vals.get('--data-dir') ?? '.qnfv/nfvo'), tlsCert: vals.get('--tls-cert'), tlsKey: vals.get('--tls-key'), tokenTtlS: ttl, pageSize, env };
 }
 
 /** A stable installation id for this data directory (labels of everything the NFVO creates). */
@@ -83,6 +87,7 @@ export async function runNfvo(o: NfvoCommandOptions): Promise<number> {
     port: o.port,
     tls: o.tlsCert && o.tlsKey ? { cert: await readFile(o.tlsCert), key: await readFile(o.tlsKey) } : undefined,
     tokenTtlS: o.tokenTtlS,
+    pageSize: o.pageSize,
     bootstrapAdmin,
     logger: log,
   });

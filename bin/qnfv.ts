@@ -22,6 +22,7 @@ const USAGE = `usage:
                                         validate an OSM package folder and write it as FOLDER.tar.gz
                                         (or FILE, or FILE/<folder>.tar.gz) with a fresh checksums.txt
   qnfv nfvo [--port 8080] [--host 127.0.0.1] [--data-dir .qnfv/nfvo] [--tls-cert F --tls-key F] [--token-ttl S]
+            [--page-size N]
                                         run the NFVO (REDIS_URL selects Redis; QNFV_ADMIN_USER/QNFV_ADMIN_PASSWORD the first admin)
 ${CLI_USAGE}`;
 

@@ -15,10 +15,11 @@ import { adminRoutes } from './api/admin-routes.js';
 import { catalogRoutes } from './api/catalog-routes.js';
 import { renderProblems } from './api/problem.js';
 import { authRoutes } from './api/auth-routes.js';
-import { AuthService, installAuth } from './auth/index.js';
+import { AuthService, installAuth, type LoginThrottleSettings } from './auth/index.js';
 import { SubscriptionManager } from './subscriptions/index.js';
 import { subscriptionRoutes } from './api/subscription-routes.js';
 import { openApiDocument } from './api/openapi.js';
+import { Pager } from './api/paging.js';
 
 /** Version of the NBI document (the package's). */
 const NBI_VERSION = '0.1.0';
@@ -35,10 +36,14 @@ export interface NfvoOptions {
   bootstrapAdmin?: { username: string; password: string };
   /** Bearer token lifetime in seconds (default 3600). */
   tokenTtlS?: number;
+  /** Failed-login limits of POST /admin/v1/tokens (default 5 per username + address, 20 per address, in 15 min; 15-min lockout). */
+  loginThrottle?: LoginThrottleSettings;
   /** Serve HTTPS with this PEM key and certificate. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Notification delivery tunables (retry back-off, timeout). */
   notifications?: { retryDelaysMs?: number[]; timeoutMs?: number };
+  /** Records per page of the GET lists (SOL013 5.4.2 paging; default 100). */
+  pageSize?: number;
   /** Tunables of the rekey service (drain time, retries). */
   tunnelMaintenance?: Partial<Pick<TunnelMaintainerOptions, 'drainMs' | 'retries' | 'retryMs' | 'reconnectMs'>>;
 }
@@ -78,7 +83,7 @@ export class NfvoServer {
       maintenance: this.tunnels,
       notify: (n) => this.subscriptions.notify(n),
     });
-    this.auth = new AuthService({ store: this.store, tokenTtlS: opts.tokenTtlS, logger: this.log.child('auth') });
+    this.auth = new AuthService({ store: this.store, tokenTtlS: opts.tokenTtlS, loginThrottle: opts.loginThrottle, logger: this.log.child('auth') });
     this.http = Hapi.server({
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
@@ -93,14 +98,15 @@ export class NfvoServer {
       return h.continue;
     });
     installAuth(this.http, this.auth);
+    const pager = new Pager(opts.pageSize);
     this.http.route([
       { method: 'GET', path: '/health', options: { auth: false }, handler: () => ({ status: 'UP' }) },
       ...authRoutes(this.auth),
-      ...catalogRoutes(this.catalog),
-      ...nslcmRoutes(this.lcm),
-      ...subscriptionRoutes(this.subscriptions),
+      ...catalogRoutes(this.catalog, pager),
+      ...nslcmRoutes(this.lcm, undefined, pager),
+      ...subscriptionRoutes(this.subscriptions, undefined, pager),
       { method: 'GET', path: '/openapi.json', handler: () => openApiDocument(this.http, NBI_VERSION) },
-      ...adminRoutes(this.store),
+      ...adminRoutes(this.store, undefined, pager),
     ]);
   }
 

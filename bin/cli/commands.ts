@@ -109,12 +109,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'nsd list': {
-        const list = await api.get<NsdInfo[]>('/nsd/v1/ns_descriptors');
+        const list = await api.list<NsdInfo>('/nsd/v1/ns_descriptors');
         print(list, () => table(['ID', 'NSD ID', 'NAME', 'VERSION', 'ONBOARDING', 'OPERATIONAL', 'USAGE'], list.map((n) => [n.id, n.nsdId, n.nsdName, n.nsdVersion, n.nsdOnboardingState, n.nsdOperationalState, n.nsdUsageState])));
         return 0;
       }
       case 'vnfpkg list': {
-        const list = await api.get<VnfPkgInfo[]>('/vnfpkgm/v1/vnf_packages');
+        const list = await api.list<VnfPkgInfo>('/vnfpkgm/v1/vnf_packages');
         print(list, () => table(['ID', 'VNFD ID', 'PRODUCT', 'VERSION', 'ONBOARDING', 'OPERATIONAL', 'USAGE'], list.map((p) => [p.id, p.vnfdId, p.vnfProductName, p.vnfdVersion, p.onboardingState, p.operationalState, p.usageState])));
         return 0;
       }
@@ -144,7 +144,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'ns list': {
-        const list = await api.get<NsInstance[]>('/nslcm/v1/ns_instances');
+        const list = await api.list<NsInstance>('/nslcm/v1/ns_instances');
         print(list, () => table(['ID', 'NAME', 'NSD', 'STATE', 'VNFS', 'TUNNELS'], list.map((n) => [n.id, n.nsInstanceName, n.nsdId, n.nsState, n.vnfInstance.length, n.qkdVpn?.tunnels.length ?? 0])));
         return 0;
       }
@@ -172,7 +172,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'ns terminate':
         return await task(api, io, flags, `/nslcm/v1/ns_instances/${encodeURIComponent(need(arg, 'the NS instance id'))}/terminate`, {});
       case 'op list': {
-        const list = await api.get<NsLcmOpOcc[]>(`/nslcm/v1/ns_lcm_op_occs${flags.ns ? `?nsInstanceId=${encodeURIComponent(flags.ns)}` : ''}`);
+        const list = await api.list<NsLcmOpOcc>(`/nslcm/v1/ns_lcm_op_occs${flags.ns ? `?nsInstanceId=${encodeURIComponent(flags.ns)}` : ''}`);
         print(list, () => table(['ID', 'NS INSTANCE', 'TYPE', 'STATE', 'STAGE', 'STARTED', 'DETAIL'], list.map((o) => [o.id, o.nsInstanceId, o.lcmOperationType, o.operationState, o.progress.stage, o.startTime, o.error?.detail ?? o.progress.detail])));
         return 0;
       }
@@ -194,7 +194,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'vim list': {
-        const list = await api.get<VimAccount[]>('/admin/v1/vim_accounts');
+        const list = await api.list<VimAccount>('/admin/v1/vim_accounts');
         print(list, () => table(['ID', 'NAME', 'TYPE', 'VCA', 'HM NODE'], list.map((a) => [a.id, a.name, a.vimType, `${a.vca.username}@${a.vca.host}:${a.vca.port}`, a.hybridNodeUuid])));
         return 0;
       }

@@ -11,6 +11,7 @@ import type { VimAccount } from '../model.js';
 import { ajvValidator } from './validate.js';
 import { wrap } from './nslcm-routes.js';
 import { selectList } from './list-filter.js';
+import { Pager } from './paging.js';
 import { ConflictError, NotFoundError } from '../../common/index.js';
 
 const vimAccountSchema = {
@@ -45,8 +46,8 @@ const vimAccountSchema = {
   additionalProperties: false,
 };
 
-/** The `/admin/v1/vim_accounts` routes. */
-export function adminRoutes(store: Store, base = '/admin/v1'): ServerRoute[] {
+/** The `/admin/v1/vim_accounts` routes; the list is paged by `pager`. */
+export function adminRoutes(store: Store, base = '/admin/v1', pager = new Pager()): ServerRoute[] {
   const accounts = store.collection<VimAccount>('vim_accounts');
   return [
     {
@@ -61,7 +62,7 @@ export function adminRoutes(store: Store, base = '/admin/v1'): ServerRoute[] {
         return h.response(account).code(201).header('Location', `${base}/vim_accounts/${account.id}`);
       }),
     },
-    { method: 'GET', path: `${base}/vim_accounts`, handler: wrap(async (req) => selectList(await accounts.list(), req.query)) },
+    { method: 'GET', path: `${base}/vim_accounts`, handler: wrap(async (req, h) => pager.reply(req, h, selectList(await accounts.list(), req.query))) },
     {
       method: 'GET',
       path: `${base}/vim_accounts/{id}`,

@@ -2,11 +2,13 @@
  * Tokens and users, OSM's `/admin/v1/tokens` and `/admin/v1/users`. Logging
  * in is the only route besides health that needs no token. Anyone with a
  * token may list and revoke their own tokens (an admin: everyone's); users
- * are managed by admins.
+ * are managed by admins. Repeated failed logins lock the username + client
+ * address (or the address) out for a while: 429 with `Retry-After` (RFC 6585
+ * §4, RFC 9110 §10.2.3), the password unchecked.
  */
 import type { ServerRoute } from '@hapi/hapi';
 import Boom from '@hapi/boom';
-import { ROLES, type AuthService, type Credentials } from '../auth/index.js';
+import { LoginThrottledError, ROLES, type AuthService, type Credentials } from '../auth/index.js';
 import { ajvValidator } from './validate.js';
 import { wrap } from './nslcm-routes.js';
 
@@ -44,7 +46,12 @@ export function authRoutes(auth: AuthService, base = '/admin/v1'): ServerRoute[]
       options: { auth: false, validate: { payload: ajvValidator(loginSchema, 'TokenRequest') } },
       handler: wrap(async (req) => {
         const body = req.payload as { username: string; password: string };
-        const token = await auth.login(body.username, body.password);
+        const token = await auth.login(body.username, body.password, req.info.remoteAddress || 'unknown').catch((err: unknown) => {
+          if (!(err instanceof LoginThrottledError)) throw err;
+          const tooMany = Boom.tooManyRequests(err.message);
+          tooMany.output.headers['Retry-After'] = String(err.retryAfterS);
+          throw tooMany;
+        });
         if (!token) throw Boom.unauthorized('wrong username or password');
         return token;
       }),

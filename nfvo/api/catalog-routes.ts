@@ -14,6 +14,7 @@ import type { Catalog } from '../catalog/index.js';
 import { wrap } from './nslcm-routes.js';
 import { ajvValidator } from './validate.js';
 import { selectList } from './list-filter.js';
+import { Pager } from './paging.js';
 
 const nsdModificationsSchema = {
   type: 'object',
@@ -56,8 +57,8 @@ const fileName = (req: Request, dflt: string): string => {
   return /filename="?([^";]+)"?/.exec(cd)?.[1] ?? dflt;
 };
 
-/** The `/nsd/v1` and `/vnfpkgm/v1` routes. */
-export function catalogRoutes(catalog: Catalog): ServerRoute[] {
+/** The `/nsd/v1` and `/vnfpkgm/v1` routes; lists are paged by `pager`. */
+export function catalogRoutes(catalog: Catalog, pager = new Pager()): ServerRoute[] {
   const vnf = '/vnfpkgm/v1';
   const nsd = '/nsd/v1';
   const userData = (req: Request) => ((req.payload as { userDefinedData?: Record<string, unknown> } | null)?.userDefinedData);
@@ -70,7 +71,7 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
         return h.response(p).code(201).header('Location', p._links.self.href);
       }),
     },
-    { method: 'GET', path: `${vnf}/vnf_packages`, handler: wrap(async (req) => selectList(await catalog.listVnfPackages(), req.query)) },
+    { method: 'GET', path: `${vnf}/vnf_packages`, handler: wrap(async (req, h) => pager.reply(req, h, selectList(await catalog.listVnfPackages(), req.query))) },
     { method: 'GET', path: `${vnf}/vnf_packages/{id}`, handler: wrap(async (req) => catalog.viewVnfPackage(req.params.id as string)) },
     {
       method: 'PATCH',
@@ -124,7 +125,7 @@ export function catalogRoutes(catalog: Catalog): ServerRoute[] {
         return h.response(n).code(201).header('Location', n._links.self.href);
       }),
     },
-    { method: 'GET', path: `${nsd}/ns_descriptors`, handler: wrap(async (req) => selectList(await catalog.listNsds(), req.query)) },
+    { method: 'GET', path: `${nsd}/ns_descriptors`, handler: wrap(async (req, h) => pager.reply(req, h, selectList(await catalog.listNsds(), req.query))) },
     { method: 'GET', path: `${nsd}/ns_descriptors/{id}`, handler: wrap(async (req) => catalog.viewNsd(req.params.id as string)) },
     {
       method: 'PATCH',

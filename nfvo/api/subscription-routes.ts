@@ -9,6 +9,7 @@ import type { Credentials } from '../auth/index.js';
 import { ajvValidator } from './validate.js';
 import { wrap } from './nslcm-routes.js';
 import { selectList } from './list-filter.js';
+import { Pager } from './paging.js';
 
 const strings = { type: 'array', items: { type: 'string', minLength: 1 } };
 
@@ -50,7 +51,8 @@ export const subscriptionRequestSchema = {
   additionalProperties: false,
 };
 
-export function subscriptionRoutes(subs: SubscriptionManager, base = '/nslcm/v1'): ServerRoute[] {
+/** The `/nslcm/v1/subscriptions` routes; the list is paged by `pager`. */
+export function subscriptionRoutes(subs: SubscriptionManager, base = '/nslcm/v1', pager = new Pager()): ServerRoute[] {
   return [
     {
       method: 'POST',
@@ -61,7 +63,7 @@ export function subscriptionRoutes(subs: SubscriptionManager, base = '/nslcm/v1'
         return h.response(s).code(201).header('Location', s._links.self.href);
       }),
     },
-    { method: 'GET', path: `${base}/subscriptions`, handler: wrap(async (req) => selectList(await subs.list(), req.query)) },
+    { method: 'GET', path: `${base}/subscriptions`, handler: wrap(async (req, h) => pager.reply(req, h, selectList(await subs.list(), req.query))) },
     { method: 'GET', path: `${base}/subscriptions/{id}`, handler: wrap(async (req) => subs.get(req.params.id as string)) },
     {
       method: 'DELETE',

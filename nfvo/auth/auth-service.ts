@@ -4,12 +4,15 @@
  * random bytes (base64url) handed out once; the store keeps only its SHA-256,
  * so a copy of the data directory or the Redis database lets nobody in.
  * Tokens expire, are revocable one by one, and die with their user. Validated
- * tokens are cached in memory until they expire or are revoked here.
+ * tokens are cached in memory until they expire or are revoked here. Logins
+ * are throttled per username + client address and per address
+ * (login-throttle.ts): a locked-out attempt is refused before any hashing.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError, createLogger, type Logger } from '../../common/index.js';
 import type { Collection, Store } from '../store/index.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { LoginThrottle, LoginThrottledError, type LoginThrottleSettings, type LoginTicket } from './login-throttle.js';
 import { scopesOf, type Role } from './roles.js';
 
 /** A user as stored. */
@@ -63,6 +66,8 @@ export interface AuthOptions {
   /** Token lifetime in seconds (default 3600). */
   tokenTtlS?: number;
   logger?: Logger;
+  /** Failed-login limits (defaults: LOGIN_THROTTLE_DEFAULTS) and clock. */
+  loginThrottle?: LoginThrottleSettings;
 }
 
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -77,6 +82,8 @@ export class AuthService {
   private readonly cache = new Map<string, TokenRecord>();
   private readonly ttl: number;
   private readonly log: Logger;
+  /** Failed-login counters and lockouts (in memory, this process only). */
+  readonly throttle: LoginThrottle;
   /** A hash to verify against when the user is unknown, so timing does not tell which users exist. */
   private dummyHash?: Promise<string>;
 
@@ -85,6 +92,7 @@ export class AuthService {
     this.tokens = opts.store.collection<TokenRecord>('tokens');
     this.ttl = opts.tokenTtlS ?? 3600;
     this.log = opts.logger ?? createLogger('nfvo.auth');
+    this.throttle = new LoginThrottle(opts.loginThrottle, this.log);
   }
 
   /** True when no user exists yet. */
@@ -135,21 +143,34 @@ export class AuthService {
     for (const t of await this.tokens.list()) if (t.userId === u.id) await this.dropToken(t);
   }
 
-  /** Check a user's password and issue a token; undefined when the user or the password is wrong (the caller must not say which). */
-  async login(username: string, password: string): Promise<IssuedToken | undefined> {
-    const u = await this.findUser(username);
+  /**
+   * Check a user's password and issue a token; undefined when the user or the
+   * password is wrong (the caller must not say which). `address` is the
+   * client's; throws LoginThrottledError, before looking at the password,
+   * while that username + address or that address is locked out.
+   */
+  async login(username: string, password: string, address = 'local'): Promise<IssuedToken | undefined> {
+    const ticket = this.admit(username, address);
+    let u: UserRecord | undefined;
+    try {
+      u = await this.checkPassword(username, password);
+    } catch (err) {
+      ticket.cancel();
+      throw err;
+    }
     if (!u) {
-      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-      await verifyPassword(password, await this.dummyHash);
+      const lockouts = ticket.failed();
+      this.log.warn('login failed: wrong username or password', { username, address });
+      for (const l of lockouts) this.log.warn('login locked out after repeated failures', { username, address, scope: l.scope, failures: l.failures, lockoutS: l.lockoutS });
       return undefined;
     }
-    if (!(await verifyPassword(password, u.passwordHash))) return undefined;
+    ticket.succeeded();
     await this.pruneExpired();
     const bearer = randomBytes(32).toString('base64url');
     const hash = sha256(bearer);
     const t: TokenRecord = { hash, tokenId: hash.slice(0, 16), userId: u.id, username: u.username, role: u.role, issued_at: now(), expires: now() + this.ttl };
     await this.tokens.put(hash, t);
-    this.log.info('token issued', { username: u.username, tokenId: t.tokenId });
+    this.log.info('token issued', { username: u.username, address, tokenId: t.tokenId });
     return { id: bearer, _id: bearer, tokenId: t.tokenId, username: u.username, role: u.role, admin: u.role === 'admin', issued_at: t.issued_at, expires: t.expires };
   }
 
@@ -185,6 +206,27 @@ export class AuthService {
     if (!t || (owner !== undefined && t.username !== owner)) throw new NotFoundError('token', idOrBearer.length > 16 ? `${idOrBearer.slice(0, 4)}…` : idOrBearer);
     await this.dropToken(t);
     this.log.info('token revoked', { username: t.username, tokenId: t.tokenId });
+  }
+
+  /** Admit a login attempt or log and rethrow the throttle's refusal. */
+  private admit(username: string, address: string): LoginTicket {
+    try {
+      return this.throttle.admit(username, address);
+    } catch (err) {
+      if (err instanceof LoginThrottledError) this.log.info('login refused: locked out', { username, address, scope: err.scope, retryAfterS: err.retryAfterS });
+      throw err;
+    }
+  }
+
+  /** The user when the password matches; an unknown user costs one scrypt too, so timing does not tell. */
+  private async checkPassword(username: string, password: string): Promise<UserRecord | undefined> {
+    const u = await this.findUser(username);
+    if (!u) {
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      await verifyPassword(password, await this.dummyHash);
+      return undefined;
+    }
+    return (await verifyPassword(password, u.passwordHash)) ? u : undefined;
   }
 
   private async findUser(username: string): Promise<UserRecord | undefined> {

@@ -1,2 +1,2 @@
 /** A REST client of the NFVO, for the CLI, the lab and tests. */
-export { NfvoClient, NfvoApiError, type ApiReply } from './nfvo-client.js';
+export { NfvoClient, NfvoApiError, nextLink, type ApiReply } from './nfvo-client.js';

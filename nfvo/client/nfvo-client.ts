@@ -2,7 +2,9 @@
  * A small client of the NFVO's REST API (fetch), used by the CLI, the lab
  * and the tests that drive a running NFVO over a socket. It logs in, sends
  * the bearer token, turns ProblemDetails answers into `NfvoApiError`s that
- * keep the problem, and follows an LCM operation occurrence to its end.
+ * keep the problem, reads whole lists by following their SOL013 paging links
+ * (`Link: <…>; rel="next"`, clause 5.4.2) and follows an LCM operation
+ * occurrence to its end.
  */
 import { ProtocolError, QnfvError } from '../../common/index.js';
 import type { IssuedToken } from '../auth/index.js';
@@ -26,6 +28,16 @@ export interface ApiReply<T> {
 }
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'FAILED_TEMP', 'ROLLED_BACK', 'PARTIALLY_COMPLETED']);
+
+/** The target of the `rel="next"` link of a Link header (RFC 8288), if any. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const m of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]*)*)/g)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(m[2]!);
+    if (rel && (rel[1] ?? rel[2]!).toLowerCase().split(/\s+/).includes('next')) return m[1];
+  }
+  return undefined;
+}
 
 /** A client of one NFVO. */
 export class NfvoClient {
@@ -53,9 +65,10 @@ export class NfvoClient {
       payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
     }
     const what = `${method} ${path}`;
+    const url = this.urlOf(path);
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload });
+      res = await fetch(url, { method, headers, body: payload });
     } catch (err) {
       throw new ProtocolError(`${what}: cannot reach the NFVO at ${this.baseUrl} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message})`);
     }
@@ -71,6 +84,35 @@ export class NfvoClient {
 
   async get<T = unknown>(path: string): Promise<T> {
     return (await this.request<T>('GET', path)).body;
+  }
+
+  /** Every record of a GET list: the first page, then each `rel="next"` page the NFVO links to. */
+  async list<T = unknown>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    for (let next: string | undefined = path; next !== undefined; ) {
+      // A server that links to a page already read would keep the loop going forever.
+      if (seen.has(next)) throw new ProtocolError(`GET ${path}: the page links back to ${next}`);
+      seen.add(next);
+      const r: ApiReply<unknown> = await this.request<unknown>('GET', next);
+      if (!Array.isArray(r.body)) throw new ProtocolError(`GET ${next}: expected a JSON array, got ${typeof r.body}`);
+      out.push(...(r.body as T[]));
+      const link = nextLink(r.headers.get('link'));
+      // A reference like `?marker` or `page2` is relative to the page it came from (RFC 3986 5.2).
+      next = link === undefined || link.startsWith('/') ? link : new URL(link, this.urlOf(next)).href;
+    }
+    return out;
+  }
+
+  /**
+   * The URL of `path`: a path is relative to the base URL (as Location and
+   * Link headers are: the NFVO serves both `/` and `/osm`), an absolute URL
+   * must be on the NFVO itself (the bearer token goes nowhere else).
+   */
+  private urlOf(path: string): string {
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(path)) return `${this.baseUrl}${path}`;
+    if (new URL(path).origin !== new URL(this.baseUrl).origin) throw new ProtocolError(`${path} is not on the NFVO at ${this.baseUrl}`);
+    return path;
   }
 
   /** POST and return the Location header (task resources, creations). */

@@ -2,9 +2,12 @@
  * NBI security (nfvo/auth, nfvo/api/auth-routes.ts): login and tokens,
  * revocation, expiry, users and roles, and a sweep of every route in the
  * server's table without a token (401) and with a viewer token (403 where
- * the route needs more). Also the `/osm` path alias.
+ * the route needs more). Login throttling (429 with Retry-After) on a fake
+ * clock. Also the `/osm` path alias.
  */
 import type { ProblemDetails, IssuedToken, User } from '../../../nfvo/index.js';
+import { jest } from '@jest/globals';
+import { addLogSink, type LogRecord } from '../../../common/index.js';
 import { ADMIN, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -92,6 +95,88 @@ describe('tokens', () => {
     await new Promise((r) => setTimeout(r, 2100));
     expect((await s.http.inject({ method: 'GET', url: '/nsd/v1/ns_descriptors', headers: bearer(t) })).statusCode).toBe(401);
     await s.stop();
+  });
+});
+
+describe('login throttling', () => {
+  const clock = { t: 1_700_000_000_000 };
+  let t: Harness;
+  let logs: LogRecord[];
+  let removeSink: () => void;
+  beforeEach(async () => {
+    t = await startHarness({ loginThrottle: { maxFailures: 3, maxFailuresPerAddress: 5, windowS: 60, lockoutS: 120, clock: () => clock.t } });
+    logs = [];
+    removeSink = addLogSink((r) => logs.push(r));
+  });
+  afterEach(async () => {
+    removeSink();
+    await t.close();
+  });
+
+  /** POST /admin/v1/tokens from `address` (server.inject's remoteAddress). */
+  const login = async (username: string, password: string, address = '192.0.2.1') => {
+    const res = await t.server.http.inject({ method: 'POST', url: '/admin/v1/tokens', payload: { username, password }, remoteAddress: address });
+    return { status: res.statusCode, headers: res.headers, json: JSON.parse(res.payload) as ProblemDetails & IssuedToken };
+  };
+
+  it('after maxFailures wrong passwords: 429 ProblemDetails with Retry-After, even for the right password, without checking it', async () => {
+    for (let i = 0; i < 3; i++) expect((await login(ADMIN.username, 'wrong-password')).status).toBe(401);
+    const check = jest.spyOn(t.server.auth as unknown as { checkPassword: () => Promise<unknown> }, 'checkPassword');
+    const r = await login(ADMIN.username, ADMIN.password);
+    expect(r.status).toBe(429);
+    expect(r.headers['retry-after']).toBe('120');
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json).toMatchObject({ status: 429, title: 'Too Many Requests', instance: '/admin/v1/tokens' });
+    expect(r.json.detail).toBe(`too many failed logins for this user from this address; try again in 120 s (after ${new Date(clock.t + 120_000).toISOString()})`);
+    expect(check).not.toHaveBeenCalled();
+    // The lockout runs out: the right password works again.
+    clock.t += 120_000;
+    expect((await login(ADMIN.username, ADMIN.password)).status).toBe(200);
+  });
+
+  it('a success resets the username + address counter', async () => {
+    await login(ADMIN.username, 'wrong-password');
+    await login(ADMIN.username, 'wrong-password');
+    expect((await login(ADMIN.username, ADMIN.password)).status).toBe(200);
+    await login(ADMIN.username, 'wrong-password');
+    await login(ADMIN.username, 'wrong-password');
+    expect((await login(ADMIN.username, ADMIN.password)).status).toBe(200);
+  });
+
+  it('another address is not locked by the username + address counter', async () => {
+    for (let i = 0; i < 3; i++) await login(ADMIN.username, 'wrong-password', '192.0.2.66');
+    expect((await login(ADMIN.username, ADMIN.password, '192.0.2.66')).status).toBe(429);
+    expect((await login(ADMIN.username, ADMIN.password, '2001:db8::7')).status).toBe(200);
+  });
+
+  it('unknown usernames are throttled alike, with the same answers as a known one', async () => {
+    const known: number[] = [];
+    const ghost: number[] = [];
+    for (let i = 0; i < 4; i++) known.push((await login(ADMIN.username, 'wrong-password', '192.0.2.10')).status);
+    for (let i = 0; i < 4; i++) ghost.push((await login('ghost', 'wrong-password', '192.0.2.11')).status);
+    expect(ghost).toEqual(known);
+    expect(ghost).toEqual([401, 401, 401, 429]);
+    const a = await login(ADMIN.username, 'x', '192.0.2.10');
+    const b = await login('ghost', 'x', '192.0.2.11');
+    expect(b.json.detail).toBe(a.json.detail);
+    expect(b.headers['retry-after']).toBe(a.headers['retry-after']);
+  });
+
+  it('the per-address cap locks every username from that address', async () => {
+    for (const u of ['u1', 'u2', 'u3', 'u4', 'u5']) expect((await login(u, 'wrong-password')).status).toBe(401);
+    const r = await login(ADMIN.username, ADMIN.password);
+    expect(r.status).toBe(429);
+    expect(r.json.detail).toMatch(/^too many failed logins from this address; try again in 120 s/);
+    expect((await login(ADMIN.username, ADMIN.password, '192.0.2.2')).status).toBe(200);
+  });
+
+  it('logs failures and lockouts with username and address, never the password', async () => {
+    for (let i = 0; i < 4; i++) await login('mallory', 'Secret-Guess-42');
+    const auth = logs.filter((r) => r.component.endsWith('auth'));
+    expect(auth.filter((r) => r.msg.startsWith('login failed'))).toHaveLength(3);
+    expect(auth.find((r) => r.msg.startsWith('login locked out'))).toMatchObject({ level: 'warn', username: 'mallory', address: '192.0.2.1', scope: 'username+address', lockoutS: 120 });
+    expect(auth.find((r) => r.msg.startsWith('login refused'))).toMatchObject({ username: 'mallory', address: '192.0.2.1', retryAfterS: 120 });
+    expect(JSON.stringify(logs)).not.toContain('Secret-Guess-42');
   });
 });
 

@@ -40,12 +40,12 @@ export interface Harness {
 
 /** A new NFVO on `dataDir` (a fresh temporary directory by default). */
 export async function startHarness(
-  opts: { dataDir?: string; connector?: FakeDomainConnector; tunnelMaintenance?: NfvoOptions['tunnelMaintenance']; notifications?: NfvoOptions['notifications'] } = {},
+  opts: { dataDir?: string; connector?: FakeDomainConnector; tunnelMaintenance?: NfvoOptions['tunnelMaintenance']; notifications?: NfvoOptions['notifications']; pageSize?: number; loginThrottle?: NfvoOptions['loginThrottle'] } = {},
 ): Promise<Harness> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'qnfv-nfvo-')));
   const connector = opts.connector ?? new FakeDomainConnector();
   const installationId = 'testinst0001';
-  const server = new NfvoServer({ dataDir, installationId, connector, tunnelMaintenance: opts.tunnelMaintenance, notifications: opts.notifications, bootstrapAdmin: ADMIN });
+  const server = new NfvoServer({ dataDir, installationId, connector, tunnelMaintenance: opts.tunnelMaintenance, notifications: opts.notifications, pageSize: opts.pageSize, loginThrottle: opts.loginThrottle, bootstrapAdmin: ADMIN });
   await server.auth.bootstrapAdmin(ADMIN.username, ADMIN.password);
   const login = async (username: string, password: string): Promise<string> => {
     const res = await server.http.inject({ method: 'POST', url: '/admin/v1/tokens', payload: { username, password } });

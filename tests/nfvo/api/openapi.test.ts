@@ -2,17 +2,18 @@
  * `GET /openapi.json` (nfvo/api/openapi.ts) matches the server: every route
  * in hapi's table is documented and every documented operation is a route;
  * path parameters are declared; validated bodies carry the route's schema;
- * open routes have no security; 4xx answers are ProblemDetails. The
+ * open routes have no security; 4xx answers are ProblemDetails; GET lists
+ * document SOL013 paging (marker parameter, Link header). The
  * document is checked against the OpenAPI 3.0 rules it relies on.
  */
 import { startHarness, type Harness } from './harness.js';
 
 interface Op {
   summary: string;
-  parameters?: { name: string; in: string }[];
+  parameters?: { name: string; in: string; description?: string }[];
   requestBody?: { content: Record<string, { schema: { title?: string; type?: string } }> };
   security: unknown[];
-  responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+  responses: Record<string, { description: string; content?: Record<string, unknown>; headers?: Record<string, { description: string }> }>;
 }
 interface Doc {
   openapi: string;
@@ -45,7 +46,7 @@ describe('/openapi.json', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
       for (const [method, op] of Object.entries(ops)) {
-        expect([method, path, (op.parameters ?? []).map((p) => p.name)]).toEqual([method, path, names]);
+        expect([method, path, (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name)]).toEqual([method, path, names]);
         expect(op.summary.length).toBeGreaterThan(5);
         const codes = Object.keys(op.responses).map(Number);
         expect(codes.every((c) => c >= 200 && c < 600)).toBe(true);
@@ -68,6 +69,18 @@ describe('/openapi.json', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.servers.map((s) => s.url)).toEqual(['/', '/osm']);
     expect(doc.openapi).toBe('3.0.3');
+  });
+
+  it('documents SOL013 paging on every GET list: the marker parameter, the Link header, 400', () => {
+    const lists = ['/admin/v1/vim_accounts', '/vnfpkgm/v1/vnf_packages', '/nsd/v1/ns_descriptors', '/nslcm/v1/ns_instances', '/nslcm/v1/ns_lcm_op_occs', '/nslcm/v1/subscriptions'];
+    for (const path of lists) {
+      const op = doc.paths[path]!.get!;
+      expect([path, (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)]).toEqual([path, ['filter', 'nextpage_opaque_marker']]);
+      expect([path, op.responses['200']!.headers?.Link?.description]).toEqual([path, expect.stringContaining('rel="next"')]);
+      expect([path, op.responses['400']!.description]).toEqual([path, expect.stringContaining('nextpage_opaque_marker')]);
+    }
+    // Single records are not paged.
+    expect(doc.paths['/nslcm/v1/ns_instances/{id}']!.get!.responses['200']!.headers).toBeUndefined();
   });
 
   it('the documented answers include what the routes really answer for common errors', async () => {
