@@ -104,6 +104,8 @@ export interface NsInstance {
   nsdId: string;
   nsdInfoId: string;
   flavourId?: string;
+  /** The address overrides of the instantiate request (`vld[].ip-profile`, tunnel subnet): sites added by scaling are planned with them. */
+  addressing?: { links?: Record<string, { subnet: string; gateway?: string }>; tunnelSubnet?: string };
   nsState: NsState;
   vnfInstance: VnfInstance[];
   qkdVpn?: {
@@ -114,7 +116,7 @@ export interface NsInstance {
     /** RFC 9061 events seen from the routers that needed no action (e.g. `sadb-bad-spi`). */
     eventCounts?: Record<string, number>;
   };
-  _links: { self: Link; instantiate: Link; terminate: Link; action?: Link };
+  _links: { self: Link; instantiate: Link; terminate: Link; scale?: Link; heal?: Link; action?: Link };
 }
 
 /** SOL005's types plus OSM's `ACTION` (a primitive run on an instantiated NS). */

@@ -10,7 +10,7 @@
  * per link; a SAP is on a link or on a VNF's external CP (a choice), the VNF being in `vnfd-id`;
  * then qnfv's security profiles (security-profile.ts).
  */
-import { boolAt, checkUniqueKeys, checkUniqueValues, has, keySet, listAt, listIds, objAt, strAt, type PathSegment, type ProblemList } from '../vnfd/index.js';
+import { boolAt, checkUniqueKeys, checkUniqueValues, has, keySet, listAt, listIds, numAt, objAt, strAt, type PathSegment, type ProblemList } from '../vnfd/index.js';
 import { checkSecurityProfiles } from './security-profile.js';
 
 /** Run every semantic check on the object under `nsd:` (at path `root`). */
@@ -61,6 +61,11 @@ function checkNsdElement(el: unknown, at: readonly PathSegment[], out: ProblemLi
       const vpAt = [...dfAt, 'vnf-profile', j];
       const vpId = strAt(vp, 'id') ?? '?';
       const vnfdId = strAt(vp, 'vnfd-id');
+      const min = numAt(vp, 'min-number-of-instances') ?? 1;
+      const max = numAt(vp, 'max-number-of-instances') ?? 1;
+      if (max < min) {
+        out.add([...vpAt, has(vp, 'max-number-of-instances') ? 'max-number-of-instances' : 'min-number-of-instances'], `max-number-of-instances (${max}) must be >= min-number-of-instances (${min}); both default to 1`);
+      }
       if (vnfdId !== undefined && !vnfdIds.has(vnfdId)) {
         out.add([...vpAt, 'vnfd-id'], `Error at df[id='${dfId}']:vnf_profile[id='${vpId}']:vnfd-id='${vnfdId}' does not match any vnfd-id (vnfd-id: ${listIds(vnfdIds)})`);
       }

@@ -45,6 +45,10 @@ export interface VnfProfile {
   id: string;
   vnfdId: string;
   flavourId?: string;
+  /** SOL006 `min-number-of-instances` (default 1): 0 makes the VNF optional, e.g. a site added later by scaling. */
+  minNumberOfInstances: number;
+  /** SOL006 `max-number-of-instances` (default 1). */
+  maxNumberOfInstances: number;
   virtualLinkConnectivity: VirtualLinkConnectivity[];
 }
 

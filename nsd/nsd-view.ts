@@ -2,7 +2,7 @@
  * Builds the typed `Nsd` view (nsd-model.ts) from an NSD document that passed validation: ETSI GS
  * NFV-SOL 006 node names camel-cased, defaults applied, `version` kept as written.
  */
-import { boolAt, defined, listAt, objAt, strAt, strListAt, versionText, type DescriptorOrigin, type Obj } from '../vnfd/index.js';
+import { boolAt, defined, listAt, numAt, objAt, strAt, strListAt, versionText, type DescriptorOrigin, type Obj } from '../vnfd/index.js';
 import type { Nsd, VnfProfile } from './nsd-model.js';
 
 /** The typed view of a validated NSD document (its one element). */
@@ -48,6 +48,8 @@ function toVnfProfile(vp: unknown): VnfProfile {
     id: strAt(vp, 'id') ?? '',
     vnfdId: strAt(vp, 'vnfd-id') ?? '',
     flavourId: strAt(vp, 'flavour-id'),
+    minNumberOfInstances: numAt(vp, 'min-number-of-instances') ?? 1,
+    maxNumberOfInstances: numAt(vp, 'max-number-of-instances') ?? 1,
     virtualLinkConnectivity: listAt(vp, 'virtual-link-connectivity').map((vlc) => ({
       virtualLinkProfileId: strAt(vlc, 'virtual-link-profile-id') ?? '',
       constituentCpdId: listAt(vlc, 'constituent-cpd-id').map((cc) =>

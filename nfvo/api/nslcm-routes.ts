@@ -10,6 +10,7 @@ import type { NsLcm } from '../lcm/index.js';
 import { ajvValidator } from './validate.js';
 import { toBoom } from './problem.js';
 import { selectList } from './list-filter.js';
+import { Pager } from './paging.js';
 
 const createNsSchema = {
   type: 'object',
@@ -73,6 +74,42 @@ const healSchema = {
   additionalProperties: false,
 };
 
+const locationConstraints = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['vnfProfileId'],
+    properties: { vnfProfileId: { type: 'string', minLength: 1 }, locationConstraints: { type: 'object', properties: { vimId: { type: 'string', minLength: 1 } } } },
+  },
+};
+
+/** SOL005 ScaleNsRequest; what qnfv cannot do (SCALE_VNF, aspects, levels) is refused with a reason by the LCM. */
+const scaleSchema = {
+  type: 'object',
+  required: ['scaleType'],
+  properties: {
+    scaleType: { enum: ['SCALE_NS', 'SCALE_VNF'] },
+    scaleNsData: {
+      type: 'object',
+      properties: {
+        vnfInstanceToBeAdded: {
+          type: 'array',
+          items: { type: 'object', properties: { vnfProfileId: { type: 'string', minLength: 1 }, vnfInstanceId: { type: 'string' } }, additionalProperties: false },
+        },
+        vnfInstanceToBeRemoved: { type: 'array', items: { type: 'string', minLength: 1 } },
+        locationConstraints,
+        scaleNsByStepsData: {},
+        scaleNsToLevelData: {},
+        additionalParamsForNs: { type: 'object' },
+      },
+      additionalProperties: false,
+    },
+    scaleVnfData: { type: 'array' },
+    scaleTime: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
 const wrap =
   (fn: (req: Request, h: ResponseToolkit) => Promise<unknown>) =>
   async (req: Request, h: ResponseToolkit) => {
@@ -87,14 +124,15 @@ const methodNotAllowed = () => {
   throw Boom.methodNotAllowed('only POST is supported on a task resource', undefined, ['POST']);
 };
 
-/** The `/nslcm/v1` routes. */
-export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
+/** The `/nslcm/v1` routes; lists are paged by `pager`. */
+export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1', pager = new Pager()): ServerRoute[] {
   const schemas = {
     instantiate: ajvValidator(instantiateSchema, 'InstantiateNsRequest'),
     action: ajvValidator(actionSchema, 'ActionRequest'),
     heal: ajvValidator(healSchema, 'HealNsRequest'),
+    scale: ajvValidator(scaleSchema, 'ScaleNsRequest'),
   };
-  const task = (name: 'instantiate' | 'terminate' | 'action' | 'heal'): ServerRoute[] => [
+  const task = (name: 'instantiate' | 'terminate' | 'scale' | 'action' | 'heal'): ServerRoute[] => [
     {
       method: 'POST',
       path: `${base}/ns_instances/{id}/${name}`,
@@ -121,7 +159,7 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
     {
       method: 'GET',
       path: `${base}/ns_instances`,
-      handler: wrap(async (req) => selectList(await lcm.instances.list(), req.query)),
+      handler: wrap(async (req, h) => pager.reply(req, h, selectList(await lcm.instances.list(), req.query))),
     },
     { method: 'GET', path: `${base}/ns_instances/{id}`, handler: wrap(async (req) => lcm.get(req.params.id as string)) },
     {
@@ -134,15 +172,17 @@ export function nslcmRoutes(lcm: NsLcm, base = '/nslcm/v1'): ServerRoute[] {
     },
     ...task('instantiate'),
     ...task('terminate'),
+    ...task('scale'),
     ...task('action'),
     ...task('heal'),
     {
       method: 'GET',
       path: `${base}/ns_lcm_op_occs`,
-      handler: wrap(async (req) => {
-        const ops = selectList(await lcm.opOccs.list(), req.query);
+      handler: wrap(async (req, h) => {
         const ns = req.query.nsInstanceId as string | undefined;
-        return ops.filter((o) => !ns || o.nsInstanceId === ns).sort((a, b) => a.startTime.localeCompare(b.startTime));
+        const ops = selectList(await lcm.opOccs.list(), req.query).filter((o) => !ns || o.nsInstanceId === ns);
+        // Oldest first, as before paging; the pager breaks ties by id.
+        return pager.reply(req, h, ops, (o) => o.startTime);
       }),
     },
     { method: 'GET', path: `${base}/ns_lcm_op_occs/{id}`, handler: wrap(async (req) => lcm.getOpOcc(req.params.id as string)) },

@@ -302,6 +302,7 @@ function topologyOf(nsd: Nsd, flavourId: string): ReturnType<ResolvedNs['topolog
     vnfProfiles: df.vnfProfile.map((vp) => ({
       id: vp.id,
       vnfdId: vp.vnfdId,
+      minInstances: vp.minNumberOfInstances,
       links: links.filter((l) => l.connections.some((c) => c.vnfProfileId === vp.id)).map((l) => l.id),
     })),
   };

@@ -29,8 +29,14 @@ export interface InstantiatePlan {
   overrides: AddressOverrides;
 }
 
-/** Check the request against the NS's VNF profiles and flavours. */
-export function interpretInstantiateRequest(req: InstantiateNsRequest, vnfProfiles: string[], flavours: string[], links: string[]): InstantiatePlan {
+/**
+ * Check the request against the NS's VNF profiles and flavours. A profile in
+ * `optionalProfiles` (NSD `min-number-of-instances: 0`) may be left without a
+ * domain: that site is not deployed (scaling can add it later). A blanket
+ * `vimAccountId` places every mandatory profile, and an optional one only
+ * when it is named in `vnf[]` or `locationConstraints`.
+ */
+export function interpretInstantiateRequest(req: InstantiateNsRequest, vnfProfiles: string[], flavours: string[], links: string[], optionalProfiles: ReadonlySet<string> = new Set()): InstantiatePlan {
   const problems: Problem[] = [];
   const flavourId = req.nsFlavourId ?? flavours[0] ?? '';
   if (!flavours.includes(flavourId)) problems.push({ path: 'nsFlavourId', message: `'${flavourId}' is not a flavour of this NSD (${flavours.join(', ')})` });
@@ -41,7 +47,7 @@ export function interpretInstantiateRequest(req: InstantiateNsRequest, vnfProfil
     placement.set(vp, account);
     placementPaths.set(vp, path);
   };
-  if (req.vimAccountId) for (const vp of vnfProfiles) place(vp, req.vimAccountId, 'vimAccountId');
+  if (req.vimAccountId) for (const vp of vnfProfiles) if (!optionalProfiles.has(vp)) place(vp, req.vimAccountId, 'vimAccountId');
   (req.vnf ?? []).forEach((v, i) => {
     if (!vnfProfiles.includes(v['member-vnf-index'])) {
       problems.push({ path: `vnf[${i}].member-vnf-index`, message: `'${v['member-vnf-index']}' is not a VNF profile of this NSD (${vnfProfiles.join(', ')})` });
@@ -59,7 +65,7 @@ export function interpretInstantiateRequest(req: InstantiateNsRequest, vnfProfil
     }
   });
   for (const vp of vnfProfiles) {
-    if (!placement.has(vp)) problems.push({ path: 'vimAccountId', message: `no VIM account (domain) given for VNF profile '${vp}': set vimAccountId or vnf[].vimAccountId` });
+    if (!placement.has(vp) && !optionalProfiles.has(vp)) problems.push({ path: 'vimAccountId', message: `no VIM account (domain) given for VNF profile '${vp}': set vimAccountId or vnf[].vimAccountId` });
   }
 
   const overrides: AddressOverrides = { links: {} };

@@ -11,6 +11,7 @@ import { applyEdits, computeTunnelSas, hybridUri, releaseTunnelKey, SpiAllocator
 import { ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
+import { deleteTunnelEntries } from './terminate.js';
 import type { DomainClient, DomainConnector } from './domain-client.js';
 import type { IpPlan, PlannedRouter } from './ip-plan.js';
 import type { LinkSecurity } from './resolved-ns.js';
@@ -21,7 +22,10 @@ export const INSTANTIATE_STEPS = 6;
 export interface InstantiateInput {
   installationId: string;
   ns: NsInstance;
+  /** The address plan of the sites deployed (restrictPlan of the NSD's full plan). */
   plan: IpPlan;
+  /** The tunnels between deployed sites (planTunnels of the full plan, filtered). */
+  tunnels: PlannedTunnel[];
   /** VNF profile id → account. */
   placement: Map<string, VimAccount>;
   security: LinkSecurity[];
@@ -31,8 +35,10 @@ export interface InstantiateInput {
 }
 
 /** A tunnel to build: a pair of routers on a protected link. */
-interface PlannedTunnel {
+export interface PlannedTunnel {
   id: string;
+  /** Position among every tunnel the NSD allows: gives the tunnel its reqids, stable whichever sites are deployed. */
+  index: number;
   profile: LinkSecurity;
   master: PlannedRouter;
   peer: PlannedRouter;
@@ -48,8 +54,8 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
 
   // 1. Intents per domain, tunnels per protected link.
   await ctx.stage(1, `placing ${plan.routers.length} routers in ${domains.length} domains (${names})`);
-  const intents = buildIntents(input, domains, nameOf);
-  const tunnels = planTunnels(plan, input.security);
+  const intents = buildIntents(input.installationId, ns.id, plan, placement, nameOf);
+  const { tunnels } = input;
 
   // 2. Connect to every domain's VCA.
   await ctx.stage(2, `connecting to the VCAs of ${names}`);
@@ -65,96 +71,25 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   const domainOf = (vnfId: string): DomainClient => clients.get(placement.get(vnfId)!.id)!;
 
   // 3. Deploy networks, routers and hosts in every domain at once (each VCA waits for its routers to boot).
-  const vnfInstances: VnfInstance[] = [];
-  const hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] = [];
   await ctx.stage(3, `deploying routers, networks and site hosts in ${names}`);
   for (const d of domains) {
     ctx.onUndo(`tear down ${nameOf(d)}`, async () => {
       await clients.get(d)!.call('vca.teardown', { installationId: input.installationId, instanceId: ns.id });
     });
   }
-  // Wait for every domain before judging: a failure must not start the undo while another deploy still runs.
-  const deployed = await Promise.allSettled(domains.map((d) => clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000)));
-  // The VCA client's errors already name their domain ("VCA of <domain>: ...").
-  const failed = deployed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  for (const [i, d] of domains.entries()) {
-    const result = (deployed[i] as PromiseFulfilledResult<DeployResult>).value;
-    for (const r of result.routers) {
-      const planned = plan.routers.find((p) => p.vnfId === r.vnfId)!;
-      vnfInstances.push({
-        id: `${ns.id}-${r.vnfId}`,
-        vnfdId: planned.vnfdId,
-        vnfProfileId: r.vnfId,
-        vimId: d,
-        instantiationState: 'INSTANTIATED',
-        metadata: { namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: r.netconfPort, netconfHostKeyFingerprint: r.hostKeyFingerprint, tunnelAddress: planned.tunnelAddress, lanSubnets: planned.lanSubnets },
-      });
-    }
-    for (const h of result.hosts) hosts.push({ id: h.id, domain: d, namespace: h.namespace, address: h.address });
-  }
+  const { vnfInstances, hosts } = await deploySites(ns.id, plan, intents, clients);
 
   // 4. Key-id synchronisation, tunnel by tunnel (source paper's order).
-  const keyIds = new Map<string, KeyIds>();
-  for (const t of tunnels) {
-    await ctx.stage(4, `key-id synchronisation for tunnel ${t.id}: ${t.master.vnfId} obtains keys, ${t.peer.vnfId} fetches them by id`);
-    const master = domainOf(t.master.vnfId);
-    const peer = domainOf(t.peer.vnfId);
-    const masterUri = hybridUri(t.id, placement.get(t.master.vnfId)!.hybridNodeUuid, t.profile);
-    const peerUri = hybridUri(t.id, placement.get(t.peer.vnfId)!.hybridNodeUuid, t.profile);
-    ctx.onUndo(`release keys of ${t.id}`, async () => {
-      await Promise.allSettled([...new Set([master, peer])].map((c) => c.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id })));
-    });
-    const ids = await synchroniseTunnelKey(ns.id, t.id, { vnfId: t.master.vnfId, client: master, uri: masterUri }, { vnfId: t.peer.vnfId, client: peer, uri: peerUri });
-    ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
-    keyIds.set(t.id, ids);
-  }
+  const keyIds = await keyTunnels(ctx, 4, ns.id, tunnels, placement, domainOf);
 
   // 5. SAs and policies: inbound at both ends first, then outbound.
-  const spis = new SpiAllocator();
-  const sas: TunnelSas[] = tunnels.map((t, i) =>
-    computeTunnelSas(
-      t.id,
-      { vnfId: t.master.vnfId, tunnelAddress: t.master.tunnelAddress, lanSubnet: t.master.lanSubnets[0]! },
-      { vnfId: t.peer.vnfId, tunnelAddress: t.peer.tunnelAddress, lanSubnet: t.peer.lanSubnets[0]! },
-      { encryption: t.profile.encryption, esn: t.profile.esn, replayWindow: t.profile.replayWindow, lifetimeSoft: lifetime(t.profile.lifetimeSoft), lifetimeHard: lifetime(t.profile.lifetimeHard) },
-      spis,
-      BigInt(2 * i + 1),
-    ),
-  );
-  for (const phase of ['inbound', 'outbound'] as const) {
-    await ctx.stage(5, `installing ${phase} SAs and policies over NETCONF`);
-    for (const s of sas) await applyEdits(ns.id, s[phase], domainOf);
-  }
-
-  // The SAs hold the keys now: the Proxy Agents zero their copies.
-  for (const t of tunnels) await releaseTunnelKey(ns.id, t.id, [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)]);
+  const sas = await installTunnels(ctx, 5, ns.id, tunnels, new SpiAllocator(), domainOf);
 
   // 6. Verify every router reports its SAs, then record the result.
   await ctx.stage(6, 'verifying SAs on every router');
-  for (const r of plan.routers) {
-    const state = await domainOf(r.vnfId).call('vca.routerState', { instanceId: ns.id, vnfId: r.vnfId });
-    const expected = sas.flatMap((s) => s.names[r.vnfId]?.sad ?? []);
-    const missing = [...new Set(expected)].filter((n) => !state.sas.some((sa) => sa.name === n));
-    if (missing.length > 0) throw new ProtocolError(`router ${r.vnfId} does not report SAs ${missing.join(', ')}`);
-  }
+  await verifySas(ns.id, plan.routers.map((r) => r.vnfId), sas, domainOf);
   const now = new Date().toISOString();
-  const tunnelRecords: TunnelRecord[] = tunnels.map((t, i) => ({
-    id: t.id,
-    securityProfileId: t.profile.id,
-    master: t.master.vnfId,
-    peer: t.peer.vnfId,
-    combiner: t.profile.combiner,
-    keySources: t.profile.keySources,
-    singleSourcePolicy: t.profile.singleSourcePolicy,
-    encryption: t.profile.encryption,
-    keyIds: keyIds.get(t.id)!,
-    spiOut: sas[i]!.spiOut,
-    spiIn: sas[i]!.spiIn,
-    reqidBase: String(2 * i + 1),
-    generation: 1,
-    establishedAt: now,
-  }));
+  const tunnelRecords = tunnels.map((t, i) => tunnelRecord(t, keyIds.get(t.id)!, sas[i]!, now));
   for (const c of clients.values()) c.close();
   clients.clear();
   await input.saveNs({
@@ -165,20 +100,125 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
       domains,
       tunnels: tunnelRecords,
       hosts,
-      history: [...(ns.qkdVpn?.history ?? []), ...tunnelRecords.map((t) => ({ time: now, event: 'tunnel-established', detail: `${t.id}: SPIs ${hex(t.spiOut)}/${hex(t.spiIn)}, key stream ${t.keyIds.keyStreamId}` }))],
+      history: [...(ns.qkdVpn?.history ?? []), ...tunnelRecords.map(establishedEvent(now))],
     },
   });
 }
 
-function buildIntents(input: InstantiateInput, domains: string[], nameOf: (id: string) => string): Map<string, DomainIntent> {
-  const { plan, placement, ns } = input;
+/**
+ * Send every domain its intent at once and wait for all (a failure must not
+ * start an undo while another deploy still runs); what the NS instance
+ * records of the routers and hosts deployed.
+ */
+export async function deploySites(
+  nsId: string,
+  plan: IpPlan,
+  intents: ReadonlyMap<string, DomainIntent>,
+  clients: ReadonlyMap<string, DomainClient>,
+): Promise<{ vnfInstances: VnfInstance[]; hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] }> {
+  const domains = [...intents.keys()];
+  const deployed = await Promise.allSettled(domains.map((d) => clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000)));
+  // The VCA client's errors already name their domain ("VCA of <domain>: ...").
+  const failed = deployed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const vnfInstances: VnfInstance[] = [];
+  const hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] = [];
+  for (const [i, d] of domains.entries()) {
+    const result = (deployed[i] as PromiseFulfilledResult<DeployResult>).value;
+    for (const r of result.routers) {
+      const planned = plan.routers.find((p) => p.vnfId === r.vnfId)!;
+      vnfInstances.push({
+        id: `${nsId}-${r.vnfId}`,
+        vnfdId: planned.vnfdId,
+        vnfProfileId: r.vnfId,
+        vimId: d,
+        instantiationState: 'INSTANTIATED',
+        metadata: { namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: r.netconfPort, netconfHostKeyFingerprint: r.hostKeyFingerprint, tunnelAddress: planned.tunnelAddress, lanSubnets: planned.lanSubnets },
+      });
+    }
+    for (const h of result.hosts) hosts.push({ id: h.id, domain: d, namespace: h.namespace, address: h.address });
+  }
+  return { vnfInstances, hosts };
+}
+
+/** Key-id synchronisation of each tunnel (source paper's order: the master obtains keys, the peer fetches them by id). */
+export async function keyTunnels(
+  ctx: OperationContext,
+  stage: number,
+  nsId: string,
+  tunnels: PlannedTunnel[],
+  placement: ReadonlyMap<string, VimAccount>,
+  domainOf: (vnfId: string) => DomainClient,
+): Promise<Map<string, KeyIds>> {
+  const keyIds = new Map<string, KeyIds>();
+  for (const t of tunnels) {
+    await ctx.stage(stage, `key-id synchronisation for tunnel ${t.id}: ${t.master.vnfId} obtains keys, ${t.peer.vnfId} fetches them by id`);
+    const master = domainOf(t.master.vnfId);
+    const peer = domainOf(t.peer.vnfId);
+    const masterUri = hybridUri(t.id, placement.get(t.master.vnfId)!.hybridNodeUuid, t.profile);
+    const peerUri = hybridUri(t.id, placement.get(t.peer.vnfId)!.hybridNodeUuid, t.profile);
+    ctx.onUndo(`release keys of ${t.id}`, async () => {
+      await Promise.allSettled([...new Set([master, peer])].map((c) => c.call('vca.releaseKey', { instanceId: nsId, tunnelId: t.id })));
+    });
+    const ids = await synchroniseTunnelKey(nsId, t.id, { vnfId: t.master.vnfId, client: master, uri: masterUri }, { vnfId: t.peer.vnfId, client: peer, uri: peerUri });
+    ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
+    keyIds.set(t.id, ids);
+  }
+  return keyIds;
+}
+
+/**
+ * Install the tunnels' SAs and policies, inbound at both ends first, then
+ * outbound; then the Proxy Agents zero their copies of the keys (the SAs
+ * hold them now). `spis` must hold the SPIs already in use at these routers.
+ */
+export async function installTunnels(
+  ctx: OperationContext,
+  stage: number,
+  nsId: string,
+  tunnels: PlannedTunnel[],
+  spis: SpiAllocator,
+  domainOf: (vnfId: string) => DomainClient,
+): Promise<TunnelSas[]> {
+  const sas = tunnels.map((t) => tunnelSas(t, spis));
+  ctx.onUndo(`remove the SAs of ${tunnels.map((t) => t.id).join(', ')}`, async () => {
+    for (const [i, t] of tunnels.entries()) {
+      const entries = { id: t.id, master: t.master.vnfId, peer: t.peer.vnfId, spiOut: sas[i]!.spiOut, spiIn: sas[i]!.spiIn };
+      await deleteTunnelEntries(nsId, entries, [t.master.vnfId, t.peer.vnfId], domainOf);
+    }
+  });
+  for (const phase of ['inbound', 'outbound'] as const) {
+    await ctx.stage(stage, `installing ${phase} SAs and policies over NETCONF`);
+    for (const s of sas) await applyEdits(nsId, s[phase], domainOf);
+  }
+  for (const t of tunnels) await releaseTunnelKey(nsId, t.id, [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)]);
+  return sas;
+}
+
+/** Check that each router reports the SAs `sas` gave it. */
+export async function verifySas(nsId: string, vnfIds: string[], sas: TunnelSas[], domainOf: (vnfId: string) => DomainClient): Promise<void> {
+  for (const vnfId of vnfIds) {
+    const state = await domainOf(vnfId).call('vca.routerState', { instanceId: nsId, vnfId });
+    const expected = sas.flatMap((s) => s.names[vnfId]?.sad ?? []);
+    const missing = [...new Set(expected)].filter((n) => !state.sas.some((sa) => sa.name === n));
+    if (missing.length > 0) throw new ProtocolError(`router ${vnfId} does not report SAs ${missing.join(', ')}`);
+  }
+}
+
+/** The NS history entry of a tunnel just established. */
+export function establishedEvent(now: string): (t: TunnelRecord) => { time: string; event: string; detail: string } {
+  return (t) => ({ time: now, event: 'tunnel-established', detail: `${t.id}: SPIs ${hex(t.spiOut)}/${hex(t.spiIn)}, key stream ${t.keyIds.keyStreamId}` });
+}
+
+/** One deploy intent per domain of `placement`: its routers, the networks they join, their site hosts. */
+export function buildIntents(installationId: string, nsId: string, plan: IpPlan, placement: ReadonlyMap<string, VimAccount>, nameOf: (id: string) => string): Map<string, DomainIntent> {
   const intents = new Map<string, DomainIntent>();
-  for (const d of domains) {
+  for (const d of new Set([...placement.values()].map((a) => a.id))) {
     const routers = plan.routers.filter((r) => placement.get(r.vnfId)!.id === d);
     const links = new Set(routers.flatMap((r) => r.ports.map((p) => p.network)));
     intents.set(d, {
-      installationId: input.installationId,
-      instanceId: ns.id,
+      installationId,
+      instanceId: nsId,
       domain: nameOf(d),
       networks: plan.networks.filter((n) => links.has(n.id)),
       routers: routers.map((r) => ({ vnfId: r.vnfId, vnfdId: r.vnfdId, ports: r.ports, tunnelAddress: r.tunnelAddress, routes: r.routes })),
@@ -188,17 +228,54 @@ function buildIntents(input: InstantiateInput, domains: string[], nameOf: (id: s
   return intents;
 }
 
+/** Every pair of routers on each protected link, in NSD order (the first of a pair is the key master). */
 export function planTunnels(plan: IpPlan, security: LinkSecurity[]): PlannedTunnel[] {
   const tunnels: PlannedTunnel[] = [];
   for (const profile of security) {
     const ends = plan.routers.filter((r) => r.ports.some((p) => p.network === profile.virtualLinkDesc));
     for (let i = 0; i < ends.length; i++) {
       for (let j = i + 1; j < ends.length; j++) {
-        tunnels.push({ id: `${ends[i]!.vnfId}--${ends[j]!.vnfId}`, profile, master: ends[i]!, peer: ends[j]! });
+        tunnels.push({ id: `${ends[i]!.vnfId}--${ends[j]!.vnfId}`, index: tunnels.length, profile, master: ends[i]!, peer: ends[j]! });
       }
     }
   }
   return tunnels;
+}
+
+/**
+ * A tunnel's SAD/SPD entries at both ends, with fresh SPIs from `spis`
+ * (which must already hold the SPIs in use at those routers) and reqids
+ * from the tunnel's index.
+ */
+export function tunnelSas(t: PlannedTunnel, spis: SpiAllocator): TunnelSas {
+  return computeTunnelSas(
+    t.id,
+    { vnfId: t.master.vnfId, tunnelAddress: t.master.tunnelAddress, lanSubnet: t.master.lanSubnets[0]! },
+    { vnfId: t.peer.vnfId, tunnelAddress: t.peer.tunnelAddress, lanSubnet: t.peer.lanSubnets[0]! },
+    { encryption: t.profile.encryption, esn: t.profile.esn, replayWindow: t.profile.replayWindow, lifetimeSoft: lifetime(t.profile.lifetimeSoft), lifetimeHard: lifetime(t.profile.lifetimeHard) },
+    spis,
+    BigInt(2 * t.index + 1),
+  );
+}
+
+/** What the NS instance records of an established tunnel (ids, never keys). */
+export function tunnelRecord(t: PlannedTunnel, keyIds: KeyIds, sas: TunnelSas, now: string): TunnelRecord {
+  return {
+    id: t.id,
+    securityProfileId: t.profile.id,
+    master: t.master.vnfId,
+    peer: t.peer.vnfId,
+    combiner: t.profile.combiner,
+    keySources: t.profile.keySources,
+    singleSourcePolicy: t.profile.singleSourcePolicy,
+    encryption: t.profile.encryption,
+    keyIds,
+    spiOut: sas.spiOut,
+    spiIn: sas.spiIn,
+    reqidBase: String(2 * t.index + 1),
+    generation: 1,
+    establishedAt: now,
+  };
 }
 
 function lifetime(l: LinkSecurity['lifetimeSoft']): { time?: number; bytes?: bigint; packets?: number } {

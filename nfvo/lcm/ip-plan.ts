@@ -16,7 +16,8 @@ export interface NsTopology {
   virtualLinks: { id: string; mgmt: boolean }[];
   /** Virtual links protected by a security profile (the WAN). */
   wanLinks: string[];
-  vnfProfiles: { id: string; vnfdId: string; links: string[] }[];
+  /** `minInstances` 0: an optional site (placed at instantiation or added by scaling); default 1. */
+  vnfProfiles: { id: string; vnfdId: string; links: string[]; minInstances?: number }[];
 }
 
 /** Per-instance overrides, from the instantiate request. */
@@ -152,6 +153,18 @@ export function planAddresses(topo: NsTopology, overrides: AddressOverrides = {}
     .filter((l) => subnets.has(l.id))
     .map((l) => ({ id: l.id, kind: wan.has(l.id) ? ('wan' as const) : ('lan' as const), subnet: formatPrefix(subnets.get(l.id)!.prefix) }));
   return { networks, routers, hosts };
+}
+
+/**
+ * The part of a plan for the sites actually deployed. The full plan gives
+ * every VNF profile of the NSD its addresses, deployed or not, so a site
+ * added later by scaling gets the same addresses it would have had, and the
+ * routes of every router already lead to every possible peer.
+ */
+export function restrictPlan(plan: IpPlan, vnfIds: ReadonlySet<string>): IpPlan {
+  const routers = plan.routers.filter((r) => vnfIds.has(r.vnfId));
+  const used = new Set(routers.flatMap((r) => r.ports.map((p) => p.network)));
+  return { networks: plan.networks.filter((n) => used.has(n.id)), routers, hosts: plan.hosts.filter((h) => vnfIds.has(h.vnfId)) };
 }
 
 function safePrefix(text: string, path: string, problems: Problem[]): Ipv4Prefix | undefined {

@@ -10,7 +10,10 @@ import { ConflictError, NotFoundError, ValidationError, createLogger, errorMessa
 import type { Store, Collection } from '../store/index.js';
 import type { LcmOperationType, NsInstance, NsLcmOpOcc, VimAccount } from '../model.js';
 import { runOperation, type OperationContext, type RunOptions } from './operation-runner.js';
-import { planAddresses } from './ip-plan.js';
+import { planAddresses, restrictPlan } from './ip-plan.js';
+import { sameDomainProblems } from './site-placement.js';
+import { interpretScaleRequest, type ScaleNsRequest } from './scale-request.js';
+import { scaleNs, SCALE_STEPS } from './scale.js';
 import { interpretInstantiateRequest, type InstantiateNsRequest } from './instantiate-request.js';
 import { instantiateNs, planTunnels, INSTANTIATE_STEPS } from './instantiate.js';
 import { terminateNs, TERMINATE_STEPS } from './terminate.js';
@@ -161,6 +164,7 @@ export class NsLcm {
       topology.vnfProfiles.map((v) => v.id),
       resolved.flavours,
       topology.virtualLinks.map((l) => l.id),
+      new Set(topology.vnfProfiles.filter((v) => v.minInstances === 0).map((v) => v.id)),
     );
     // Every problem at once: unknown accounts (at the field that named them) and the address plan's.
     const problems: Problem[] = [];
@@ -178,31 +182,14 @@ export class NsLcm {
       if (!(err instanceof ValidationError)) throw err;
       problems.push(...(err.problems.length > 0 ? err.problems : [{ path: 'vld', message: err.message }]));
     }
-    // A tunnel's key comes from the QKD link between its two domains' nodes: both ends in one
-    // domain would ask a node for a key shared with itself (the HM refuses that at stage 4).
-    // One problem per protected link and domain, naming every site placed there together.
-    if (ipPlan) {
-      const together = new Map<string, { link: string; domain: string; sites: Set<string> }>();
-      for (const t of planTunnels(ipPlan, resolved.security)) {
-        const a = placement.get(t.master.vnfId);
-        const b = placement.get(t.peer.vnfId);
-        if (!a || !b || a.id !== b.id) continue;
-        const key = `${t.profile.virtualLinkDesc}\u0000${a.id}`;
-        const g = together.get(key) ?? { link: t.profile.virtualLinkDesc, domain: a.name, sites: new Set<string>() };
-        g.sites.add(t.master.vnfId).add(t.peer.vnfId);
-        together.set(key, g);
-      }
-      for (const g of together.values()) {
-        const sites = [...g.sites];
-        problems.push({
-          path: plan.placementPaths.get(sites[1]!) ?? 'vnf',
-          message: `${sites.join(', ')} share protected link ${g.link} but are all placed in '${g.domain}': a QKD-keyed tunnel needs its ends in two domains`,
-        });
-      }
-    }
+    const allTunnels = ipPlan ? planTunnels(ipPlan, resolved.security) : [];
+    problems.push(...sameDomainProblems(allTunnels, placement, (vnf) => plan.placementPaths.get(vnf) ?? 'vnf'));
     if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);
-    const addresses = ipPlan;
-    const saved = { ...ns, flavourId: plan.flavourId };
+    // Optional sites left without a domain are not deployed; the full plan keeps their addresses for scaling.
+    const sites = new Set(placement.keys());
+    const addresses = restrictPlan(ipPlan, sites);
+    const tunnels = allTunnels.filter((t) => sites.has(t.master.vnfId) && sites.has(t.peer.vnfId));
+    const saved: NsInstance = { ...ns, flavourId: plan.flavourId, addressing: plan.overrides };
     return {
       ns: saved,
       // The domains it places VNFs in, each once.
@@ -212,6 +199,7 @@ export class NsLcm {
           installationId: this.opts.installationId,
           ns: saved,
           plan: addresses,
+          tunnels,
           placement,
           security: resolved.security,
           connector: this.opts.connector,
@@ -324,6 +312,45 @@ export class NsLcm {
       return this.start(ns, 'TERMINATE', req ?? {}, TERMINATE_STEPS, (ctx) =>
         terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) }),
       );
+    });
+  }
+
+  /**
+   * POST /ns_instances/{id}/scale (SOL005 6.4.5, ScaleNsRequest SCALE_NS):
+   * add sites (optional VNF profiles, each placed by `locationConstraints`)
+   * and remove optional sites, as one SCALE operation (see scale.ts).
+   */
+  async scale(id: string, req: ScaleNsRequest): Promise<NsLcmOpOcc> {
+    return this.exclusive(id, async () => {
+      const ns = await this.get(id);
+      if (ns.nsState !== 'INSTANTIATED') throw new ConflictError(`NS instance ${id} is NOT_INSTANTIATED`);
+      await this.assertIdle(id);
+      const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
+      const topology = resolved.topology(ns.flavourId ?? resolved.flavours[0] ?? '');
+      const request = interpretScaleRequest(req, { profiles: topology.vnfProfiles, deployed: ns.vnfInstance });
+      const problems: Problem[] = [];
+      const add = new Map<string, VimAccount>();
+      for (const [vnf, ref] of request.add) {
+        const account = await this.findAccount(ref);
+        if (account) add.set(vnf, account);
+        else problems.push({ path: request.addPaths.get(vnf)!, message: `VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)` });
+      }
+      // The same plan as at instantiation: a site gets the addresses it would have had then.
+      const plan = planAddresses(topology, ns.addressing ?? {});
+      const tunnels = planTunnels(plan, resolved.security);
+      const accounts = new Map((await this.accounts.list()).map((a) => [a.id, a]));
+      const placement = new Map<string, VimAccount>(add);
+      for (const v of ns.vnfInstance) {
+        const account = accounts.get(v.vimId);
+        if (account && !request.remove.includes(v.vnfProfileId)) placement.set(v.vnfProfileId, account);
+      }
+      problems.push(...sameDomainProblems(tunnels, placement, (vnf) => request.addPaths.get(vnf) ?? 'scaleNsData.locationConstraints'));
+      if (problems.length > 0) throw new ValidationError('invalid ScaleNsRequest', problems);
+      const maintenance = this.opts.maintenance;
+      return this.start(ns, 'SCALE', req, SCALE_STEPS, async (ctx) => {
+        await scaleNs(ctx, { installationId: this.opts.installationId, ns, plan, tunnels, add, remove: request.remove, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) });
+        maintenance?.watch([...add.values()].map((a) => a.id));
+      });
     });
   }
 
@@ -549,6 +576,6 @@ export class NsLcm {
 
   private nsLinks(id: string): NsInstance['_links'] {
     const self = `${this.base}/ns_instances/${id}`;
-    return { self: { href: self }, instantiate: { href: `${self}/instantiate` }, terminate: { href: `${self}/terminate` }, action: { href: `${self}/action` } };
+    return { self: { href: self }, instantiate: { href: `${self}/instantiate` }, terminate: { href: `${self}/terminate` }, scale: { href: `${self}/scale` }, heal: { href: `${self}/heal` }, action: { href: `${self}/action` } };
   }
 }

@@ -6,7 +6,7 @@
  */
 import { errorMessage, QnfvError } from '../../common/index.js';
 import { tunnelEntryNames } from '../ccips/index.js';
-import type { NsInstance, VimAccount } from '../model.js';
+import type { NsInstance, TunnelRecord, VimAccount } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
 import type { DomainClient, DomainConnector } from './domain-client.js';
 
@@ -18,6 +18,37 @@ export interface TerminateInput {
   accounts: Map<string, VimAccount>;
   connector: DomainConnector;
   saveNs: (ns: NsInstance) => Promise<void>;
+}
+
+/**
+ * Delete a tunnel's SAD/SPD entries at the given ends (outbound entries at
+ * every end before any inbound one, so nothing is sent into a removed inbound
+ * SA) and have their Proxy Agents drop any key they still hold. Goes on past
+ * failures and returns them.
+ */
+export async function deleteTunnelEntries(
+  instanceId: string,
+  t: Pick<TunnelRecord, 'id' | 'master' | 'peer' | 'spiOut' | 'spiIn'>,
+  ends: string[],
+  clientOf: (vnfId: string) => DomainClient | undefined,
+): Promise<{ vnfId: string; error: string }[]> {
+  const names = tunnelEntryNames(t);
+  const failures: { vnfId: string; error: string }[] = [];
+  // Each router's names are in installation order (inbound entry, then outbound).
+  for (const phase of [1, 0]) {
+    for (const vnfId of ends) {
+      const n = names[vnfId];
+      const c = clientOf(vnfId);
+      if (!n || !c) continue;
+      try {
+        await c.call('vca.applyIpsec', { instanceId, vnfId, ikeless: null, keyBindings: [], deleteSad: [n.sad[phase]!], deleteSpd: [n.spd[phase]!], deleteOperation: 'remove' });
+      } catch (err) {
+        failures.push({ vnfId, error: errorMessage(err) });
+      }
+    }
+  }
+  for (const vnfId of ends) await clientOf(vnfId)?.call('vca.releaseKey', { instanceId, tunnelId: t.id }).catch(() => undefined);
+  return failures;
 }
 
 /** Run the TERMINATE steps; throws when something could not be removed. */
@@ -44,21 +75,8 @@ export async function terminateNs(ctx: OperationContext, input: TerminateInput):
 
     await ctx.stage(2, 'deleting SAs and policies, closing key streams');
     for (const t of ns.qkdVpn?.tunnels ?? []) {
-      const names = tunnelEntryNames(t);
-      // Each router's names are in installation order (inbound entry, then outbound): remove the
-      // outbound entries at both ends before any inbound one.
-      for (const phase of [1, 0]) {
-        for (const [vnfId, n] of Object.entries(names)) {
-          const c = domainOf(vnfId);
-          if (!c) continue;
-          try {
-            await c.call('vca.applyIpsec', { instanceId: ns.id, vnfId, ikeless: null, keyBindings: [], deleteSad: [n.sad[phase]!], deleteSpd: [n.spd[phase]!] });
-          } catch (err) {
-            ctx.log.warn('could not delete SAs (the router is removed next anyway)', { vnfId, error: errorMessage(err) });
-          }
-        }
-      }
-      for (const vnfId of Object.keys(names)) await domainOf(vnfId)?.call('vca.releaseKey', { instanceId: ns.id, tunnelId: t.id }).catch(() => undefined);
+      const failures = await deleteTunnelEntries(ns.id, t, Object.keys(tunnelEntryNames(t)), domainOf);
+      for (const f of failures) ctx.log.warn('could not delete SAs (the router is removed next anyway)', { vnfId: f.vnfId, error: f.error });
     }
 
     await ctx.stage(3, 'removing routers, hosts and networks');

@@ -24,6 +24,8 @@ describe('OSM hackfest_basic NSD (public fixture, unchanged)', () => {
           {
             id: 'vnf',
             vnfdId: 'hackfest_basic-vnf',
+            minNumberOfInstances: 1,
+            maxNumberOfInstances: 1,
             virtualLinkConnectivity: [{ virtualLinkProfileId: 'mgmtnet', constituentCpdId: [{ constituentBaseElementId: 'vnf', constituentCpdId: 'vnf-cp0-ext' }] }],
           },
         ],

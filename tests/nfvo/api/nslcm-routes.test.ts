@@ -33,7 +33,7 @@ describe('NS instances', () => {
       nsdInfoId,
       nsState: 'NOT_INSTANTIATED',
       vnfInstance: [],
-      _links: { self: { href: `/nslcm/v1/ns_instances/${r.json.id}` }, instantiate: { href: `/nslcm/v1/ns_instances/${r.json.id}/instantiate` }, terminate: { href: `/nslcm/v1/ns_instances/${r.json.id}/terminate` }, action: { href: `/nslcm/v1/ns_instances/${r.json.id}/action` } },
+      _links: { self: { href: `/nslcm/v1/ns_instances/${r.json.id}` }, instantiate: { href: `/nslcm/v1/ns_instances/${r.json.id}/instantiate` }, terminate: { href: `/nslcm/v1/ns_instances/${r.json.id}/terminate` }, scale: { href: `/nslcm/v1/ns_instances/${r.json.id}/scale` }, heal: { href: `/nslcm/v1/ns_instances/${r.json.id}/heal` }, action: { href: `/nslcm/v1/ns_instances/${r.json.id}/action` } },
     });
     const byInfoId = await h.req<NsInstance>('POST', '/nslcm/v1/ns_instances', { nsdId: nsdInfoId, nsName: 'vpn-2' });
     expect(byInfoId.status).toBe(201);

@@ -55,7 +55,7 @@ describe('over HTTP', () => {
   it.each([
     ['GET', '/nope'],
     ['GET', '/nslcm/v1/nothing'],
-    ['POST', '/nslcm/v1/ns_instances/x/scale'],
+    ['POST', '/nslcm/v1/ns_instances/x/update'],
     ['GET', '/nslcm/v2/ns_instances'],
   ])('unknown route %s %s → 404 ProblemDetails', async (method, url) => {
     expectProblem(await h.req(method, url), 404);

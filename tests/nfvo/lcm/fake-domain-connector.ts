@@ -81,6 +81,14 @@ export class FakeVca {
         const p = params as { instanceId: string; vnfId: string };
         return this.routerState(p.instanceId, p.vnfId);
       }
+      case 'vca.undeploy': {
+        const p = params as VcaMethods['vca.undeploy']['params'];
+        if (p.domain !== this.domain) throw new ValidationError(`undeploy for domain '${p.domain}' sent to the VCA of '${this.domain}'`);
+        const inst = this.instances.get(p.instanceId);
+        const removed = p.routers.filter((v) => inst?.routers.delete(v)).map((v) => namespaceOf(inst!.intent, v));
+        if (inst && inst.routers.size === 0) this.instances.delete(p.instanceId);
+        return { removed };
+      }
       case 'vca.teardown': {
         const p = params as { installationId: string; instanceId: string };
         const inst = this.instances.get(p.instanceId);
@@ -104,9 +112,13 @@ export class FakeVca {
 
   private deploy(intent: DomainIntent): VcaMethods['vca.deploy']['result'] {
     if (intent.domain !== this.domain) throw new ValidationError(`intent for domain '${intent.domain}' sent to the VCA of '${this.domain}'`);
-    if (this.instances.has(intent.instanceId)) throw new ConflictError(`instance ${intent.instanceId} is already deployed here`);
-    const routers = new Map(intent.routers.map((r) => [r.vnfId, { sad: new Map(), spd: new Map() } as FakeRouter]));
-    this.instances.set(intent.instanceId, { intent, routers });
+    // A later intent for the same instance adds routers (a site added by scaling), like the real VIM.
+    const existing = this.instances.get(intent.instanceId);
+    const clash = intent.routers.find((r) => existing?.routers.has(r.vnfId));
+    if (clash) throw new ConflictError(`'${clash.vnfId}' of instance '${intent.instanceId}' already exists`);
+    const routers = existing?.routers ?? new Map<string, FakeRouter>();
+    for (const r of intent.routers) routers.set(r.vnfId, { sad: new Map(), spd: new Map() });
+    this.instances.set(intent.instanceId, { intent: existing?.intent ?? intent, routers });
     return {
       routers: intent.routers.map((r, i) => ({
         vnfId: r.vnfId,
