@@ -144,6 +144,8 @@ export interface NsLcmOpOcc {
   error?: ProblemDetails;
   /** qnfv: `k/n` and a sentence, updated at every step. */
   progress: { stage: string; detail: string };
+  /** qnfv (OSM's `detailed-status` of an action): what a VNF config primitive answered. */
+  actionResult?: { vnfId: string; primitive: string; output: string };
   _links: { self: Link; nsInstance: Link };
 }
 

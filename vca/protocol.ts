@@ -62,6 +62,14 @@ export interface UndeployRequest {
   networks: string[];
 }
 
+/** Run a config primitive of the qnfv router (vca/router-primitives.ts) on one router; its output comes back. */
+export interface RunPrimitiveRequest {
+  instanceId: string;
+  vnfId: string;
+  primitive: string;
+  params: Record<string, string | number | boolean>;
+}
+
 /** What the VCA reports back after deploying. */
 export interface DeployResult {
   routers: {
@@ -184,6 +192,7 @@ export interface VcaMethods {
   'vca.subscribe': { params: Record<string, never>; result: { subscribed: true } };
   'vca.teardown': { params: { installationId: string; instanceId: string }; result: { removed: string[] } };
   'vca.undeploy': { params: UndeployRequest; result: { removed: string[] } };
+  'vca.runPrimitive': { params: RunPrimitiveRequest; result: { output: string; summary: string } };
 }
 
 export type VcaMethod = keyof VcaMethods;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { SshServer, fingerprint, loadOrCreateKeyPair } from '../common/ssh/index.js';
 import { ipsecStateFromXml, ipsecConfigFromXml } from '../common/ikeless/index.js';
 import { IKELESS_NS, type IkelessNotification } from '../common/ikeless/types.js';
-import { ValidationError, createLogger, type Logger } from '../common/index.js';
+import { NotFoundError, ValidationError, createLogger, type Logger } from '../common/index.js';
+import { runRouterPrimitive } from './router-primitives.js';
 import type { VimDriver } from '../vim/index.js';
 import { QNFV_ROUTER_NS, datapathCountersFromXml } from '../virtual-router/index.js';
 import { serveJsonRpc, type RpcChannel, type RpcHandlers } from './json-rpc.js';
@@ -18,7 +19,7 @@ import { notificationToJson } from '../common/ikeless/index.js';
 import { RouterSessions } from './router-sessions.js';
 import { ProxyAgent, type HmEndpoint } from './proxy-agent.js';
 import { deployIntent, removeWorkDir } from './deployer.js';
-import { VCA_EVENT, VCA_SUBSYSTEM, type VcaEvent, type ApplyIpsecRequest, type DomainIntent, type ObtainKeyRequest, type RouterIpsecState, type UndeployRequest, type VcaMethods } from './protocol.js';
+import { VCA_EVENT, VCA_SUBSYSTEM, type VcaEvent, type ApplyIpsecRequest, type DomainIntent, type ObtainKeyRequest, type RouterIpsecState, type RunPrimitiveRequest, type UndeployRequest, type VcaMethods } from './protocol.js';
 
 export interface VcaOptions {
   domain: string;
@@ -117,6 +118,15 @@ export class VcaService {
         const removed = [...report.namespaces, ...report.links];
         this.log.info('instance removed', { instanceId: p.instanceId, removed: removed.length });
         return { removed };
+      },
+      'vca.runPrimitive': async (p: RunPrimitiveRequest) => {
+        const sandbox = (await this.opts.vim.listResources({ instanceId: p.instanceId, domain: this.opts.domain })).find((r) => r.role === 'router' && r.id === p.vnfId && r.domain === this.opts.domain);
+        if (!sandbox) throw new NotFoundError(`router of instance ${p.instanceId} in ${this.opts.domain}`, p.vnfId);
+        this.log.info('running primitive', { instanceId: p.instanceId, vnfId: p.vnfId, primitive: p.primitive });
+        return runRouterPrimitive(p.primitive, p.params, {
+          exec: (argv, timeoutMs) => this.opts.vim.exec(sandbox.name, argv, { allowFailure: true, timeoutMs }),
+          ipsecState: () => this.routerState(p.instanceId, p.vnfId),
+        });
       },
       'vca.undeploy': async (p: UndeployRequest) => {
         if (p.domain !== this.opts.domain) throw new ValidationError(`undeploy for domain '${p.domain}' sent to the VCA of '${this.opts.domain}'`);

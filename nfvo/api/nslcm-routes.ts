@@ -23,6 +23,12 @@ const createNsSchema = {
   additionalProperties: false,
 };
 
+/** SOL005 ParamsForVnf (`vnfProfileId`), or OSM's `member-vnf-index`: the values of the VNF's day-1 primitives. */
+const additionalParamsForVnf = {
+  type: 'array',
+  items: { type: 'object', properties: { vnfProfileId: { type: 'string', minLength: 1 }, 'member-vnf-index': { type: 'string', minLength: 1 }, vnfInstanceName: { type: 'string' }, additionalParams: { type: 'object' } } },
+};
+
 const instantiateSchema = {
   type: 'object',
   properties: {
@@ -45,6 +51,7 @@ const instantiateSchema = {
       },
     },
     additionalParamsForNs: { type: 'object' },
+    additionalParamsForVnf,
   },
 };
 
@@ -101,6 +108,7 @@ const scaleSchema = {
         scaleNsByStepsData: {},
         scaleNsToLevelData: {},
         additionalParamsForNs: { type: 'object' },
+        additionalParamsForVnf,
       },
       additionalProperties: false,
     },

@@ -70,7 +70,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /nslcm/v1/ns_instances': { summary: 'List NS instances (SOL013 filters, e.g. filter=(eq,nsState,INSTANTIATED); paged)', ...LIST, responses: { 200: 'NsInstance list', ...BAD_LIST_QUERY } },
   'GET /nslcm/v1/ns_instances/{id}': { summary: 'Read an NS instance: VNFs, domains, tunnels (key ids, never keys), history', responses: { 200: 'NsInstance', ...NOT_FOUND } },
   'DELETE /nslcm/v1/ns_instances/{id}': { summary: 'Delete a NOT_INSTANTIATED instance', responses: { 204: 'Deleted', ...NOT_FOUND, 409: 'Instantiated or an operation is running' } },
-  'POST /nslcm/v1/ns_instances/{id}/instantiate': { summary: 'Instantiate: placement per VNF profile, address plan (SOL005 6.4.4)', responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Invalid request (every problem listed)', ...NOT_FOUND, 409: 'Already instantiated or an operation is running' } },
+  'POST /nslcm/v1/ns_instances/{id}/instantiate': { summary: 'Instantiate: placement per VNF profile, address plan, day-1 primitive values (SOL005 6.4.4)', responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Invalid request (every problem listed)', ...NOT_FOUND, 409: 'Already instantiated or an operation is running' } },
   'GET /nslcm/v1/ns_instances/{id}/instantiate': NOT_ALLOWED,
   'PUT /nslcm/v1/ns_instances/{id}/instantiate': NOT_ALLOWED,
   'PATCH /nslcm/v1/ns_instances/{id}/instantiate': NOT_ALLOWED,
@@ -90,7 +90,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'PATCH /nslcm/v1/ns_instances/{id}/scale': NOT_ALLOWED,
   'DELETE /nslcm/v1/ns_instances/{id}/scale': NOT_ALLOWED,
 
-  'POST /nslcm/v1/ns_instances/{id}/action': { summary: "Run an NS primitive (OSM's action): `rekey` all tunnels or `primitive_params.tunnel`", responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Unknown primitive, VNF or tunnel', ...NOT_FOUND, 409: 'Not instantiated or an operation is running' } },
+  'POST /nslcm/v1/ns_instances/{id}/action': { summary: "Run a primitive (OSM's action): NS `rekey` (all tunnels or `primitive_params.tunnel`), or a VNF config primitive with `member_vnf_index` (ping, show-ipsec; output in the occurrence's actionResult)", responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Unknown primitive, VNF, tunnel or parameter, or a bad value', ...NOT_FOUND, 409: 'Not instantiated or an operation is running' } },
   'GET /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
   'PUT /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
   'PATCH /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,

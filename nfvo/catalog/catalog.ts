@@ -13,7 +13,7 @@ import { parseNsd, securityProfiles, checkNsdAgainstVnfds, nsVirtualLinks, loadP
 import { ConflictError, NotFoundError, ValidationError, createLogger } from '../../common/index.js';
 import type { Collection, Store } from '../store/index.js';
 import type { NsdInfo, NsInstance, VnfPkgInfo } from '../model.js';
-import type { NsResolver, ResolvedNs } from '../lcm/index.js';
+import type { NsResolver, ResolvedNs, VnfPrimitives } from '../lcm/index.js';
 
 const log = createLogger('nfvo.catalog');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,6 +32,7 @@ export class Catalog implements NsResolver {
   private readonly instances: Collection<NsInstance>;
   /** Parsed NSDs by NsdInfo id (content is immutable once onboarded). */
   private readonly parsedNsds = new Map<string, Nsd>();
+  private readonly parsedVnfds = new Map<string, Vnfd>();
 
   constructor(store: Store) {
     this.vnfPkgs = store.collection<VnfPkgInfo>('vnf_packages');
@@ -121,6 +122,7 @@ export class Catalog implements NsResolver {
     const users = (await this.nsds.list()).filter((n) => n.vnfPkgIds.includes(id));
     if (users.length > 0) throw new ConflictError(`there is at least one NS package referencing this VNF package (${users.map((u) => u.nsdId ?? u.id).join(', ')})`);
     await this.vnfdTexts.delete(p.id);
+    this.parsedVnfds.delete(p.id);
     await this.vnfPkgs.delete(p.id);
   }
 
@@ -252,6 +254,7 @@ export class Catalog implements NsResolver {
       nsdId: nsd.id,
       flavours: nsd.df.map((d) => d.id),
       topology: (flavourId) => topologyOf(nsd, flavourId),
+      vnfPrimitives: async (vnfdId) => primitivesOf(await this.onboardedVnfd(vnfdId)),
       security: securityProfiles(nsd).map((p) => ({
         id: p.id,
         virtualLinkDesc: p.virtualLinkDesc,
@@ -266,6 +269,18 @@ export class Catalog implements NsResolver {
         lifetimeHard: { ...p.lifetime.hard },
       })),
     };
+  }
+
+  /** An onboarded VNFD by its id, parsed once (an onboarded VNFD never changes). */
+  private async onboardedVnfd(vnfdId: string): Promise<Vnfd> {
+    const p = (await this.vnfPkgs.list()).find((x) => x.onboardingState === 'ONBOARDED' && x.vnfdId === vnfdId);
+    if (!p) throw new ConflictError(`VNF package of VNFD '${vnfdId}' is no longer onboarded`);
+    let vnfd = this.parsedVnfds.get(p.id);
+    if (!vnfd) {
+      vnfd = parseVnfd(await this.vnfdText(p.id));
+      this.parsedVnfds.set(p.id, vnfd);
+    }
+    return vnfd;
   }
 
   private async onboardedVnfds(ids: string[]): Promise<{ vnfds: Map<string, Vnfd>; pkgIds: string[] }> {
@@ -289,6 +304,12 @@ function mergeUserData(current: Record<string, unknown> | undefined, patch: Reco
     else out[k] = v;
   }
   return out;
+}
+
+/** The VNF-level day-1/2 configuration of a VNFD's first deployment flavour. */
+function primitivesOf(vnfd: Vnfd): VnfPrimitives {
+  const cfg = vnfd.df[0]?.day12.find((d) => d.id === vnfd.id);
+  return { initial: cfg?.initialConfigPrimitive ?? [], config: cfg?.configPrimitive ?? [], environments: cfg?.executionEnvironmentList ?? [] };
 }
 
 /** The topology of one flavour: links resolved through the df's virtual-link profiles. */

@@ -17,6 +17,30 @@ export interface InstantiateNsRequest {
   locationConstraints?: { vnfProfileId: string; locationConstraints?: { vimId?: string } }[];
   vld?: { name: string; 'ip-profile'?: { 'subnet-address'?: string; 'gateway-address'?: string } }[];
   additionalParamsForNs?: { tunnelSubnet?: string; [k: string]: unknown };
+  additionalParamsForVnf?: ParamsForVnf[];
+}
+
+/** SOL005 ParamsForVnf, or OSM's `member-vnf-index` form: the values of one VNF's day-1 primitives. */
+export interface ParamsForVnf {
+  vnfProfileId?: string;
+  'member-vnf-index'?: string;
+  additionalParams?: Record<string, unknown>;
+}
+
+/**
+ * Each VNF's `additionalParams` by VNF profile, and where in the request it
+ * came from (`${field}[i].additionalParams`); an entry naming no profile of
+ * `profiles` is a problem.
+ */
+export function paramsForVnf(list: ParamsForVnf[] | undefined, profiles: string[], field: string, problems: Problem[]): Map<string, { params: Record<string, unknown>; path: string }> {
+  const out = new Map<string, { params: Record<string, unknown>; path: string }>();
+  (list ?? []).forEach((e, i) => {
+    const vp = e.vnfProfileId ?? e['member-vnf-index'];
+    if (vp === undefined) problems.push({ path: `${field}[${i}]`, message: 'names no VNF: give vnfProfileId (or member-vnf-index)' });
+    else if (!profiles.includes(vp)) problems.push({ path: `${field}[${i}].vnfProfileId`, message: `'${vp}' is not a VNF profile of this NSD (${profiles.join(', ')})` });
+    else out.set(vp, { params: e.additionalParams ?? {}, path: `${field}[${i}].additionalParams` });
+  });
+  return out;
 }
 
 /** Placement and addressing derived from a request. */

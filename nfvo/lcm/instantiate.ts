@@ -12,6 +12,7 @@ import { ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
 import { deleteTunnelEntries } from './terminate.js';
+import { runDay1, type PlannedPrimitive } from './vnf-primitives.js';
 import type { DomainClient, DomainConnector } from './domain-client.js';
 import type { IpPlan, PlannedRouter } from './ip-plan.js';
 import type { LinkSecurity } from './resolved-ns.js';
@@ -26,6 +27,8 @@ export interface InstantiateInput {
   plan: IpPlan;
   /** The tunnels between deployed sites (planTunnels of the full plan, filtered). */
   tunnels: PlannedTunnel[];
+  /** Day-1 primitives, run in order once every SA is verified. */
+  day1?: PlannedPrimitive[];
   /** VNF profile id → account. */
   placement: Map<string, VimAccount>;
   security: LinkSecurity[];
@@ -88,6 +91,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
   // 6. Verify every router reports its SAs, then record the result.
   await ctx.stage(6, 'verifying SAs on every router');
   await verifySas(ns.id, plan.routers.map((r) => r.vnfId), sas, domainOf);
+  const day1Events = await runDay1(ctx, 6, ns.id, input.day1 ?? [], vnfInstances, domainOf);
   const now = new Date().toISOString();
   const tunnelRecords = tunnels.map((t, i) => tunnelRecord(t, keyIds.get(t.id)!, sas[i]!, now));
   for (const c of clients.values()) c.close();
@@ -100,7 +104,7 @@ export async function instantiateNs(ctx: OperationContext, input: InstantiateInp
       domains,
       tunnels: tunnelRecords,
       hosts,
-      history: [...(ns.qkdVpn?.history ?? []), ...tunnelRecords.map(establishedEvent(now))],
+      history: [...(ns.qkdVpn?.history ?? []), ...tunnelRecords.map(establishedEvent(now)), ...day1Events],
     },
   });
 }

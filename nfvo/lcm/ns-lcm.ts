@@ -14,7 +14,8 @@ import { planAddresses, restrictPlan } from './ip-plan.js';
 import { sameDomainProblems } from './site-placement.js';
 import { interpretScaleRequest, type ScaleNsRequest } from './scale-request.js';
 import { scaleNs, SCALE_STEPS } from './scale.js';
-import { interpretInstantiateRequest, type InstantiateNsRequest } from './instantiate-request.js';
+import { fillBuiltins, planAction, planSitesDay1, type PlannedPrimitive } from './vnf-primitives.js';
+import { interpretInstantiateRequest, paramsForVnf, type InstantiateNsRequest } from './instantiate-request.js';
 import { instantiateNs, planTunnels, INSTANTIATE_STEPS } from './instantiate.js';
 import { terminateNs, TERMINATE_STEPS } from './terminate.js';
 import type { NsResolver } from './resolved-ns.js';
@@ -182,6 +183,14 @@ export class NsLcm {
       if (!(err instanceof ValidationError)) throw err;
       problems.push(...(err.problems.length > 0 ? err.problems : [{ path: 'vld', message: err.message }]));
     }
+    const day1Params = paramsForVnf(req.additionalParamsForVnf, topology.vnfProfiles.map((v) => v.id), 'additionalParamsForVnf', problems);
+    const day1 = await planSitesDay1(
+      topology.vnfProfiles.filter((v) => placement.has(v.id)).map((v) => ({ vnfId: v.id, vnfdId: v.vnfdId })),
+      (vnfdId) => resolved.vnfPrimitives(vnfdId),
+      day1Params,
+      'additionalParamsForVnf',
+      problems,
+    );
     const allTunnels = ipPlan ? planTunnels(ipPlan, resolved.security) : [];
     problems.push(...sameDomainProblems(allTunnels, placement, (vnf) => plan.placementPaths.get(vnf) ?? 'vnf'));
     if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);
@@ -200,6 +209,7 @@ export class NsLcm {
           ns: saved,
           plan: addresses,
           tunnels,
+          day1,
           placement,
           security: resolved.security,
           connector: this.opts.connector,
@@ -345,10 +355,19 @@ export class NsLcm {
         if (account && !request.remove.includes(v.vnfProfileId)) placement.set(v.vnfProfileId, account);
       }
       problems.push(...sameDomainProblems(tunnels, placement, (vnf) => request.addPaths.get(vnf) ?? 'scaleNsData.locationConstraints'));
+      const field = 'scaleNsData.additionalParamsForVnf';
+      const day1Params = paramsForVnf(req.scaleNsData?.additionalParamsForVnf, topology.vnfProfiles.map((v) => v.id), field, problems);
+      const day1 = await planSitesDay1(
+        topology.vnfProfiles.filter((v) => add.has(v.id)).map((v) => ({ vnfId: v.id, vnfdId: v.vnfdId })),
+        (vnfdId) => resolved.vnfPrimitives(vnfdId),
+        day1Params,
+        field,
+        problems,
+      );
       if (problems.length > 0) throw new ValidationError('invalid ScaleNsRequest', problems);
       const maintenance = this.opts.maintenance;
       return this.start(ns, 'SCALE', req, SCALE_STEPS, async (ctx) => {
-        await scaleNs(ctx, { installationId: this.opts.installationId, ns, plan, tunnels, add, remove: request.remove, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) });
+        await scaleNs(ctx, { installationId: this.opts.installationId, ns, plan, tunnels, day1, add, remove: request.remove, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(id, n) });
         maintenance?.watch([...add.values()].map((a) => a.id));
       });
     });
@@ -367,7 +386,14 @@ export class NsLcm {
       if (req.member_vnf_index !== undefined) {
         const v = ns.vnfInstance.find((x) => x.vnfProfileId === req.member_vnf_index);
         if (!v) throw new ValidationError('invalid action', [{ path: 'member_vnf_index', message: `'${req.member_vnf_index}' is not a VNF of this NS (${ns.vnfInstance.map((x) => x.vnfProfileId).join(', ')})` }]);
-        throw new ValidationError('invalid action', [{ path: 'primitive', message: `VNF ${v.vnfdId} defines no config primitive '${req.primitive}'` }]);
+        const decl = await (await this.opts.resolver.resolve(ns.nsdInfoId)).vnfPrimitives(v.vnfdId);
+        const planned = planAction(v.vnfProfileId, v.vnfdId, decl, req.primitive, req.primitive_params ?? {});
+        const account = await this.account(v.vimId);
+        return this.start(ns, 'ACTION', req, 1, async (ctx) => {
+          await ctx.stage(1, `running ${planned.name} on ${v.vnfProfileId} in ${account.name}`);
+          const output = await this.runPrimitive(ns, v, account, planned);
+          await ctx.record({ actionResult: { vnfId: v.vnfProfileId, primitive: planned.name, output } });
+        });
       }
       if (req.primitive !== 'rekey') throw new ValidationError('invalid action', [{ path: 'primitive', message: `unknown NS primitive '${req.primitive}' (NS primitives: rekey)` }]);
       const maintenance = this.opts.maintenance;
@@ -425,6 +451,17 @@ export class NsLcm {
         for (const t of broken.keys()) await maintenance.rekeyInOperation(id, t, 'heal');
       });
     });
+  }
+
+  /** Run a VNF config primitive on one router through its domain's VCA; its output. */
+  private async runPrimitive(ns: NsInstance, v: NsInstance['vnfInstance'][number], account: VimAccount, p: PlannedPrimitive): Promise<string> {
+    const filled = fillBuiltins(p, v.metadata.mgmtAddress);
+    const client = await this.opts.connector.connect(account);
+    try {
+      return (await client.call('vca.runPrimitive', { instanceId: ns.id, vnfId: v.vnfProfileId, primitive: filled.name, params: filled.params }, 60_000)).output;
+    } finally {
+      client.close();
+    }
   }
 
   /** One router's SA state (ids and counters), read by its domain's VCA. */

@@ -16,6 +16,8 @@ export interface OperationContext {
   stage(k: number, detail: string): Promise<void>;
   /** Register an undo action for what was just created. */
   onUndo(name: string, fn: () => Promise<void>): void;
+  /** Record what the operation produced on its occurrence (e.g. an action's output). */
+  record(patch: Pick<NsLcmOpOcc, 'actionResult'>): Promise<void>;
   log: Logger;
 }
 
@@ -57,6 +59,7 @@ export async function runOperation(
       await save({ progress: { stage: `${k}/${steps}`, detail } });
     },
     onUndo: (name, fn) => undo.push({ name, fn }),
+    record: (patch) => save(patch),
     log,
   };
   try {

@@ -5,6 +5,7 @@
  * how descriptors are parsed.
  */
 import type { NsTopology } from './ip-plan.js';
+import type { VnfPrimitives } from './vnf-primitives.js';
 
 /** A security profile as the LCM uses it (NSD extension, docs/descriptors.md). */
 export interface LinkSecurity {
@@ -28,6 +29,8 @@ export interface ResolvedNs {
   /** The topology of one deployment flavour (NSD `df`). */
   topology(flavourId: string): NsTopology;
   security: LinkSecurity[];
+  /** The VNF-level day-1/2 primitives a VNFD of this NS declares. */
+  vnfPrimitives(vnfdId: string): Promise<VnfPrimitives>;
 }
 
 /** Looks up an onboarded, enabled NSD by NsdInfo id (or nsdId) and resolves it. */

@@ -12,6 +12,7 @@
  * ValidationError listing every problem.
  */
 import { ValidationError, type Problem } from '../../common/index.js';
+import type { ParamsForVnf } from './instantiate-request.js';
 
 export interface ScaleNsRequest {
   scaleType: string;
@@ -22,6 +23,7 @@ export interface ScaleNsRequest {
     scaleNsByStepsData?: unknown;
     scaleNsToLevelData?: unknown;
     additionalParamsForNs?: Record<string, unknown>;
+    additionalParamsForVnf?: ParamsForVnf[];
   };
   scaleVnfData?: unknown[];
   scaleTime?: string;

@@ -22,6 +22,7 @@ import type { DomainClient, DomainConnector } from './domain-client.js';
 import { restrictPlan, type IpPlan } from './ip-plan.js';
 import { buildIntents, deploySites, establishedEvent, installTunnels, keyTunnels, tunnelRecord, verifySas, type PlannedTunnel } from './instantiate.js';
 import { deleteTunnelEntries } from './terminate.js';
+import { runDay1, type PlannedPrimitive } from './vnf-primitives.js';
 
 export const SCALE_STEPS = 6;
 
@@ -32,6 +33,8 @@ export interface ScaleInput {
   /** The address plan of every VNF profile of the NSD, and every tunnel it allows. */
   plan: IpPlan;
   tunnels: PlannedTunnel[];
+  /** Day-1 primitives of the added sites, run once their SAs are verified. */
+  day1?: PlannedPrimitive[];
   /** Sites to add → their domain. */
   add: ReadonlyMap<string, VimAccount>;
   /** Sites (VNF profile ids) to remove. */
@@ -146,6 +149,7 @@ export async function scaleNs(ctx: OperationContext, input: ScaleInput): Promise
   const touched = [...new Set(fresh.flatMap((t) => [t.master.vnfId, t.peer.vnfId]))];
   await ctx.stage(6, `verifying SAs on ${touched.join(', ') || [...adding].join(', ')}`);
   await verifySas(ns.id, touched, sas, clientOf);
+  const day1Events = await runDay1(ctx, 6, ns.id, input.day1 ?? [], deployed.vnfInstances, clientOf);
   const now = new Date().toISOString();
   const records = fresh.map((t, i) => tunnelRecord(t, keyIds.get(t.id)!, sas[i]!, now));
   for (const c of clients.values()) c.close();
@@ -154,6 +158,7 @@ export async function scaleNs(ctx: OperationContext, input: ScaleInput): Promise
     recorded(ns, [...ns.vnfInstance, ...deployed.vnfInstances], [...(ns.qkdVpn?.tunnels ?? []), ...records], [...(ns.qkdVpn?.hosts ?? []), ...deployed.hosts], [
       ...[...input.add].map(([vnf, a]) => ({ time: now, event: 'site-added', detail: `${vnf} in ${a.name}` })),
       ...records.map(establishedEvent(now)),
+      ...day1Events,
     ]),
   );
 }

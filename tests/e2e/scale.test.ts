@@ -7,6 +7,10 @@
  * reaches A's through the new tunnel, and the ESP counters of the new SAs
  * move while A's router holds no SA of the removed tunnel; B's router, host
  * and LAN are gone from domain-b; terminate leaves nothing.
+ * The router VNFD is onboarded with a day-1 primitive (a ping from each
+ * router to `<underlay_peer>`, given per site in additionalParamsForVnf) that
+ * runs for real at instantiation and when C is added, and day-2 primitives
+ * (ping, show-ipsec) run through the NS action.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,7 +43,11 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'qnfv-e2e-scale-'));
   lab = await TwoDomainLab.start({ dataDir, installationId: `t${randomBytes(6).toString('hex')}` });
   const paths = bundledPackagePaths();
-  await lab.client.request('POST', '/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'), { contentType: 'application/yaml' });
+  const vnfd = (await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8')).replace(
+    '          config-primitive:\n',
+    '          initial-config-primitive:\n          - seq: 1\n            name: ping\n            parameter:\n            - name: destination\n              value: <underlay_peer>\n          config-primitive:\n',
+  );
+  await lab.client.request('POST', '/vnfpkgm/v1/vnf_packages_content', vnfd, { contentType: 'application/yaml' });
   await lab.client.request('POST', '/nsd/v1/ns_descriptors_content', await readFile(join(paths.qkdVpnMesh3Ns, 'qnfv_qkd_vpn_mesh3_nsd.yaml'), 'utf8'), { contentType: 'application/yaml' });
   ns = (await lab.client.request<NsInstance>('POST', '/nslcm/v1/ns_instances', { nsdId: 'qnfv-qkd-vpn-mesh3-ns', nsName: 'mesh' })).body;
 }, 120_000);
@@ -51,11 +59,25 @@ afterAll(async () => {
 
 describe('scaling a running NS (netns lab)', () => {
   it('instantiates sites A and B only; their hosts ping through the tunnel', async () => {
-    const placement = { vnf: [{ 'member-vnf-index': 'site-a', vimAccountId: 'domain-a' }, { 'member-vnf-index': 'site-b', vimAccountId: 'domain-b' }] };
+    const placement = {
+      vnf: [
+        { 'member-vnf-index': 'site-a', vimAccountId: 'domain-a' },
+        { 'member-vnf-index': 'site-b', vimAccountId: 'domain-b' },
+      ],
+      additionalParamsForVnf: [
+        { vnfProfileId: 'site-a', additionalParams: { underlay_peer: '203.0.113.2' } },
+        { vnfProfileId: 'site-b', additionalParams: { underlay_peer: '203.0.113.1' } },
+      ],
+    };
     const op = await lab.client.waitOp(await lab.client.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/instantiate`, placement), { intervalMs: 50 });
     expect(op.error).toBeUndefined();
     ns = await lab.client.get<NsInstance>(`/nslcm/v1/ns_instances/${ns.id}`);
     expect(ns.vnfInstance.map((v) => v.vnfProfileId)).toEqual(['site-a', 'site-b']);
+    // The day-1 pings ran on the routers over the WAN underlay.
+    expect(ns.qkdVpn!.history.filter((e) => e.event === 'day1-primitive').map((e) => e.detail)).toEqual([
+      expect.stringMatching(/^ping \(seq 1\) on site-a: .*3 received/),
+      expect.stringMatching(/^ping \(seq 1\) on site-b: .*3 received/),
+    ]);
     const [a, b] = ['host-site-a-lan', 'host-site-b-lan'].map((id) => ns.qkdVpn!.hosts.find((x) => x.id === id)!);
     expect(await ping(a!, b!.address)).toMatch(/4 received/);
   }, 120_000);
@@ -68,6 +90,7 @@ describe('scaling a running NS (netns lab)', () => {
         vnfInstanceToBeRemoved: [ns.vnfInstance[1]!.id],
         vnfInstanceToBeAdded: [{ vnfProfileId: 'site-c' }],
         locationConstraints: [{ vnfProfileId: 'site-c', locationConstraints: { vimId: 'domain-b' } }],
+        additionalParamsForVnf: [{ vnfProfileId: 'site-c', additionalParams: { underlay_peer: '203.0.113.1' } }],
       },
     };
     const op = await lab.client.waitOp(await lab.client.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/scale`, body), { intervalMs: 50 });
@@ -90,6 +113,20 @@ describe('scaling a running NS (netns lab)', () => {
     expect(atA.sas.map((s) => s.name.split('/')[0])).toEqual(['site-a--site-c', 'site-a--site-c']);
     for (const sa of atA.sas) expect(sa.packets).toBeGreaterThanOrEqual(4);
     expect(atA.sas.map((s) => s.spi).sort()).toEqual([ns.qkdVpn!.tunnels[0]!.spiOut, ns.qkdVpn!.tunnels[0]!.spiIn].sort());
+  }, 120_000);
+
+  it('day-2 primitives: ping from C to A’s WAN address, show-ipsec on C (SPIs, counters, no keys); a ping to nowhere fails the ACTION', async () => {
+    const act = async (body: unknown) => lab.client.waitOp(await lab.client.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/action`, body), { intervalMs: 50 });
+    const ping = await act({ primitive: 'ping', member_vnf_index: 'site-c', primitive_params: { destination: '203.0.113.1', count: 2 } });
+    expect(ping.operationState).toBe('COMPLETED');
+    expect(ping.actionResult?.output).toMatch(/2 packets transmitted, 2 received/);
+    const show = await act({ primitive: 'show-ipsec', member_vnf_index: 'site-c' });
+    const t = ns.qkdVpn!.tunnels[0]!;
+    expect(show.actionResult?.output).toContain(`spi 0x${t.spiOut.toString(16).padStart(8, '0')}`);
+    expect(show.actionResult?.output).toMatch(/datapath: encrypted [1-9]/);
+    const lost = await act({ primitive: 'ping', member_vnf_index: 'site-a', primitive_params: { destination: '203.0.113.99', count: 1 } });
+    expect(lost.operationState).toBe('FAILED');
+    expect(lost.error?.detail).toMatch(/ping 203\.0\.113\.99 failed/);
   }, 120_000);
 
   it('terminate leaves nothing in either domain', async () => {

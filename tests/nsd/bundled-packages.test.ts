@@ -47,7 +47,13 @@ describe("the product's own packages", () => {
     expect(df.vduProfile).toEqual([{ id: 'router', minNumberOfInstances: 1, maxNumberOfInstances: 1 }]);
     expect(df.instantiationLevel).toHaveLength(1);
     expect(df.day12).toEqual([
-      { id: 'qnfv-router-vnf', sshAccess: { required: true, defaultUser: 'admin' }, executionEnvironmentList: [], initialConfigPrimitive: [], configPrimitive: [], terminateConfigPrimitive: [] },
+      { id: 'qnfv-router-vnf', sshAccess: { required: true, defaultUser: 'admin' }, executionEnvironmentList: [], initialConfigPrimitive: [],
+        configPrimitive: [
+          { name: 'ping', parameter: [{ name: 'destination', dataType: 'STRING' }, { name: 'count', dataType: 'INTEGER', defaultValue: 3 }] },
+          { name: 'show-ipsec', parameter: [] },
+        ],
+        terminateConfigPrimitive: [],
+      },
     ]);
   });
 

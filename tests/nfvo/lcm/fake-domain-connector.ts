@@ -20,6 +20,7 @@ import { ConflictError, NotFoundError, ProtocolError, QnfvError, ValidationError
 import { ipsecConfigFromJson, notificationToJson, type SadEntry, type SpdEntry } from '../../../common/ikeless/index.js';
 import type { IkelessNotification } from '../../../common/ikeless/types.js';
 import type { DomainClient, DomainConnector, VimAccount } from '../../../nfvo/index.js';
+import { runRouterPrimitive } from '../../../vca/router-primitives.js';
 import { VCA_EVENT, type ApplyIpsecRequest, type DomainIntent, type KeyIds, type ObtainKeyRequest, type RouterIpsecState, type VcaEvent, type VcaMethod, type VcaMethods } from '../../../vca/index.js';
 
 /** One call the NFVO made, as the VCA received it. */
@@ -61,6 +62,8 @@ export class FakeVca {
   constructor(
     readonly domain: string,
     private readonly world: KeyWorld,
+    /** Addresses every domain's routers and hosts answer `ping` on (the shared fake network). */
+    private readonly net: Set<string> = new Set(),
   ) {}
 
   async handle(method: VcaMethod, params: unknown): Promise<unknown> {
@@ -80,6 +83,19 @@ export class FakeVca {
       case 'vca.routerState': {
         const p = params as { instanceId: string; vnfId: string };
         return this.routerState(p.instanceId, p.vnfId);
+      }
+      case 'vca.runPrimitive': {
+        // The real primitive code, on a fake router: ping answers from the addresses the intents gave (a peer's WAN or tunnel endpoint, a host).
+        const p = params as VcaMethods['vca.runPrimitive']['params'];
+        this.router(p.instanceId, p.vnfId);
+        return runRouterPrimitive(p.primitive, p.params, {
+          exec: async (argv) => {
+            const dst = argv[argv.length - 1]!;
+            const ok = this.net.has(dst);
+            return { stdout: `PING ${dst}\n--- ${dst} ping statistics ---\n3 packets transmitted, ${ok ? 3 : 0} received`, stderr: '', code: ok ? 0 : 1 };
+          },
+          ipsecState: async () => this.routerState(p.instanceId, p.vnfId),
+        });
       }
       case 'vca.undeploy': {
         const p = params as VcaMethods['vca.undeploy']['params'];
@@ -118,7 +134,10 @@ export class FakeVca {
     if (clash) throw new ConflictError(`'${clash.vnfId}' of instance '${intent.instanceId}' already exists`);
     const routers = existing?.routers ?? new Map<string, FakeRouter>();
     for (const r of intent.routers) routers.set(r.vnfId, { sad: new Map(), spd: new Map() });
-    this.instances.set(intent.instanceId, { intent: existing?.intent ?? intent, routers });
+    for (const a of [...intent.routers.flatMap((r) => [r.tunnelAddress, ...r.ports.map((x) => x.address)]), ...intent.hosts.map((x) => x.address)]) this.net.add(a.split('/')[0]!);
+    intent.routers.forEach((_r, i) => this.net.add(`169.254.${i + 1}.2`));
+    const merged = existing ? { ...existing.intent, routers: [...existing.intent.routers, ...intent.routers], hosts: [...existing.intent.hosts, ...intent.hosts] } : intent;
+    this.instances.set(intent.instanceId, { intent: merged, routers });
     return {
       routers: intent.routers.map((r, i) => ({
         vnfId: r.vnfId,
@@ -204,6 +223,8 @@ export class FakeDomainConnector implements DomainConnector {
   readonly calls: RecordedCall[] = [];
   readonly vcas = new Map<string, FakeVca>();
   readonly world: KeyWorld = new Map();
+  /** Addresses that answer the fake `ping` primitive (every deployed router's and host's, plus what a test adds). */
+  readonly net = new Set<string>();
   /** Sessions opened and closed. */
   opened = 0;
   closed = 0;
@@ -215,7 +236,7 @@ export class FakeDomainConnector implements DomainConnector {
   /** The fake VCA of a domain (by VIM account name). */
   vca(domain: string): FakeVca {
     let v = this.vcas.get(domain);
-    if (!v) this.vcas.set(domain, (v = new FakeVca(domain, this.world)));
+    if (!v) this.vcas.set(domain, (v = new FakeVca(domain, this.world, this.net)));
     return v;
   }
 
