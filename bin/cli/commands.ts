@@ -5,9 +5,10 @@
  *   qnfv nsd create FILE | list | show ID | delete ID
  *   qnfv vnfpkg create FILE | list | show ID | delete ID
  *   qnfv ns create --nsd NSD --name NAME [--description D]
- *   qnfv ns instantiate ID --vim MEMBER=VIM ... [--vim-default VIM] [--flavour F] [--wait]
+ *   qnfv ns instantiate ID --vim MEMBER=VIM ... [--vim-default VIM] [--flavour F] [--vnf-params MEMBER=JSON ...] [--wait]
  *   qnfv ns list | show ID | terminate ID [--wait] | delete ID
- *   qnfv ns action ID --primitive rekey [--params '{"tunnel":"…"}'] [--vnf MEMBER] [--wait]
+ *   qnfv ns scale ID [--add SITE=VIM ...] [--remove SITE ...] [--vnf-params SITE=JSON ...] [--wait]
+ *   qnfv ns action ID --primitive rekey|ping|show-ipsec [--params JSON] [--vnf MEMBER] [--wait]
  *   qnfv op list [--ns ID] | show ID | wait ID
  *   qnfv vim create --name N --type netns|docker|local --vca HOST:PORT --vca-user U
  *                   --vca-fingerprint SHA256:... --hm-uuid UUID [--qkd-kme URL] [--description D] | list | delete ID
@@ -56,6 +57,9 @@ const OPTIONS = {
   primitive: { type: 'string' },
   params: { type: 'string' },
   vnf: { type: 'string' },
+  'vnf-params': { type: 'string', multiple: true },
+  add: { type: 'string', multiple: true },
+  remove: { type: 'string', multiple: true },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -155,8 +159,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           if (!m) throw new ValidationError(`--vim takes MEMBER=VIM (a VNF profile id and a VIM account name or id), not '${pair}'`);
           return { 'member-vnf-index': m[1]!, vimAccountId: m[2]! };
         });
-        const body = { ...(flags.flavour ? { nsFlavourId: flags.flavour } : {}), ...(flags['vim-default'] ? { vimAccountId: flags['vim-default'] } : {}), ...(vnf.length ? { vnf } : {}) };
+        const params = vnfParams(flags['vnf-params']);
+        const body = {
+          ...(flags.flavour ? { nsFlavourId: flags.flavour } : {}),
+          ...(flags['vim-default'] ? { vimAccountId: flags['vim-default'] } : {}),
+          ...(vnf.length ? { vnf } : {}),
+          ...(params.length ? { additionalParamsForVnf: params } : {}),
+        };
         return await task(api, io, flags, `/nslcm/v1/ns_instances/${encodeURIComponent(id)}/instantiate`, body);
+      }
+      case 'ns scale': {
+        const id = need(arg, 'the NS instance id');
+        const add = (flags.add ?? []).map((pair) => {
+          const m = /^([^=]+)=(.+)$/.exec(pair);
+          if (!m) throw new ValidationError(`--add takes SITE=VIM (an optional VNF profile id and a VIM account name or id), not '${pair}'`);
+          return { site: m[1]!, vim: m[2]! };
+        });
+        if (add.length === 0 && (flags.remove ?? []).length === 0) throw new ValidationError('missing --add SITE=VIM or --remove SITE: name a site to add or remove');
+        const params = vnfParams(flags['vnf-params']);
+        const scaleNsData = {
+          ...(add.length ? { vnfInstanceToBeAdded: add.map((a) => ({ vnfProfileId: a.site })), locationConstraints: add.map((a) => ({ vnfProfileId: a.site, locationConstraints: { vimId: a.vim } })) } : {}),
+          ...(flags.remove?.length ? { vnfInstanceToBeRemoved: flags.remove } : {}),
+          ...(params.length ? { additionalParamsForVnf: params } : {}),
+        };
+        return await task(api, io, flags, `/nslcm/v1/ns_instances/${encodeURIComponent(id)}/scale`, { scaleType: 'SCALE_NS', scaleNsData });
       }
       case 'ns action': {
         const id = need(arg, 'the NS instance id');
@@ -227,6 +253,23 @@ async function task(api: NfvoClient, io: CliIo, flags: Flags, path: string, body
   return 0;
 }
 
+/** `--vnf-params MEMBER=JSON` (repeatable): each VNF's additionalParams for its day-1 primitives. */
+function vnfParams(pairs: string[] | undefined): { vnfProfileId: string; additionalParams: Record<string, unknown> }[] {
+  return (pairs ?? []).map((pair) => {
+    const m = /^([^=]+)=(.+)$/s.exec(pair);
+    let params: unknown;
+    try {
+      params = m ? JSON.parse(m[2]!) : undefined;
+    } catch {
+      params = undefined;
+    }
+    if (!m || typeof params !== 'object' || params === null || Array.isArray(params)) {
+      throw new ValidationError(`--vnf-params takes MEMBER={JSON object} (e.g. site-a='{"underlay_peer":"203.0.113.2"}'), not '${pair}'`);
+    }
+    return { vnfProfileId: m[1]!, additionalParams: params as Record<string, unknown> };
+  });
+}
+
 /** Follow an operation to its end with a progress bar; exit code 0 only when COMPLETED. */
 async function follow(api: NfvoClient, io: CliIo, flags: Flags, location: string): Promise<number> {
   let drawn = false;
@@ -242,7 +285,10 @@ async function follow(api: NfvoClient, io: CliIo, flags: Flags, location: string
   });
   if (drawn) process.stdout.write('\n');
   if (flags.json) io.out(JSON.stringify(op, null, 2));
-  else io.out(`${op.lcmOperationType} ${op.operationState}${op.error ? `: ${op.error.detail}` : ''} (operation ${op.id})`);
+  else {
+    io.out(`${op.lcmOperationType} ${op.operationState}${op.error ? `: ${op.error.detail}` : ''} (operation ${op.id})`);
+    if (op.actionResult) io.out(op.actionResult.output);
+  }
   return op.operationState === 'COMPLETED' ? 0 : 1;
 }
 

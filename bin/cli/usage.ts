@@ -5,9 +5,11 @@ export const CLI_USAGE = `NFVO commands (--url URL, --json on every one; QNFV_UR
   qnfv nsd create FILE | list | show ID | delete ID
   qnfv vnfpkg create FILE | list | show ID | delete ID
   qnfv ns create --nsd NSD --name NAME [--description D]
-  qnfv ns instantiate ID --vim MEMBER=VIM ... [--vim-default VIM] [--flavour F] [--wait]
+  qnfv ns instantiate ID --vim MEMBER=VIM ... [--vim-default VIM] [--flavour F]
+                  [--vnf-params MEMBER=JSON ...] [--wait]
   qnfv ns list | show ID | terminate ID [--wait] | delete ID
-  qnfv ns action ID --primitive rekey [--params JSON] [--vnf MEMBER] [--wait]
+  qnfv ns scale ID [--add SITE=VIM ...] [--remove SITE ...] [--vnf-params SITE=JSON ...] [--wait]
+  qnfv ns action ID --primitive rekey|ping|show-ipsec [--params JSON] [--vnf MEMBER] [--wait]
   qnfv op list [--ns ID] | show ID | wait ID
   qnfv vim create --name N --type netns|docker|local --vca HOST:PORT --vca-user U
                   --vca-fingerprint SHA256:... --hm-uuid UUID [--qkd-kme URL] [--description D]

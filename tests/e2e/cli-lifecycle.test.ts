@@ -213,6 +213,19 @@ describe('qnfv command line, full NS lifecycle against a running NFVO', () => {
     expect(op.operationState).toBe('COMPLETED');
   }, STEP_MS);
 
+  it('runs a VNF primitive (ns action --vnf --wait prints its output); ns scale shapes the request and shows the refusal', async () => {
+    const out = await ok('ns', 'action', ids.ns!, '--primitive', 'ping', '--vnf', 'site-a', '--params', '{"destination":"203.0.113.2","count":2}', '--wait');
+    expect(out).toMatch(/^ACTION COMPLETED \(operation [0-9a-f-]{36}\)$/m);
+    expect(out).toMatch(/2 packets transmitted, 2 received/);
+    // Site A of the two-site NSD is mandatory: the NFVO's problem comes back, exit 1.
+    const refused = await qnfv('ns', 'scale', ids.ns!, '--remove', 'site-a');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('min-number-of-instances 1');
+    const malformed = await qnfv('ns', 'scale', ids.ns!, '--add', 'site-c');
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toContain('--add takes SITE=VIM');
+  }, STEP_MS);
+
   it('terminates with --wait and deletes the instance; nothing is left in either domain', async () => {
     const out = await ok('ns', 'terminate', ids.ns!, '--wait');
     expect(out.trim().split('\n').at(-1)).toMatch(/^TERMINATE COMPLETED \(operation [0-9a-f-]{36}\)$/);
