@@ -94,6 +94,15 @@ export interface TunnelRecord {
   /** 1 at instantiation, +1 at each rekey. */
   generation: number;
   establishedAt: string;
+  /** Lifetimes set by an operator (`set-lifetimes` action) instead of the security profile's; every rekey uses them. */
+  lifetimes?: { soft: SaLifetime; hard: SaLifetime };
+}
+
+/** SA lifetime limits (RFC 9061 `sa-lifetime-soft`/`-hard`): seconds, bytes, packets; absent = no limit of that kind. */
+export interface SaLifetime {
+  time?: number;
+  bytes?: number;
+  packets?: number;
 }
 
 /** SOL005 NsInstance plus qnfv's deployment record. */

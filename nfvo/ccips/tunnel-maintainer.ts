@@ -206,12 +206,15 @@ export class TunnelMaintainer implements TunnelMaintenance {
     const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
     const profile = resolved.security.find((p) => p.id === t.securityProfileId);
     if (!profile) throw new Error(`security profile ${t.securityProfileId} is no longer in the NSD`);
+    // An operator's lifetimes (set-lifetimes) win over the profile's.
+    const soft = t.lifetimes?.soft ?? profile.lifetimeSoft;
+    const hard = t.lifetimes?.hard ?? profile.lifetimeHard;
     const policy: TunnelPolicy = {
       encryption: profile.encryption,
       esn: profile.esn,
       replayWindow: profile.replayWindow,
-      lifetimeSoft: { time: profile.lifetimeSoft.time, packets: profile.lifetimeSoft.packets, bytes: toBig(profile.lifetimeSoft.bytes) },
-      lifetimeHard: { time: profile.lifetimeHard.time, packets: profile.lifetimeHard.packets, bytes: toBig(profile.lifetimeHard.bytes) },
+      lifetimeSoft: { time: soft.time, packets: soft.packets, bytes: toBig(soft.bytes) },
+      lifetimeHard: { time: hard.time, packets: hard.packets, bytes: toBig(hard.bytes) },
     };
     const clients = new Map<string, DomainClient>();
     try {

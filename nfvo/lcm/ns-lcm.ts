@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError, createLogger, errorMessage, type Logger, type Problem } from '../../common/index.js';
 import type { Store, Collection } from '../store/index.js';
-import type { LcmOperationType, NsInstance, NsLcmOpOcc, VimAccount } from '../model.js';
+import type { LcmOperationType, NsInstance, NsLcmOpOcc, TunnelRecord, VimAccount } from '../model.js';
+import { applyLifetimeParams, describeLifetime } from './lifetime-params.js';
 import { runOperation, type OperationContext, type RunOptions } from './operation-runner.js';
 import { planAddresses, restrictPlan } from './ip-plan.js';
 import { sameDomainProblems } from './site-placement.js';
@@ -43,6 +44,9 @@ export interface ActionRequest {
   primitive_params?: { tunnel?: string; [k: string]: unknown };
   member_vnf_index?: string;
 }
+
+/** The NS primitives of `action` (without member_vnf_index). */
+const NS_PRIMITIVES = ['rekey', 'set-lifetimes'];
 
 export interface NsLcmOptions {
   store: Store;
@@ -395,17 +399,37 @@ export class NsLcm {
           await ctx.record({ actionResult: { vnfId: v.vnfProfileId, primitive: planned.name, output } });
         });
       }
-      if (req.primitive !== 'rekey') throw new ValidationError('invalid action', [{ path: 'primitive', message: `unknown NS primitive '${req.primitive}' (NS primitives: rekey)` }]);
+      if (!NS_PRIMITIVES.includes(req.primitive)) throw new ValidationError('invalid action', [{ path: 'primitive', message: `unknown NS primitive '${req.primitive}' (NS primitives: ${NS_PRIMITIVES.join(', ')}; a VNF primitive needs member_vnf_index)` }]);
       const maintenance = this.opts.maintenance;
       if (!maintenance) throw new ConflictError('tunnel maintenance is not running in this NFVO');
       const all = ns.qkdVpn?.tunnels ?? [];
-      const wanted = req.primitive_params?.tunnel;
+      const { tunnel: wanted, ...rest } = req.primitive_params ?? {};
       const tunnels = wanted === undefined ? all : all.filter((t) => t.id === wanted);
       if (tunnels.length === 0) throw new ValidationError('invalid action', [{ path: 'primitive_params.tunnel', message: `no tunnel '${String(wanted)}' in this NS (${all.map((t) => t.id).join(', ') || 'none'})` }]);
+      if (req.primitive === 'rekey') {
+        const extra = Object.keys(rest);
+        if (extra.length > 0) throw new ValidationError('invalid action', extra.map((k) => ({ path: `primitive_params.${k}`, message: "'rekey' takes only 'tunnel'" })));
+        return this.start(ns, 'ACTION', req, tunnels.length, async (ctx) => {
+          for (const [i, t] of tunnels.entries()) {
+            await ctx.stage(i + 1, `rekeying tunnel ${t.id} (generation ${t.generation} → ${t.generation + 1})`);
+            await maintenance.rekeyInOperation(id, t.id, 'operator action');
+          }
+        });
+      }
+      // set-lifetimes: new limits on the tunnels' records, then a make-before-break rekey puts them on fresh SAs.
+      const security = (await this.opts.resolver.resolve(ns.nsdInfoId)).security;
+      const changed = tunnels.map((t) => {
+        const profile = security.find((p) => p.id === t.securityProfileId);
+        const current = t.lifetimes ?? { soft: profile?.lifetimeSoft ?? {}, hard: profile?.lifetimeHard ?? {} };
+        return { t, lifetimes: applyLifetimeParams(current, rest) };
+      });
       return this.start(ns, 'ACTION', req, tunnels.length, async (ctx) => {
-        for (const [i, t] of tunnels.entries()) {
-          await ctx.stage(i + 1, `rekeying tunnel ${t.id} (generation ${t.generation} → ${t.generation + 1})`);
-          await maintenance.rekeyInOperation(id, t.id, 'operator action');
+        for (const [i, { t, lifetimes }] of changed.entries()) {
+          await ctx.stage(i + 1, `tunnel ${t.id}: lifetimes soft ${describeLifetime(lifetimes.soft)}, hard ${describeLifetime(lifetimes.hard)}; rekeying onto them`);
+          const before = (await this.get(id)).qkdVpn?.tunnels.find((x) => x.id === t.id)?.lifetimes;
+          await this.setTunnelLifetimes(id, t.id, lifetimes);
+          ctx.onUndo(`restore the lifetimes of ${t.id}`, () => this.setTunnelLifetimes(id, t.id, before));
+          await maintenance.rekeyInOperation(id, t.id, 'operator changed lifetimes');
         }
       });
     });
@@ -451,6 +475,18 @@ export class NsLcm {
         for (const t of broken.keys()) await maintenance.rekeyInOperation(id, t, 'heal');
       });
     });
+  }
+
+  /** Store (or clear) a tunnel's operator lifetimes on the NS record. */
+  private async setTunnelLifetimes(nsId: string, tunnelId: string, lifetimes: TunnelRecord['lifetimes']): Promise<void> {
+    const ns = await this.get(nsId);
+    if (!ns.qkdVpn) return;
+    const tunnels = ns.qkdVpn.tunnels.map((t) => {
+      if (t.id !== tunnelId) return t;
+      const { lifetimes: _old, ...rest } = t;
+      return lifetimes ? { ...rest, lifetimes } : rest;
+    });
+    await this.instances.put(nsId, { ...ns, qkdVpn: { ...ns.qkdVpn, tunnels } });
   }
 
   /** Run a VNF config primitive on one router through its domain's VCA; its output. */

@@ -129,6 +129,21 @@ describe('scaling a running NS (netns lab)', () => {
     expect(lost.error?.detail).toMatch(/ping 203\.0\.113\.99 failed/);
   }, 120_000);
 
+  it('set-lifetimes: the routers’ new SAs carry the operator’s limits (read back over NETCONF)', async () => {
+    const op = await lab.client.waitOp(await lab.client.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'set-lifetimes', primitive_params: { 'soft-time': 500, 'hard-time': 600 } }), { intervalMs: 50 });
+    expect(op.error).toBeUndefined();
+    ns = await lab.client.get<NsInstance>(`/nslcm/v1/ns_instances/${ns.id}`);
+    const t = ns.qkdVpn!.tunnels[0]!;
+    expect(t.lifetimes).toEqual({ soft: { time: 500 }, hard: { time: 600 } });
+    for (const v of ns.vnfInstance) {
+      const sad = await lab.routerSad(v);
+      expect(sad.map((e) => e.spi).sort()).toEqual([t.spiOut, t.spiIn].sort());
+      for (const e of sad) expect([e.lifetimeSoft?.time, e.lifetimeHard?.time]).toEqual([500, 600]);
+    }
+    const [a, c] = ['host-site-a-lan', 'host-site-c-lan'].map((id) => ns.qkdVpn!.hosts.find((x) => x.id === id)!);
+    expect(await ping(a!, c!.address)).toMatch(/4 received/);
+  }, 120_000);
+
   it('terminate leaves nothing in either domain', async () => {
     const op = await lab.client.waitOp(await lab.client.postForLocation(`/nslcm/v1/ns_instances/${ns.id}/terminate`, {}), { intervalMs: 50 });
     expect(op.operationState).toBe('COMPLETED');

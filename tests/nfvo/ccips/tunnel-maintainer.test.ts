@@ -211,13 +211,59 @@ describe("operator rekey: POST /ns_instances/{id}/action { primitive: 'rekey' }"
       expect([x.status, x.json.problems[0]!.path]).toEqual([400, path]);
       return x.json.problems[0]!.message;
     };
-    expect(await bad({ primitive: 'reboot' }, 'primitive')).toContain('NS primitives: rekey');
+    expect(await bad({ primitive: 'reboot' }, 'primitive')).toContain('NS primitives: rekey, set-lifetimes');
     expect(await bad({ primitive: 'rekey', primitive_params: { tunnel: 'nope' } }, 'primitive_params.tunnel')).toContain("no tunnel 'nope'");
     expect(await bad({ primitive: 'x', member_vnf_index: 'site-z' }, 'member_vnf_index')).toContain("'site-z' is not a VNF");
     expect(await bad({ primitive: 'x', member_vnf_index: 'site-a' }, 'primitive')).toContain("defines no config primitive 'x'");
     expect((await h.req('GET', `/nslcm/v1/ns_instances/${ns.id}/action`)).status).toBe(405);
     const other = await createNs(h, 'idle');
     expect((await h.req('POST', `/nslcm/v1/ns_instances/${other.id}/action`, { primitive: 'rekey' })).status).toBe(409);
+  });
+});
+
+describe("operator lifetimes: action { primitive: 'set-lifetimes' }", () => {
+  it('stores the new limits on the tunnel and rekeys onto SAs that carry them; later rekeys keep them; 0 removes a limit', async () => {
+    const before = await tunnelOf();
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'set-lifetimes', primitive_params: { 'soft-time': 40, 'hard-time': '60', 'hard-packets': 1000000 } });
+    expect(r.status).toBe(202);
+    const op = await waitOp(h, String(r.headers.location));
+    expect(op).toMatchObject({ operationState: 'COMPLETED', progress: { stage: '1/1' } });
+    const after = await tunnelOf();
+    expect(after.generation).toBe(before.generation + 1);
+    expect(after.lifetimes).toEqual({ soft: { time: 40 }, hard: { time: 60, packets: 1000000 } });
+    for (const [d, v] of [['dom-a', 'site-a'], ['dom-b', 'site-b']] as const) {
+      const sa = h.connector.vca(d).instances.get(ns.id)!.routers.get(v)!.sad.get(names(after).out)!;
+      expect(sa.lifetimeSoft).toMatchObject({ time: 40 });
+      expect(sa.lifetimeHard).toMatchObject({ time: 60, packets: 1000000 });
+    }
+    // A later rekey (a soft expiry, an operator's rekey) keeps the operator's lifetimes.
+    await waitOp(h, String((await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'rekey' })).headers.location));
+    const again = await tunnelOf();
+    expect(again.lifetimes).toEqual(after.lifetimes);
+    expect(h.connector.vca('dom-a').instances.get(ns.id)!.routers.get('site-a')!.sad.get(names(again).in)!.lifetimeHard).toMatchObject({ time: 60 });
+    // 0 removes the packet limit.
+    await waitOp(h, String((await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'set-lifetimes', primitive_params: { 'hard-packets': 0 } })).headers.location));
+    expect((await tunnelOf()).lifetimes).toEqual({ soft: { time: 40 }, hard: { time: 60 } });
+  });
+
+  it('refuses bad limits with a 400 at the parameter; a failing rekey restores the old limits', async () => {
+    const bad = async (params: unknown): Promise<{ path: string; message: string }[]> => {
+      const x = await h.req<{ problems: { path: string; message: string }[] }>('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'set-lifetimes', primitive_params: params });
+      expect(x.status).toBe(400);
+      return x.json.problems;
+    };
+    expect(await bad({ 'soft-time': 90, 'hard-time': 60 })).toEqual([{ path: 'primitive_params.soft-time', message: expect.stringContaining('must be less than the hard time limit (60)') }]);
+    expect(await bad({ 'hard-time': -1 })).toEqual([{ path: 'primitive_params.hard-time', message: expect.stringContaining('whole number') }]);
+    expect(await bad({ 'hard-time': 1, 'soft-time': 0 })).toEqual([{ path: 'primitive_params.hard-time', message: 'must be at least 2 s' }]);
+    expect(await bad({ lifetime: 5 })).toEqual([{ path: 'primitive_params.lifetime', message: expect.stringContaining("'set-lifetimes' takes soft-time") }]);
+    expect(await bad({})).toEqual([{ path: 'primitive_params', message: expect.stringContaining('needs at least one') }]);
+    expect(await bad({ tunnel: 'nope', 'hard-time': 60 })).toEqual([{ path: 'primitive_params.tunnel', message: expect.stringContaining("no tunnel 'nope'") }]);
+
+    const before = await tunnelOf();
+    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-a', error: new ProtocolError('Hybridization Module unreachable'), times: 1 });
+    const op = await waitOp(h, String((await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'set-lifetimes', primitive_params: { 'hard-time': 30, 'soft-time': 20 } })).headers.location));
+    expect(op.operationState).toBe('FAILED');
+    expect((await tunnelOf()).lifetimes).toEqual(before.lifetimes);
   });
 });
 
