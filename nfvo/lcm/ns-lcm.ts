@@ -263,7 +263,7 @@ export class NsLcm {
           terminateNs(ctx, { installationId: this.opts.installationId, ns, accounts, connector: this.opts.connector, saveNs: (n) => this.instances.put(ns.id, n) }),
         );
       }
-      throw new ConflictError(`retry of a ${op.lcmOperationType} operation is not supported`);
+      throw new ConflictError(`retry of a ${op.lcmOperationType} operation is not supported: mark it failed (POST …/fail) and send the request again${op.lcmOperationType === 'SCALE' ? ' (adding a site first clears what an interrupted addition left; heal restores SAs)' : ''}`);
     });
   }
 
@@ -272,7 +272,7 @@ export class NsLcm {
     const op = await this.getOpOcc(opId);
     return this.exclusive(op.nsInstanceId, async () => {
       if (op.operationState !== 'FAILED_TEMP') throw new ConflictError(`operation ${op.id} is ${op.operationState}, not FAILED_TEMP`);
-      if (op.lcmOperationType !== 'INSTANTIATE') throw new ConflictError(`a ${op.lcmOperationType} operation cannot be rolled back; retry it or mark it failed`);
+      if (op.lcmOperationType !== 'INSTANTIATE') throw new ConflictError(`a ${op.lcmOperationType} operation cannot be rolled back; ${op.lcmOperationType === 'TERMINATE' ? 'retry it or mark it failed' : 'mark it failed (POST …/fail) and send the request again'}`);
       if (this.running.has(op.nsInstanceId)) throw new ConflictError(`another LCM operation is running on NS instance ${op.nsInstanceId}`);
       const ns = await this.get(op.nsInstanceId);
       const accounts = await this.accountsOfRequest(ns, op.operationParams as InstantiateNsRequest);

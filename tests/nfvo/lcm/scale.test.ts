@@ -172,6 +172,25 @@ describe('SCALE_NS', () => {
     expect((await scale(addC('dom-c'))).operationState).toBe('COMPLETED');
   });
 
+  it('a cancelled addition (FAILED_TEMP, nothing undone) is marked failed; the same request then clears the leftover and completes', async () => {
+    const hold = h.connector.hold('vca.deploy', 'dom-c');
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/scale`, addC('dom-c'));
+    await hold.reached;
+    const location = String(r.headers.location);
+    expect((await h.req('POST', `${location}/cancel`, { cancelMode: 'GRACEFUL' })).status).toBe(202);
+    hold.release();
+    const op = await waitOp(h, location);
+    expect(op).toMatchObject({ operationState: 'FAILED_TEMP', error: { title: 'SCALE cancelled' } });
+    expect(h.connector.vca('dom-c').instances.get(ns.id)?.routers.has('site-c')).toBe(true); // deployed, not recorded
+    expect((await current()).vnfInstance.map((v) => v.vnfProfileId)).toEqual(['site-a', 'site-b']);
+    const retry = await h.req<ProblemDetails>('POST', `${location}/retry`);
+    expect(retry.status).toBe(409);
+    expect(retry.json.detail).toContain('mark it failed');
+    expect((await h.req('POST', `${location}/fail`)).status).toBe(200);
+    expect((await scale(addC('dom-c'))).operationState).toBe('COMPLETED');
+    expect((await current()).vnfInstance.map((v) => v.vnfProfileId)).toEqual(['site-a', 'site-b', 'site-c']);
+  });
+
   it.each([
     ['SCALE_VNF', { scaleType: 'SCALE_VNF', scaleVnfData: [] }, 'scaleType', /SCALE_VNF .* not supported/],
     ['a mandatory site', { scaleType: 'SCALE_NS', scaleNsData: { vnfInstanceToBeRemoved: ['site-a'] } }, 'scaleNsData.vnfInstanceToBeRemoved[0]', /min-number-of-instances 1/],
