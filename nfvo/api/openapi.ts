@@ -66,7 +66,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /nsd/v1/ns_descriptors/{id}/nsd_content': { summary: 'The onboarded NSD (YAML)', responses: { 200: 'application/yaml', ...NOT_FOUND } },
   'POST /nsd/v1/ns_descriptors_content': { summary: 'Create and onboard in one request (OSM)', upload: true, responses: { 201: 'Onboarded; id', 409: 'The NSD id is onboarded', 415: 'Unsupported content type', 422: 'Descriptor problems, each with path and line' } },
 
-  'POST /nslcm/v1/ns_instances': { summary: 'Create an NS instance of an onboarded, enabled NSD (SOL005 6.4.2.3.1)', responses: { 201: 'NsInstance, NOT_INSTANTIATED', 400: 'Invalid request or unknown NSD', 409: 'The NSD is disabled' } },
+  'POST /nslcm/v1/ns_instances': { summary: 'Create an NS instance of an onboarded, enabled NSD (SOL005 6.4.2.3.1)', responses: { 201: 'NsInstance, NOT_INSTANTIATED', 400: 'Invalid request or unknown NSD', 409: 'The NSD is not onboarded, or disabled' } },
   'GET /nslcm/v1/ns_instances': { summary: 'List NS instances (SOL013 filters, e.g. filter=(eq,nsState,INSTANTIATED); paged)', ...LIST, responses: { 200: 'NsInstance list', ...BAD_LIST_QUERY } },
   'GET /nslcm/v1/ns_instances/{id}': { summary: 'Read an NS instance: VNFs, domains, tunnels (key ids, never keys), history', responses: { 200: 'NsInstance', ...NOT_FOUND } },
   'DELETE /nslcm/v1/ns_instances/{id}': { summary: 'Delete a NOT_INSTANTIATED instance', responses: { 204: 'Deleted', ...NOT_FOUND, 409: 'Instantiated or an operation is running' } },
@@ -157,11 +157,13 @@ export function openApiDocument(server: Server, version: string): Record<string,
     const validator = route?.settings.validate?.payload as { schema?: Schema; schemaName?: string } | undefined;
     const params: Record<string, unknown>[] = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (doc.list) params.push(...LIST_PARAMETERS);
+    const role = route && !open ? routeRole(route) : undefined;
+    // 401 wherever a token is needed; 403 only where a role above the lowest (viewer) is.
+    const auth = open ? {} : role === 'viewer' ? { 401: PROBLEMS[401] } : PROBLEMS;
     const responses: Record<string, unknown> = {};
-    for (const [code, description] of Object.entries({ ...doc.responses, ...(open ? {} : PROBLEMS) })) {
+    for (const [code, description] of Object.entries({ ...doc.responses, ...auth })) {
       responses[code] = Number(code) >= 400 ? { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } } } : { description, ...(doc.list && code === '200' ? { headers: LINK_HEADER } : {}) };
     }
-    const role = route && !open ? routeRole(route) : undefined;
     paths[path] ??= {};
     paths[path][method.toLowerCase()] = {
       summary: doc.summary,
