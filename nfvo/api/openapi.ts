@@ -90,7 +90,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'PATCH /nslcm/v1/ns_instances/{id}/scale': NOT_ALLOWED,
   'DELETE /nslcm/v1/ns_instances/{id}/scale': NOT_ALLOWED,
 
-  'POST /nslcm/v1/ns_instances/{id}/action': { summary: "Run a primitive (OSM's action): NS `rekey` (all tunnels or `primitive_params.tunnel`), or a VNF config primitive with `member_vnf_index` (ping, show-ipsec; output in the occurrence's actionResult)", responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Unknown primitive, VNF, tunnel or parameter, or a bad value', ...NOT_FOUND, 409: 'Not instantiated or an operation is running' } },
+  'POST /nslcm/v1/ns_instances/{id}/action': { summary: "Run a primitive (OSM's action): NS `rekey` or `set-lifetimes` (all tunnels or `primitive_params.tunnel`), or a VNF config primitive with `member_vnf_index` (ping, show-ipsec; output in the occurrence's actionResult)", responses: { 202: 'Started; Location of the NsLcmOpOcc', 400: 'Unknown primitive, VNF, tunnel or parameter, or a bad value', ...NOT_FOUND, 409: 'Not instantiated or an operation is running' } },
   'GET /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
   'PUT /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
   'PATCH /nslcm/v1/ns_instances/{id}/action': NOT_ALLOWED,
