@@ -19,11 +19,11 @@ export const ML_KEM_ALGORITHMS = ['ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024'] as 
 export const SOURCE_X25519 = 'X25519';
 /** Every source a URI may name. */
 export const KEY_SOURCE_NAMES = [SOURCE_QKD, ...ML_KEM_ALGORITHMS, SOURCE_X25519] as const;
-/** FIPS 203 Table 3: encapsulation key and ciphertext sizes (bytes); shared secrets are 32 bytes. */
-export const ML_KEM_SIZES: Readonly<Record<(typeof ML_KEM_ALGORITHMS)[number], { encapsulationKey: number; ciphertext: number }>> = {
-  'ML-KEM-512': { encapsulationKey: 800, ciphertext: 768 },
-  'ML-KEM-768': { encapsulationKey: 1184, ciphertext: 1088 },
-  'ML-KEM-1024': { encapsulationKey: 1568, ciphertext: 1568 },
+/** FIPS 203 Table 3: encapsulation key, decapsulation key, ciphertext and shared secret sizes (bytes). */
+export const ML_KEM_SIZES: Readonly<Record<(typeof ML_KEM_ALGORITHMS)[number], { encapsulationKey: number; decapsulationKey: number; ciphertext: number; sharedSecret: number }>> = {
+  'ML-KEM-512': { encapsulationKey: 800, decapsulationKey: 1632, ciphertext: 768, sharedSecret: 32 },
+  'ML-KEM-768': { encapsulationKey: 1184, decapsulationKey: 2400, ciphertext: 1088, sharedSecret: 32 },
+  'ML-KEM-1024': { encapsulationKey: 1568, decapsulationKey: 3168, ciphertext: 1568, sharedSecret: 32 },
 };
 /** RFC 7748 §5: X25519 public keys and shared secrets are 32 bytes. */
 export const X25519_KEY_LENGTH = 32;

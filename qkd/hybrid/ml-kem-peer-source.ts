@@ -1,5 +1,5 @@
 /**
- * ML-KEM (FIPS 203, `@noble/post-quantum`) agreed with the peer Hybridization
+ * ML-KEM (FIPS 203; liboqs as WebAssembly, see ml-kem-wasm.ts) agreed with the peer Hybridization
  * Module, one fresh key pair per hybrid key (forward secrecy: the decapsulation
  * key is zeroed once used or abandoned). Side A generates (ek, dk) and offers
  * `sources.<ML-KEM-n>.encapsulation_key` (base64); side B encapsulates to ek,
@@ -10,10 +10,12 @@
  *
  * An active attacker on the HM-to-HM channel could substitute ek or the
  * ciphertext; the channel's ML-DSA signatures (`peer-channel.ts`) are what
- * stops that. Caveat: noble's ML-KEM is constant-time only as far as JavaScript
- * allows (see its README).
+ * stops that. `@noble/post-quantum` is the reference the tests check liboqs
+ * against (and the one the NIST ACVP vectors run on, as liboqs-js exposes no
+ * deterministic entry points).
  */
 import { ml_kem1024, ml_kem512, ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { WASM_ML_KEMS, type MlKemImpl } from './ml-kem-wasm.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ValidationError, zeroize } from '../../common/index.js';
 import { lengthPrefixed } from './combiners.js';
@@ -24,8 +26,11 @@ import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey 
 /** An ML-KEM parameter-set name. */
 export type MlKemAlgorithm = (typeof ML_KEM_ALGORITHMS)[number];
 
-/** The noble implementations by FIPS 203 name. */
-export const ML_KEMS = { 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 } as const;
+/** The reference implementations (`@noble/post-quantum`, pure JavaScript, with deterministic entry points for test vectors) by FIPS 203 name. */
+export const NOBLE_ML_KEMS = { 'ML-KEM-512': ml_kem512, 'ML-KEM-768': ml_kem768, 'ML-KEM-1024': ml_kem1024 } as const;
+
+/** The implementations the sources use: liboqs (WebAssembly), about six times faster. */
+export const ML_KEMS: Readonly<Record<MlKemAlgorithm, MlKemImpl>> = WASM_ML_KEMS;
 
 /** SHA-256 of the public transcript of one exchange with the peer: source name, what A sent (public key), what B sent (ciphertext or public key). */
 export function peerTranscriptHash(name: string, fromA: Uint8Array, fromB: Uint8Array): Uint8Array {
@@ -35,7 +40,7 @@ export function peerTranscriptHash(name: string, fromA: Uint8Array, fromB: Uint8
 /** ML-KEM shared secrets agreed with the peer HM. */
 export class MlKemPeerSource implements KeySource {
   readonly name: MlKemAlgorithm;
-  private readonly kem: (typeof ML_KEMS)[MlKemAlgorithm];
+  private readonly kem: MlKemImpl;
   /** Side B: secrets from `answer`, waiting for `recover`, keyed `ksid/index`. */
   private readonly answered: AnsweredSecrets;
 
