@@ -6,8 +6,9 @@
  * between the two in both directions for 512/768/1024; the ACVP keyGen key
  * pair works with liboqs; implicit rejection of a substituted ciphertext
  * gives the same secret in both (FIPS 203 §6.3: J(z ‖ c)); a malformed
- * encapsulation key is refused (§7.2 modulus check); and no secret stays in
- * the WASM heap after a call.
+ * encapsulation key is refused (§7.2 modulus check); no secret stays in the
+ * WASM heap after a call; and both decapsulate Wycheproof's ML-KEM-512
+ * vectors, one of which takes the implicit-rejection path.
  */
 import { ML_KEMS, NOBLE_ML_KEMS, ML_KEM_SIZES, type MlKemAlgorithm } from '../../../qkd/index.js';
 import { WASM_ML_KEMS } from '../../../qkd/hybrid/ml-kem-wasm.js';
@@ -89,5 +90,21 @@ describe('the NIST ACVP keyGen key pair (ML-KEM-512) with liboqs', () => {
     expect(hex(NOBLE_ML_KEMS['ML-KEM-512'].decapsulate(e.cipherText, dk))).toBe(hex(e.sharedSecret));
     const n = NOBLE_ML_KEMS['ML-KEM-512'].encapsulate(ek);
     expect(hex(WASM_ML_KEMS['ML-KEM-512'].decapsulate(n.cipherText, dk))).toBe(hex(n.sharedSecret));
+  });
+});
+
+describe('Wycheproof ML-KEM-512 decapsulation vectors (tests/vectors/wycheproof/mlkem-512-decaps.json)', () => {
+  const file = vectors<{ source: string; tests: { tcId: number; flags: string[]; seed: string; c: string; K: string }[] }>('wycheproof/mlkem-512-decaps.json');
+
+  it('come with their provenance', () => {
+    expect(file.source).toMatch(/wycheproof .*commit [0-9a-f]{40}/);
+  });
+
+  it.each(file.tests.map((t) => [t.tcId, t.flags.join(',') || 'none', t] as const))('tcId %d (flags: %s): both implementations decapsulate to K', (_id, _flags, t) => {
+    // KeyGen_internal(d, z) from the 64-byte seed d || z: noble has the deterministic entry point.
+    const { secretKey } = NOBLE_ML_KEMS['ML-KEM-512'].keygen(bytes(t.seed));
+    const c = bytes(t.c);
+    expect(hex(WASM_ML_KEMS['ML-KEM-512'].decapsulate(c, secretKey))).toBe(t.K);
+    expect(hex(NOBLE_ML_KEMS['ML-KEM-512'].decapsulate(c, secretKey))).toBe(t.K);
   });
 });
