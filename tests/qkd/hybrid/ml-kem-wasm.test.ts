@@ -7,8 +7,9 @@
  * pair works with liboqs; implicit rejection of a substituted ciphertext
  * gives the same secret in both (FIPS 203 §6.3: J(z ‖ c)); a malformed
  * encapsulation key is refused (§7.2 modulus check); no secret stays in the
- * WASM heap after a call; and both decapsulate Wycheproof's ML-KEM-512
- * vectors, one of which takes the implicit-rejection path.
+ * WASM heap after a call; and both decapsulate Wycheproof's ML-KEM vectors
+ * for all three parameter sets, three of which take the implicit-rejection
+ * path.
  */
 import { ML_KEMS, NOBLE_ML_KEMS, ML_KEM_SIZES, type MlKemAlgorithm } from '../../../qkd/index.js';
 import { WASM_ML_KEMS } from '../../../qkd/hybrid/ml-kem-wasm.js';
@@ -93,18 +94,20 @@ describe('the NIST ACVP keyGen key pair (ML-KEM-512) with liboqs', () => {
   });
 });
 
-describe('Wycheproof ML-KEM-512 decapsulation vectors (tests/vectors/wycheproof/mlkem-512-decaps.json)', () => {
-  const file = vectors<{ source: string; tests: { tcId: number; flags: string[]; seed: string; c: string; K: string }[] }>('wycheproof/mlkem-512-decaps.json');
+describe('Wycheproof ML-KEM decapsulation vectors (tests/vectors/wycheproof/mlkem-decaps.json)', () => {
+  const file = vectors<{ source: string; tests: { parameterSet: MlKemAlgorithm; tcId: number; flags: string[]; seed: string; c: string; K: string }[] }>('wycheproof/mlkem-decaps.json');
 
-  it('come with their provenance', () => {
+  it('cover the three parameter sets, with provenance', () => {
     expect(file.source).toMatch(/wycheproof .*commit [0-9a-f]{40}/);
+    expect([...new Set(file.tests.map((t) => t.parameterSet))]).toEqual(NAMES);
   });
 
-  it.each(file.tests.map((t) => [t.tcId, t.flags.join(',') || 'none', t] as const))('tcId %d (flags: %s): both implementations decapsulate to K', (_id, _flags, t) => {
+  it.each(file.tests.map((t) => [t.parameterSet, t.tcId, t.flags.join(',') || 'none', t] as const))('%s tcId %d (flags: %s): both implementations decapsulate to K', (name, _id, _flags, t) => {
     // KeyGen_internal(d, z) from the 64-byte seed d || z: noble has the deterministic entry point.
-    const { secretKey } = NOBLE_ML_KEMS['ML-KEM-512'].keygen(bytes(t.seed));
+    const { secretKey } = NOBLE_ML_KEMS[name].keygen(bytes(t.seed));
     const c = bytes(t.c);
-    expect(hex(WASM_ML_KEMS['ML-KEM-512'].decapsulate(c, secretKey))).toBe(t.K);
-    expect(hex(NOBLE_ML_KEMS['ML-KEM-512'].decapsulate(c, secretKey))).toBe(t.K);
+    expect(c).toHaveLength(ML_KEM_SIZES[name].ciphertext);
+    expect(hex(WASM_ML_KEMS[name].decapsulate(c, secretKey))).toBe(t.K);
+    expect(hex(NOBLE_ML_KEMS[name].decapsulate(c, secretKey))).toBe(t.K);
   });
 });
