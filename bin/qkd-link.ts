@@ -22,8 +22,10 @@ export async function runQkdLink(opts: QkdLinkCommandOptions): Promise<number> {
       { kmeId: 'kme-b', saeIds: ['sae-b'] },
     ],
     feed: { kind: 'bb84-simulator', simulator: { channel: { kind: 'fibre', lengthKm: opts.fibreKm } } },
+    etsi004: true,
   });
   process.stdout.write(`QKD link over ${opts.fibreKm} km of fibre; ETSI 014 KMEs at ${link.nodes.map((n) => n.kme014Url).join(' and ')} (SAEs sae-a, sae-b; X-SAE-ID header)\n`);
+  process.stdout.write(`ETSI 004 key streams at 127.0.0.1:${link.nodes.map((n) => n.kme004Port).join(' and 127.0.0.1:')} (qkd://sae-a@kme-a, qkd://sae-b@kme-b; JSON over TCP)\n`);
   const print = () => process.stdout.write(`\n${link.describe().join('\n')}\n`);
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -7,6 +7,7 @@
  * plain HTTP or HTTPS with client certificates (`tls`). The demo starts one of
  * these; each domain's Hybridization Module is an SAE of one node.
  */
+import { KeyStreamTable } from './kme-004.js';
 import { NotSupportedError, ValidationError, createLogger } from '../common/index.js';
 import { DEFAULT_HOST, DEFAULT_KEY_RATE, DEFAULT_KEY_SIZE_BITS, DEFAULT_POOL_SIZE, MAX_KEY_SIZE_BITS, MIN_KEY_SIZE_BITS } from './constants.js';
 import type { Etsi014Pki, SaeIdentityResolver } from './etsi014/index.js';
@@ -54,6 +55,8 @@ export interface QkdLinkOptions {
   maxKeyPerRequest?: number;
   /** Randomness source of the stand-in link (tests only). */
   random?: (bytes: number) => Uint8Array;
+  /** Also serve ETSI 004 key streams at both nodes (`QkdNode.kme004Port`). */
+  etsi004?: boolean;
 }
 
 /** A running two-node link. */
@@ -102,8 +105,10 @@ export class QkdLink {
     };
     const started: QkdNode[] = [];
     try {
-      started.push(await QkdNode.start({ ...ca, ...common, tls: opts.tls, routes: [{ peerKmeId: cb.kmeId, peerSaeIds: cb.saeIds, store: stores[0] }] }));
-      started.push(await QkdNode.start({ ...cb, ...common, tls: opts.tls, routes: [{ peerKmeId: ca.kmeId, peerSaeIds: ca.saeIds, store: stores[1] }] }));
+      // The KMEs' classical channel for 004 key streams: one table both nodes of the link share.
+      const etsi004 = opts.etsi004 ? { tables: [new KeyStreamTable()] } : undefined;
+      started.push(await QkdNode.start({ ...ca, ...common, tls: opts.tls, etsi004, routes: [{ peerKmeId: cb.kmeId, peerSaeIds: cb.saeIds, store: stores[0] }] }));
+      started.push(await QkdNode.start({ ...cb, ...common, tls: opts.tls, etsi004, routes: [{ peerKmeId: ca.kmeId, peerSaeIds: ca.saeIds, store: stores[1] }] }));
       if (opts.prefill) {
         if (link instanceof Bb84SimLink) await link.fill(opts.prefill);
         else link.fill(opts.prefill);

@@ -1,14 +1,16 @@
 /**
  * One QKD node (ARCHITECTURE.md §5): its KME serving ETSI GS QKD 014 v1.1.1 to
- * the SAEs attached to it, over this node's key stores (one per link). ETSI
- * GS QKD 004 at the node itself is not served yet (the Hybridization Module
- * speaks 004 northbound and 014 to the node).
+ * the SAEs attached to it, over this node's key stores (one per link), and,
+ * when asked, ETSI GS QKD 004 v2.1.1 key streams over the same stores
+ * (`kme-004.ts`; JSON over TCP, no TLS). The Hybridization Module uses 014.
  *
  * Transport: HTTPS with client certificates when given a PKI (`tls`, made by
  * `createEtsi014Pki`), the SAE identified by its certificate; otherwise plain
  * HTTP with the unauthenticated `X-SAE-ID` header (loopback tests only).
  */
 import { Etsi014KmeServer, etsi014ServerTls, type Etsi014Pki, type KmeRoute, type SaeIdentityResolver } from './etsi014/index.js';
+import { Etsi004Server } from './etsi004/server.js';
+import { KeyStreamTable, Kme004Service, kme004Handler } from './kme-004.js';
 
 /** What a node needs to know about itself. */
 export interface QkdNodeConfig {
@@ -29,6 +31,8 @@ export interface QkdNodeOptions extends QkdNodeConfig {
   tls?: Etsi014Pki;
   saeIdentity?: SaeIdentityResolver;
   maxKeyPerRequest?: number;
+  /** Serve ETSI 004 too: one key stream table per route (shared with the peer node), port 0 = ephemeral. */
+  etsi004?: { tables: readonly KeyStreamTable[]; port?: number };
 }
 
 /** A running QKD node. */
@@ -37,12 +41,14 @@ export class QkdNode {
   readonly saeIds: readonly string[];
   readonly routes: readonly KmeRoute[];
   private readonly kme014: Etsi014KmeServer;
+  private readonly kme004: Etsi004Server | undefined;
 
-  private constructor(opts: QkdNodeOptions, kme014: Etsi014KmeServer) {
+  private constructor(opts: QkdNodeOptions, kme014: Etsi014KmeServer, kme004: Etsi004Server | undefined) {
     this.kmeId = opts.kmeId;
     this.saeIds = [...opts.saeIds];
     this.routes = opts.routes;
     this.kme014 = kme014;
+    this.kme004 = kme004;
   }
 
   /** Start the node's KME. */
@@ -57,7 +63,27 @@ export class QkdNode {
       maxKeyPerRequest: opts.maxKeyPerRequest,
       tls: opts.tls ? etsi014ServerTls(opts.tls, opts.kmeId) : undefined,
     });
-    return new QkdNode(opts, kme014);
+    let kme004: Etsi004Server | undefined;
+    if (opts.etsi004) {
+      const tables = opts.etsi004.tables;
+      const links = opts.routes.map((r, i) => {
+        const table = tables[i] ?? new KeyStreamTable();
+        const service = new Kme004Service({ kmeId: opts.kmeId, saeIds: opts.saeIds, peerKmeId: r.peerKmeId, peerSaeIds: r.peerSaeIds, store: r.store, table });
+        return { service, table, peerSaeIds: r.peerSaeIds };
+      });
+      try {
+        kme004 = await Etsi004Server.start({ handler: kme004Handler(links), host: opts.host, port: opts.etsi004.port, name: `kme.${opts.kmeId}` });
+      } catch (err) {
+        await kme014.stop();
+        throw err;
+      }
+    }
+    return new QkdNode(opts, kme014, kme004);
+  }
+
+  /** TCP port of the node's ETSI 004 service, when it serves one. */
+  get kme004Port(): number | undefined {
+    return this.kme004?.port;
   }
 
   /** Base URL of the node's ETSI 014 API (`https://127.0.0.1:<port>` with TLS, else `http://…`). */
@@ -67,6 +93,7 @@ export class QkdNode {
 
   /** Stop serving (the stores are owned and cleared by the link). */
   async stop(): Promise<void> {
+    await this.kme004?.stop();
     await this.kme014.stop();
   }
 }
