@@ -15,8 +15,8 @@ import { planAddresses, restrictPlan } from './ip-plan.js';
 import { sameDomainProblems } from './site-placement.js';
 import { interpretScaleRequest, type ScaleNsRequest } from './scale-request.js';
 import { scaleNs, SCALE_STEPS } from './scale.js';
-import { fillBuiltins, planAction, planSitesDay1, type PlannedPrimitive } from './vnf-primitives.js';
-import { interpretInstantiateRequest, paramsForVnf, type InstantiateNsRequest } from './instantiate-request.js';
+import { callPrimitive, planAction, planSitesDay1, type PlannedPrimitive } from './vnf-primitives.js';
+import { interpretInstantiateRequest, type InstantiateNsRequest } from './instantiate-request.js';
 import { instantiateNs, planTunnels, INSTANTIATE_STEPS } from './instantiate.js';
 import { terminateNs, TERMINATE_STEPS } from './terminate.js';
 import type { NsResolver } from './resolved-ns.js';
@@ -173,13 +173,7 @@ export class NsLcm {
     );
     // Every problem at once: unknown accounts (at the field that named them) and the address plan's.
     const problems: Problem[] = [];
-    const placement = new Map<string, VimAccount>();
-    for (const [vnf, ref] of plan.placement) {
-      const account = await this.findAccount(ref);
-      const path = plan.placementPaths.get(vnf) ?? 'vimAccountId';
-      if (account) placement.set(vnf, account);
-      else if (!problems.some((p) => p.path === path)) problems.push({ path, message: `VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)` });
-    }
+    const placement = await this.placeSites(plan.placement, (vnf) => plan.placementPaths.get(vnf) ?? 'vimAccountId', problems);
     let ipPlan: ReturnType<typeof planAddresses> | undefined;
     try {
       ipPlan = planAddresses(topology, plan.overrides);
@@ -187,14 +181,7 @@ export class NsLcm {
       if (!(err instanceof ValidationError)) throw err;
       problems.push(...(err.problems.length > 0 ? err.problems : [{ path: 'vld', message: err.message }]));
     }
-    const day1Params = paramsForVnf(req.additionalParamsForVnf, topology.vnfProfiles.map((v) => v.id), 'additionalParamsForVnf', problems);
-    const day1 = await planSitesDay1(
-      topology.vnfProfiles.filter((v) => placement.has(v.id)).map((v) => ({ vnfId: v.id, vnfdId: v.vnfdId })),
-      (vnfdId) => resolved.vnfPrimitives(vnfdId),
-      day1Params,
-      'additionalParamsForVnf',
-      problems,
-    );
+    const day1 = await planSitesDay1(topology.vnfProfiles, placement, req.additionalParamsForVnf, 'additionalParamsForVnf', resolved, problems);
     const allTunnels = ipPlan ? planTunnels(ipPlan, resolved.security) : [];
     problems.push(...sameDomainProblems(allTunnels, placement, (vnf) => plan.placementPaths.get(vnf) ?? 'vnf'));
     if (problems.length > 0 || !ipPlan) throw new ValidationError('invalid InstantiateNsRequest', problems);
@@ -343,12 +330,7 @@ export class NsLcm {
       const topology = resolved.topology(ns.flavourId ?? resolved.flavours[0] ?? '');
       const request = interpretScaleRequest(req, { profiles: topology.vnfProfiles, deployed: ns.vnfInstance });
       const problems: Problem[] = [];
-      const add = new Map<string, VimAccount>();
-      for (const [vnf, ref] of request.add) {
-        const account = await this.findAccount(ref);
-        if (account) add.set(vnf, account);
-        else problems.push({ path: request.addPaths.get(vnf)!, message: `VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)` });
-      }
+      const add = await this.placeSites(request.add, (vnf) => request.addPaths.get(vnf)!, problems);
       // The same plan as at instantiation: a site gets the addresses it would have had then.
       const plan = planAddresses(topology, ns.addressing ?? {});
       const tunnels = planTunnels(plan, resolved.security);
@@ -359,15 +341,7 @@ export class NsLcm {
         if (account && !request.remove.includes(v.vnfProfileId)) placement.set(v.vnfProfileId, account);
       }
       problems.push(...sameDomainProblems(tunnels, placement, (vnf) => request.addPaths.get(vnf) ?? 'scaleNsData.locationConstraints'));
-      const field = 'scaleNsData.additionalParamsForVnf';
-      const day1Params = paramsForVnf(req.scaleNsData?.additionalParamsForVnf, topology.vnfProfiles.map((v) => v.id), field, problems);
-      const day1 = await planSitesDay1(
-        topology.vnfProfiles.filter((v) => add.has(v.id)).map((v) => ({ vnfId: v.id, vnfdId: v.vnfdId })),
-        (vnfdId) => resolved.vnfPrimitives(vnfdId),
-        day1Params,
-        field,
-        problems,
-      );
+      const day1 = await planSitesDay1(topology.vnfProfiles, add, req.scaleNsData?.additionalParamsForVnf, 'scaleNsData.additionalParamsForVnf', resolved, problems);
       if (problems.length > 0) throw new ValidationError('invalid ScaleNsRequest', problems);
       const maintenance = this.opts.maintenance;
       return this.start(ns, 'SCALE', req, SCALE_STEPS, async (ctx) => {
@@ -491,10 +465,9 @@ export class NsLcm {
 
   /** Run a VNF config primitive on one router through its domain's VCA; its output. */
   private async runPrimitive(ns: NsInstance, v: NsInstance['vnfInstance'][number], account: VimAccount, p: PlannedPrimitive): Promise<string> {
-    const filled = fillBuiltins(p, v.metadata.mgmtAddress);
     const client = await this.opts.connector.connect(account);
     try {
-      return (await client.call('vca.runPrimitive', { instanceId: ns.id, vnfId: v.vnfProfileId, primitive: filled.name, params: filled.params }, 60_000)).output;
+      return (await callPrimitive(client, ns.id, p, v.metadata.mgmtAddress)).output;
     } finally {
       client.close();
     }
@@ -640,6 +613,18 @@ export class NsLcm {
     const account = await this.findAccount(ref);
     if (!account) throw new ValidationError(`VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)`);
     return account;
+  }
+
+  /** VNF profile → VIM account, from the accounts a request names; an unknown one is a problem at the field that named it (once per field). */
+  private async placeSites(refs: ReadonlyMap<string, string>, pathOf: (vnf: string) => string, problems: Problem[]): Promise<Map<string, VimAccount>> {
+    const placement = new Map<string, VimAccount>();
+    for (const [vnf, ref] of refs) {
+      const account = await this.findAccount(ref);
+      const path = pathOf(vnf);
+      if (account) placement.set(vnf, account);
+      else if (!problems.some((p) => p.path === path)) problems.push({ path, message: `VIM account '${ref}' is not registered (see /admin/v1/vim_accounts)` });
+    }
+    return placement;
   }
 
   /** A VIM account by id or by name. */

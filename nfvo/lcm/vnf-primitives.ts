@@ -12,6 +12,8 @@
 import { errorMessage, QnfvError, ValidationError, type Problem } from '../../common/index.js';
 import type { DomainClient } from './domain-client.js';
 import type { OperationContext } from './operation-runner.js';
+import { paramsForVnf, type ParamsForVnf } from './instantiate-request.js';
+import type { ResolvedNs } from './resolved-ns.js';
 import { checkPrimitiveParams, ROUTER_PRIMITIVES, type PrimitiveValue } from '../../vca/index.js';
 import type { ConfigPrimitive, ExecutionEnvironment } from '../../vnfd/index.js';
 
@@ -90,21 +92,27 @@ export function planDay1(vnfId: string, decl: VnfPrimitives, additional: Record<
   return out;
 }
 
-/** The day-1 primitives of the sites about to be deployed; each site's problems go to `problems`. */
+/**
+ * The day-1 primitives of the sites about to be deployed (the `profiles` in
+ * `deployed`, in NSD order), their values from the request's `field`
+ * (`additionalParamsForVnf`); every problem goes to `problems`.
+ */
 export async function planSitesDay1(
-  sites: { vnfId: string; vnfdId: string }[],
-  declOf: (vnfdId: string) => Promise<VnfPrimitives>,
-  given: ReadonlyMap<string, { params: Record<string, unknown>; path: string }>,
+  profiles: readonly { id: string; vnfdId: string }[],
+  deployed: ReadonlyMap<string, unknown>,
+  list: ParamsForVnf[] | undefined,
   field: string,
+  resolved: Pick<ResolvedNs, 'vnfPrimitives'>,
   problems: Problem[],
 ): Promise<PlannedPrimitive[]> {
+  const given = paramsForVnf(list, profiles.map((p) => p.id), field, problems);
   const out: PlannedPrimitive[] = [];
-  for (const s of sites) {
-    const decl = await declOf(s.vnfdId);
+  for (const s of profiles.filter((p) => deployed.has(p.id))) {
+    const decl = await resolved.vnfPrimitives(s.vnfdId);
     if (decl.initial.length === 0) continue;
-    const g = given.get(s.vnfId);
+    const g = given.get(s.id);
     try {
-      out.push(...planDay1(s.vnfId, decl, g?.params ?? {}, g?.path ?? `${field}[vnfProfileId=${s.vnfId}].additionalParams`));
+      out.push(...planDay1(s.id, decl, g?.params ?? {}, g?.path ?? `${field}[vnfProfileId=${s.id}].additionalParams`));
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       problems.push(...err.problems);
@@ -131,15 +139,18 @@ export async function runDay1(
     const label = `${p.name}${p.seq !== undefined ? ` (seq ${p.seq})` : ''} on ${p.vnfId}`;
     await ctx.stage(stage, `day-1 primitive ${label}`);
     const mgmt = vnfs.find((v) => v.vnfProfileId === p.vnfId)?.metadata.mgmtAddress ?? '';
-    const filled = fillBuiltins(p, mgmt);
-    const { summary } = await clientOf(p.vnfId)
-      .call('vca.runPrimitive', { instanceId: nsId, vnfId: p.vnfId, primitive: p.name, params: filled.params }, 60_000)
-      .catch((err: unknown) => {
-        throw new QnfvError('DAY1', `day-1 primitive ${label}: ${errorMessage(err)}`);
-      });
+    const { summary } = await callPrimitive(clientOf(p.vnfId), nsId, p, mgmt).catch((err: unknown) => {
+      throw new QnfvError('DAY1', `day-1 primitive ${label}: ${errorMessage(err)}`);
+    });
     events.push({ time: new Date().toISOString(), event: 'day1-primitive', detail: `${label}: ${summary}` });
   }
   return events;
+}
+
+/** Run a planned primitive on its router through the VCA, `<rw_mgmt_ip>` filled in first. */
+export async function callPrimitive(client: DomainClient, nsId: string, p: PlannedPrimitive, mgmtAddress: string): Promise<{ output: string; summary: string }> {
+  const filled = fillBuiltins(p, mgmtAddress);
+  return client.call('vca.runPrimitive', { instanceId: nsId, vnfId: p.vnfId, primitive: filled.name, params: filled.params }, 60_000);
 }
 
 /** Fill `<rw_mgmt_ip>` with the router's management address and check the parameters again. */

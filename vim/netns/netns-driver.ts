@@ -27,7 +27,7 @@ import { runIpBatch } from '../ip-batch.js';
 import { allocateSubnet, parseCidr, withIpamLock } from '../ipam.js';
 import { checkId, checkInstallationId, formatLabels, bridgeName, installationPrefix, mgmtLinkName, networkNamespace, nodeNamespace, portPeerName } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
-import { managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
+import { checkNodeRemovalSpec, managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
 import { checkHostSpec, checkNetworkSpec, checkRouterSpec } from '../spec-validation.js';
 import { recordNamespaces, referencedNetworks, StateStore, type InstanceRecord, type PortRecord, type RouterRecord } from '../state-store.js';
 import type {
@@ -312,8 +312,7 @@ export class NetnsDriver implements VimDriver {
    * the named networks no remaining node of the instance (any domain) uses.
    */
   async removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport> {
-    checkId(spec.instanceId, 'instanceId');
-    for (const [field, ids] of [['routers', spec.routers], ['hosts', spec.hosts], ['networks', spec.networks]] as const) ids.forEach((id, i) => checkId(id, `${field}[${i}]`));
+    checkNodeRemovalSpec(spec);
     await this.checkPrerequisites();
     const { instanceId } = spec;
     return this.lock(async () => {
