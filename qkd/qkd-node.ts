@@ -10,7 +10,8 @@
  */
 import { Etsi014KmeServer, etsi014ServerTls, type Etsi014Pki, type KmeRoute, type SaeIdentityResolver } from './etsi014/index.js';
 import { Etsi004Server } from './etsi004/server.js';
-import { KeyStreamTable, Kme004Service, kme004Handler } from './kme-004.js';
+import { Kme004Service, kme004Handler, type KeyStreamTable } from './kme-004.js';
+import { ValidationError } from '../common/index.js';
 
 /** What a node needs to know about itself. */
 export interface QkdNodeConfig {
@@ -65,14 +66,16 @@ export class QkdNode {
     });
     let kme004: Etsi004Server | undefined;
     if (opts.etsi004) {
-      const tables = opts.etsi004.tables;
-      const links = opts.routes.map((r, i) => {
-        const table = tables[i] ?? new KeyStreamTable();
-        const service = new Kme004Service({ kmeId: opts.kmeId, saeIds: opts.saeIds, peerKmeId: r.peerKmeId, peerSaeIds: r.peerSaeIds, store: r.store, table });
-        return { service, table, peerSaeIds: r.peerSaeIds };
-      });
+      const { tables, port } = opts.etsi004;
       try {
-        kme004 = await Etsi004Server.start({ handler: kme004Handler(links), host: opts.host, port: opts.etsi004.port, name: `kme.${opts.kmeId}` });
+        const links = opts.routes.map((r, i) => {
+          const table = tables[i];
+          // A table of its own would let this node open streams its peer can never join.
+          if (!table) throw new ValidationError(`etsi004.tables needs one key-stream table per route, shared with the peer node (route ${i} to ${r.peerKmeId} has none)`);
+          const service = new Kme004Service({ kmeId: opts.kmeId, saeIds: opts.saeIds, peerKmeId: r.peerKmeId, peerSaeIds: r.peerSaeIds, store: r.store, table });
+          return { service, table, peerSaeIds: r.peerSaeIds };
+        });
+        kme004 = await Etsi004Server.start({ handler: kme004Handler(links), host: opts.host, port, name: `kme.${opts.kmeId}` });
       } catch (err) {
         await kme014.stop();
         throw err;
