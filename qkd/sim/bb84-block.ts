@@ -50,8 +50,12 @@ export interface ReconciliationSummary {
   /** Frames per code. */
   codes: Record<string, number>;
   frames: number;
-  /** Frames the SIMD min-sum decoder left to exact belief propagation. */
+  /** Frames the SIMD min-sum decoder missed in its first round (then given a blind second round). */
   fastDecoderFailures: number;
+  /** Bits revealed in second rounds (counted in leakEc). */
+  revealedBits: number;
+  /** Frames decoded by exact belief propagation. */
+  exactDecodes: number;
   decodingFailures: number;
   verificationFailures: number;
   leakEc: number;
@@ -68,6 +72,8 @@ export interface ReconciliationSummary {
   /** QBER measured by error correction (errors corrected / bits kept). */
   qber: number;
   iterations: number;
+  /** SIMD kernel iterations (one serves a whole batch of frames). */
+  batchIterations: number;
   decodeMs: number;
   /** Part of decodeMs spent in the SIMD min-sum batches. */
   fastDecodeMs: number;
@@ -209,6 +215,8 @@ function summarize(r: ReconciliationResult, carriedIn: number): ReconciliationSu
     codes: r.codes,
     frames: r.frames,
     fastDecoderFailures: r.fastDecoderFailures,
+    revealedBits: r.revealedBits,
+    exactDecodes: r.exactDecodes,
     decodingFailures: r.decodingFailures,
     verificationFailures: r.verificationFailures,
     leakEc: r.leakEc,
@@ -221,6 +229,7 @@ function summarize(r: ReconciliationResult, carriedIn: number): ReconciliationSu
     efficiency: reconciliationEfficiency(r),
     qber: r.keptBits > 0 ? r.correctedErrors / r.keptBits : 0,
     iterations: r.iterations,
+    batchIterations: r.batchIterations,
     decodeMs: r.decodeMs,
     fastDecodeMs: r.fastDecodeMs,
     decodedBits: r.attemptedBits,

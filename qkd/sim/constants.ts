@@ -69,5 +69,14 @@ export const MAX_FAILURE_EFFICIENCY_BOOST = 1.5;
 /** Share of a frame a code keeps as once-recoverable puncturing positions, and the most the choice punctures. */
 export const PUNCTURABLE_FRACTION = 0.08;
 export const MAX_PUNCTURED_FRACTION = 0.06;
+/**
+ * Blind reconciliation: a frame the fast decoder missed is decoded again after Alice reveals its
+ * punctured bits and key bits, up to this share of the frame per extra round (cumulative), for
+ * at most BLIND_ROUNDS rounds in all; exact BP takes what is left.
+ */
+export const BLIND_REVEAL_FRACTION = 0.01;
+export const BLIND_ROUNDS = 3;
+/** The first round's share of the decoder's iteration cap (the second round has the whole cap). */
+export const FIRST_ROUND_ITERATION_SHARE = 0.6;
 /** Normalisation α of the SIMD min-sum decoder's check messages (13/16). */
 export const DEFAULT_MIN_SUM_ALPHA = 0.8125;

@@ -22,7 +22,7 @@ import { binaryEntropy } from './binary-entropy.js';
 import { MAX_PUNCTURED_FRACTION } from './constants.js';
 import { LdpcDecoder } from './ldpc-decoder.js';
 import { QcLdpcCode, type LdpcCodeSpec } from './ldpc-code.js';
-import { SimdLdpcDecoder } from './ldpc-simd-decoder.js';
+import { SimdLdpcDecoder, type SimdPrecision } from './ldpc-simd-decoder.js';
 
 /** One member: its spec and the efficiency it is run at. */
 export interface LdpcFamilyMember {
@@ -75,12 +75,16 @@ export class LdpcCodeFamily {
   readonly members: readonly LdpcFamilyMember[];
   private readonly codes = new Map<string, QcLdpcCode>();
   private readonly decoders = new Map<QcLdpcCode, LdpcDecoder>();
-  private readonly simdDecoders = new Map<QcLdpcCode, SimdLdpcDecoder>();
+  private readonly simdDecoders = new Map<string, SimdLdpcDecoder>();
 
   /** Frame length n shared by every member. */
   readonly frameLength: number;
 
-  constructor(members: readonly LdpcFamilyMember[] = DEFAULT_LDPC_FAMILY) {
+  /** Lane width of the SIMD decoders (8 bits: sixteen frames per batch; 16 bits: eight). */
+  readonly simdPrecision: SimdPrecision;
+
+  constructor(members: readonly LdpcFamilyMember[] = DEFAULT_LDPC_FAMILY, opts: { simdPrecision?: SimdPrecision } = {}) {
+    this.simdPrecision = opts.simdPrecision ?? 8;
     if (members.length === 0) throw new ValidationError('an LDPC family needs at least one code');
     const lengths = new Set(members.map((m) => m.spec.baseColumns * m.spec.lifting));
     if (lengths.size !== 1) throw new ValidationError('all codes of a family must have the same frame length');
@@ -111,12 +115,13 @@ export class LdpcCodeFamily {
     return d;
   }
 
-  /** The SIMD batch decoder of `code` (WebAssembly SIMD required: see `simdDecoderAvailable`). */
-  simdDecoder(code: QcLdpcCode): SimdLdpcDecoder {
-    let d = this.simdDecoders.get(code);
+  /** The SIMD batch decoder of `code` at `precision` (WebAssembly SIMD required: see `simdDecoderAvailable`). */
+  simdDecoder(code: QcLdpcCode, precision: SimdPrecision = this.simdPrecision): SimdLdpcDecoder {
+    const key = `${code.spec.name}/${precision}`;
+    let d = this.simdDecoders.get(key);
     if (!d) {
-      d = new SimdLdpcDecoder(code);
-      this.simdDecoders.set(code, d);
+      d = new SimdLdpcDecoder(code, { precision });
+      this.simdDecoders.set(key, d);
     }
     return d;
   }

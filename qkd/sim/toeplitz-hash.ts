@@ -21,7 +21,7 @@
 import { ValidationError } from '../../common/index.js';
 import { TOEPLITZ_FFT_THRESHOLD_BITS } from './constants.js';
 import { FftPlan } from './fft.js';
-import { SimdFftPlan, simdFftAvailable } from './fft-simd.js';
+import { SimdParityConvolution, simdFftAvailable } from './fft-simd.js';
 import type { SeededRandom } from './seeded-random.js';
 
 const plans = new Map<number, FftPlan>();
@@ -213,84 +213,28 @@ function productFft(x: Uint8Array, off: number, n: number, seed: Uint32Array, m:
   if (worst > 0.25) throw new ValidationError(`FFT convolution lost exactness (rounding error ${worst})`);
 }
 
-const simdPlans = new Map<number, SimdFftPlan>();
+const convolutions = new Map<number, SimdParityConvolution>();
 
-/** A cached SIMD plan of size `size` (its memory is the scratch space). */
-function simdPlanFor(size: number): SimdFftPlan {
-  let p = simdPlans.get(size);
-  if (!p) {
-    p = new SimdFftPlan(size);
-    simdPlans.set(size, p);
+/** A cached SIMD convolution of transform size `size` (its memory is the scratch space). */
+function convolutionFor(size: number): SimdParityConvolution {
+  let c = convolutions.get(size);
+  if (!c) {
+    c = new SimdParityConvolution(size);
+    convolutions.set(size, c);
   }
-  return p;
+  return c;
 }
 
-/** `productFft` on the SIMD FFT: the same three steps with real and imaginary parts apart. */
+/**
+ * `productFft` on the SIMD kernels (`fft-simd.ts`): the same steps and floating-point operations,
+ * with the input unpacking fused into the first FFT stage, the product and fold into one kernel and
+ * the rounding into another; y_i = c_{i+n−1}.
+ */
 function productFftSimd(x: Uint8Array, off: number, n: number, seed: Uint32Array, m: number, out: Uint8Array): void {
   const len = n + m - 1;
-  let N = 16;
+  let N = 32;
   while (N < len) N <<= 1;
-  const plan = simdPlanFor(N);
-  const halfPlan = simdPlanFor(N >> 1);
-  const { re, im } = plan;
-  // 1. z = x + i·t, zero-padded to N (typed-array copies where possible).
-  re.set(x.subarray(off, off + n));
-  re.fill(0, n);
-  const fullWords = len >>> 5;
-  for (let w = 0; w < fullWords; w++) {
-    let word = seed[w];
-    const j0 = w << 5;
-    for (let b = 0; b < 32; b++) {
-      im[j0 + b] = word & 1;
-      word >>>= 1;
-    }
-  }
-  for (let j = fullWords << 5; j < len; j++) im[j] = (seed[j >>> 5] >>> (j & 31)) & 1;
-  im.fill(0, len);
-  plan.forward();
-  // 2. Pointwise product (see productFft).
-  for (const p of [0, 1]) {
-    re[p] = re[p] * im[p];
-    im[p] = 0;
-  }
-  for (let top = 2; top < N; top <<= 1) {
-    for (let p = top, q = 2 * top - 1; p < q; p++, q--) {
-      const x1 = re[p], y1 = im[p], x2 = re[q], y2 = im[q];
-      const pr = (x1 * y1 + x2 * y2) / 2;
-      const pi = -(x1 * x1 - y1 * y1 - x2 * x2 + y2 * y2) / 4;
-      re[p] = pr;
-      im[p] = pi;
-      re[q] = pr;
-      im[q] = -pi;
-    }
-  }
-  // 3. Fold into the half-size transform and invert.
-  const half = N >> 1;
-  const w = halfTwiddlesFor(N);
-  const yr = halfPlan.re;
-  const yi = halfPlan.im;
-  for (let i = 0; i < half; i++) {
-    const ar = re[2 * i], ai = im[2 * i], br = re[2 * i + 1], bi = im[2 * i + 1];
-    const dr = ar - br, di = ai - bi;
-    const wr = w[2 * i], wi = w[2 * i + 1];
-    yr[i] = ar + br - (wr * di + wi * dr);
-    yi[i] = ai + bi + (wr * dr - wi * di);
-  }
-  re.fill(0);
-  im.fill(0);
-  halfPlan.inverse();
-  let worst = 0;
-  const scale = 1 / N;
-  for (let i = 0; i < m; i++) {
-    const k = i + n - 1;
-    // c_{2j} = Re y_j, c_{2j+1} = Im y_j.
-    const v = ((k & 1) === 0 ? yr[k >> 1] : yi[k >> 1]) * scale;
-    const r = Math.round(v);
-    const e = v > r ? v - r : r - v;
-    if (e > worst) worst = e;
-    out[i] = r & 1;
-  }
-  yr.fill(0);
-  yi.fill(0);
-  if (worst > 0.25) throw new ValidationError(`FFT convolution lost exactness (rounding error ${worst})`);
+  const worst = convolutionFor(N).parities(x, off, n, seed, len, n - 1, out.subarray(0, m));
+  // `!(≤)` also catches NaN.
+  if (!(worst <= 0.25)) throw new ValidationError(`FFT convolution lost exactness (rounding error ${worst})`);
 }

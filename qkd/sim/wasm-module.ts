@@ -85,7 +85,11 @@ export class FunctionBody {
   // Vector (§5.4.8): opcodes after the 0xFD prefix.
   v128Load(offset = 0): this { return this.simd(0x00).op(4, ...uleb(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b).op(4, ...uleb(offset)); }
+  i8x16Splat(): this { return this.simd(0x0f); }
   i16x8Splat(): this { return this.simd(0x10); }
+  i8x16Eq(): this { return this.simd(0x23); }
+  i8x16LtS(): this { return this.simd(0x25); }
+  i8x16LtU(): this { return this.simd(0x26); }
   i16x8Eq(): this { return this.simd(0x2d); }
   i16x8LtS(): this { return this.simd(0x2f); }
   v128And(): this { return this.simd(0x4e); }
@@ -93,8 +97,24 @@ export class FunctionBody {
   v128Xor(): this { return this.simd(0x51); }
   /** bitselect(a, b, c) = (a & c) | (b & ~c). */
   v128Bitselect(): this { return this.simd(0x52); }
+  i8x16Abs(): this { return this.simd(0x60); }
+  /** Narrow two i16x8 to one i8x16 with signed saturation (first operand → lanes 0–7). */
+  i8x16NarrowI16x8S(): this { return this.simd(0x65); }
+  i8x16ShrS(): this { return this.simd(0x6c); }
+  i8x16Add(): this { return this.simd(0x6e); }
+  i8x16AddSatS(): this { return this.simd(0x6f); }
+  i8x16Sub(): this { return this.simd(0x71); }
+  i8x16SubSatS(): this { return this.simd(0x72); }
+  i8x16MinS(): this { return this.simd(0x76); }
+  i8x16MinU(): this { return this.simd(0x77); }
+  i8x16MaxS(): this { return this.simd(0x78); }
   i16x8Abs(): this { return this.simd(0x80); }
   i16x8Q15MulrSatS(): this { return this.simd(0x82); }
+  /** Sign-extend lanes 0–7 (low) or 8–15 (high) of an i8x16 to an i16x8. */
+  i16x8ExtendLowI8x16S(): this { return this.simd(0x87); }
+  i16x8ExtendHighI8x16S(): this { return this.simd(0x88); }
+  i16x8ExtendLowI8x16U(): this { return this.simd(0x89); }
+  i16x8ExtendHighI8x16U(): this { return this.simd(0x8a); }
   i16x8ShrS(): this { return this.simd(0x8c); }
   i16x8Add(): this { return this.simd(0x8e); }
   i16x8AddSatS(): this { return this.simd(0x8f); }

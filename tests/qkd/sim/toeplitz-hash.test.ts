@@ -1,10 +1,21 @@
 /**
  * Toeplitz hashing (`qkd/sim/toeplitz-hash.ts`) against the naive matrix product
  * y_i = ⊕_j T[i][j]·x_j with T[i][j] = t[i − j + n − 1], for the word-XOR and the
- * FFT products, the standard and the modified [I | T'] matrix; and the FFT itself
- * against a naive DFT.
+ * FFT products, the standard and the modified [I | T'] matrix, at the edges of the
+ * transform sizes; the FFT itself against a naive DFT, and the WebAssembly SIMD FFT
+ * against the JavaScript one.
  */
-import { FftPlan, SeededRandom, modifiedToeplitzHash, randomToeplitzSeed, seedBit, toeplitzHash } from '../../../qkd/sim/index.js';
+import {
+  FftPlan,
+  SeededRandom,
+  SimdFftPlan,
+  SimdParityConvolution,
+  modifiedToeplitzHash,
+  randomToeplitzSeed,
+  seedBit,
+  simdFftAvailable,
+  toeplitzHash,
+} from '../../../qkd/sim/index.js';
 
 const rng = new SeededRandom(new Uint8Array(32).fill(7), 'toeplitz-test');
 
@@ -73,6 +84,41 @@ describe('FFT', () => {
   });
 });
 
+const simd = simdFftAvailable() ? describe : describe.skip;
+
+simd('WebAssembly SIMD FFT', () => {
+  it.each([8, 16, 32, 64, 1 << 13, 1 << 14])('N=%i: equals the JavaScript FFT bit for bit, both ways', (N) => {
+    const z = new Float64Array(2 * N).map(() => rng.double() - 0.5);
+    const plan = new SimdFftPlan(N);
+    for (let i = 0; i < N; i++) {
+      plan.re[i] = z[2 * i];
+      plan.im[i] = z[2 * i + 1];
+    }
+    const js = new FftPlan(N);
+    const same = (): boolean => plan.re.every((v, i) => v === z[2 * i]) && plan.im.every((v, i) => v === z[2 * i + 1]);
+    js.forward(z);
+    plan.forward();
+    expect(same()).toBe(true);
+    js.inverse(z);
+    plan.inverse();
+    expect(same()).toBe(true);
+  });
+
+  it('leaves the convolution memory as it found it (key-dependent data zeroed)', () => {
+    const c = new SimdParityConvolution(1 << 13);
+    const memory = (c as unknown as { mem8: Uint8Array }).mem8;
+    const before = memory.slice();
+    const n = 3000;
+    const m = 2500;
+    const x = rng.bits(n);
+    const out = new Uint8Array(m);
+    const worst = c.parities(x, 0, n, randomToeplitzSeed(n + m - 1, rng), n + m - 1, n - 1, out);
+    expect(worst).toBeLessThan(1e-6);
+    expect(out.some((b) => b !== 0)).toBe(true);
+    expect(Buffer.compare(Buffer.from(memory), Buffer.from(before))).toBe(0);
+  });
+});
+
 describe('Toeplitz hash', () => {
   const sizes: [number, number][] = [[1, 1], [7, 3], [32, 32], [33, 31], [100, 64], [257, 200], [1000, 333], [2049, 1024]];
 
@@ -91,6 +137,22 @@ describe('Toeplitz hash', () => {
     for (let i = 0; i < m; i++) want[i] ^= x[i];
     expect(hex(modifiedToeplitzHash(x, seed, m, 'words'))).toBe(hex(want));
     expect(hex(modifiedToeplitzHash(x, seed, m, 'fft'))).toBe(hex(want));
+  });
+
+  // n + m − 1 at and just past the transform sizes: the smallest (32), the cache block (4096) and beyond.
+  const edges: [number, number][] = [[16, 17], [17, 17], [1, 32], [32, 1], [2048, 2049], [2049, 2049], [4096, 4097], [5000, 3193], [8192, 8193]];
+
+  it.each(edges)('n=%i, m=%i (transform size edge): FFT and word products agree', (n, m) => {
+    const x = rng.bits(n);
+    const seed = randomToeplitzSeed(n + m - 1, rng);
+    expect(hex(toeplitzHash(x, seed, m, 'fft'))).toBe(hex(toeplitzHash(x, seed, m, 'words')));
+    expect(hex(toeplitzHash(x, seed, m, 'fft-js'))).toBe(hex(toeplitzHash(x, seed, m, 'words')));
+  });
+
+  it.each([[33, 16], [4097, 2000], [4098, 2048], [16385, 8000]])('modified, n=%i, m=%i (transform size edge): FFT and word products agree', (n, m) => {
+    const x = rng.bits(n);
+    const seed = randomToeplitzSeed(n - 1, rng);
+    expect(hex(modifiedToeplitzHash(x, seed, m, 'fft'))).toBe(hex(modifiedToeplitzHash(x, seed, m, 'words')));
   });
 
   it('FFT and word products agree on a long input (2^16 bits)', () => {
