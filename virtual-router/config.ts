@@ -6,6 +6,7 @@
  * routes are the VIM's job; SAs and policies arrive later over NETCONF.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { ValidationError, type Problem } from '../common/index.js';
 
 export interface RouterConfig {
@@ -56,7 +57,7 @@ export function checkRouterConfig(raw: unknown): Problem[] {
   if (typeof c.tun?.name !== 'string' || !/^[A-Za-z0-9_.-]{1,15}$/.test(c.tun.name)) p.push({ path: 'tun.name', message: 'must be an interface name of 1-15 characters' });
   if (!Number.isInteger(c.tun?.mtu) || c.tun!.mtu < 576 || c.tun!.mtu > 9000) p.push({ path: 'tun.mtu', message: 'must be an integer 576-9000' });
   if (!Array.isArray(c.tunnelAddresses) || c.tunnelAddresses.length === 0) p.push({ path: 'tunnelAddresses', message: 'must list at least one address' });
-  else c.tunnelAddresses.forEach((a, i) => isIpv4(a) || p.push({ path: `tunnelAddresses[${i}]`, message: 'must be an IPv4 address' }));
+  else c.tunnelAddresses.forEach((a, i) => isIpAddress(a) || p.push({ path: `tunnelAddresses[${i}]`, message: 'must be an IPv4 or IPv6 address' }));
   if (typeof c.netconf?.listenAddress !== 'string') p.push({ path: 'netconf.listenAddress', message: 'must be an address' });
   const port = c.netconf?.port;
   if (!Number.isInteger(port) || port! < 1 || port! > 65535) p.push({ path: 'netconf.port', message: 'must be a port number 1-65535' });
@@ -81,7 +82,6 @@ function isStringList(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
-function isIpv4(v: unknown): boolean {
-  const m = typeof v === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v) : null;
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+function isIpAddress(v: unknown): boolean {
+  return typeof v === 'string' && isIP(v) !== 0 && !v.includes('%');
 }

@@ -35,7 +35,7 @@ export class RouteTable {
     // Incoming ESP is up to ~73 bytes larger than the TUN's inner MTU: with the TUN's own MTU on
     // this route the kernel would fragment every full-size ESP packet on its way into the data
     // path, which drops outer fragments. The route's MTU lets whole ESP packets through.
-    for (const a of tunnelAddresses) await ip(['route', 'replace', `${a}/32`, 'dev', this.tun, 'mtu', String(ESP_ROUTE_MTU)]);
+    for (const a of tunnelAddresses) await ip(['route', 'replace', `${a}/${a.includes(':') ? 128 : 32}`, 'dev', this.tun, 'mtu', String(ESP_ROUTE_MTU)]);
   }
 
   /** Make the set of protected remote prefixes equal to `wanted` (reference-counted by policy). */

@@ -99,7 +99,8 @@ export async function addVeth(a: { ns: string; ifname: string; address: string }
   await runOk(['ip', '-n', a.ns, 'link', 'add', a.ifname, 'type', 'veth', 'peer', 'name', tmp, 'netns', b.ns]);
   await runOk(['ip', '-n', b.ns, 'link', 'set', tmp, 'name', b.ifname]);
   for (const end of [a, b]) {
-    await runOk(['ip', '-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname]);
+    // IPv6 addresses without duplicate address detection: usable at once.
+    await runOk(['ip', '-n', end.ns, 'addr', 'add', end.address, 'dev', end.ifname, ...(end.address.includes(':') ? ['nodad'] : [])]);
     await runOk(['ip', '-n', end.ns, 'link', 'set', end.ifname, 'up']);
   }
 }

@@ -243,10 +243,11 @@ describe('router process (NETCONF/CCIPS agent, data path, routes)', () => {
     // A duplicate inbound SPI (a conflict only the whole candidate shows) is refused the same way.
     const dupSpi = sadEntry('t3', SITE_B, SITE_A, 0x2002, { secret, dir: 'in' });
     await expect(admin.editConfig('running', xmlOf({ sad: [dupSpi] }))).rejects.toThrow(/invalid-value.*SPI 0x2002/);
-    // A policy the engine cannot load (IPv6, valid for YANG) fails the whole edit as well.
+    // A policy the engine cannot load (an IPv4 local prefix with an IPv6 remote one, valid for
+    // YANG) fails the whole edit as well.
     const v6: Site = { name: 'v6', tunnel: '198.51.100.6', lan: '2001:db8:6::/48' };
-    const badPolicy = spdEntry('t3', { ...SITE_A, lan: '2001:db8:1::/48' }, v6, 'outbound', { reqid: 9n });
-    await expect(admin.editConfig('running', xmlOf({ sad: good.sad, spd: [...good.spd, badPolicy] }))).rejects.toThrow(/invalid-value.*IPv6 is not supported/);
+    const badPolicy = spdEntry('t3', SITE_A, v6, 'outbound', { reqid: 9n });
+    await expect(admin.editConfig('running', xmlOf({ sad: good.sad, spd: [...good.spd, badPolicy] }))).rejects.toThrow(/invalid-value.*is IPv6 but localPrefix is IPv4/);
     expect(serializeXml(ikelessOf(await admin.getConfig('running')))).toBe(before);
     // test-only checks without applying.
     await admin.editConfig('running', xmlOf({ sad: good.sad, spd: good.spd }), { testOption: 'test-only' });

@@ -10,6 +10,8 @@
 export const IPPROTO_ESP = 50;
 /** ESP Next Header value for an IPv4 inner packet in tunnel mode (IP-in-IP, RFC 4303 §2.6). */
 export const NEXT_HEADER_IPV4 = 4;
+/** ESP Next Header (and IPv6 Next Header) value for an IPv6 inner packet (RFC 2473 §3; IANA). */
+export const NEXT_HEADER_IPV6 = 41;
 /** Next Header 59 marks a dummy (TFC) packet, to be discarded (RFC 4303 §2.6). */
 export const NEXT_HEADER_NONE = 59;
 /** IP protocol numbers whose first 4 L4 bytes are source and destination ports (RFC 4301 §4.4.1.1). */
@@ -20,6 +22,15 @@ export const IPPROTO_UDPLITE = 136;
 
 /** IPv4 header without options (RFC 791 §3.1). */
 export const IPV4_HEADER_LEN = 20;
+/** IPv6 fixed header (RFC 8200 §3). */
+export const IPV6_HEADER_LEN = 40;
+/** IPv6 extension headers walked to find the upper layer (RFC 8200 §4.1): Hop-by-Hop, Routing, Fragment, Destination Options. */
+export const IPV6_EXT_HOP_BY_HOP = 0;
+export const IPV6_EXT_ROUTING = 43;
+export const IPV6_EXT_FRAGMENT = 44;
+export const IPV6_EXT_DEST_OPTS = 60;
+/** Fragment header length (RFC 8200 §4.5). */
+export const IPV6_FRAGMENT_HEADER_LEN = 8;
 /** ESP header: SPI (4) + low 32 bits of the sequence number (4) (RFC 4303 §2). */
 export const ESP_HEADER_LEN = 8;
 /** ESP trailer: Pad Length (1) + Next Header (1) (RFC 4303 §2.4–2.6). */
@@ -70,8 +81,8 @@ export const DEFAULT_REPLAY_WINDOW = 64;
 
 /** Largest anti-replay window accepted (RFC 9061 allows any uint32; bitmap memory grows with it). */
 export const MAX_REPLAY_WINDOW = 4096;
-/** Bytes reserved before each packet in a batch slot: outer IPv4 + UDP (RFC 3948) + ESP header + CBC IV (52) rounded up. */
-export const DEFAULT_HEADROOM = 64;
+/** Bytes reserved before each packet in a batch slot: outer IPv6 + UDP (RFC 3948) + ESP header + CBC IV (72), the largest prefix. */
+export const DEFAULT_HEADROOM = 72;
 /** Bytes reserved after each packet: worst case CBC padding (15) + trailer (2) + ICV (16) rounded up. */
 export const DEFAULT_TAILROOM = 64;
 /** Largest packet a batch slot holds (an inner packet read from the TUN). */

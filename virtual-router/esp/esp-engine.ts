@@ -1,17 +1,19 @@
 /**
  * The userspace ESP data plane of the virtual router (RFC 4301 §5 processing,
  * RFC 4303 tunnel mode), after strongSwan's `ipsec_processor.c`: it knows
- * nothing of sockets or TUN, takes a PacketBatch of IPv4 packets read from the
- * router's TUN and leaves a verdict per slot: write the result back, or drop
- * with a reason (every drop is counted and logged at debug).
+ * nothing of sockets or TUN, takes a PacketBatch of IPv4 and IPv6 packets read
+ * from the router's TUN and leaves a verdict per slot: write the result back, or
+ * drop with a reason (every drop is counted and logged at debug). Inner and
+ * outer packets may be of either family (the outer one is the SA's).
  *
  * Per packet:
- *   1. Parse the IPv4 header (malformed otherwise).
+ *   1. Parse the IPv4 header, or the IPv6 header and its extension headers (malformed otherwise).
  *   2. Protocol 50 to one of our tunnel addresses → inbound (UDP to an ESP-in-UDP port:
  *      keepalive / non-ESP marker → not-esp, else the same after the UDP header, RFC 3948):
  *      SPI → SA (bad-spi) → same encapsulation as the SA (policy-mismatch) → ESN inference and replay check (replay/too-old) →
  *      ICV and decrypt (auth-failed) → window update → trailer (bad-padding) →
- *      inner IPv4 → SA selector (policy-mismatch) → Decrypted.
+ *      inner IPv4 or IPv6 (Next Header 4 or 41) → SA selector (policy-mismatch) → Decrypted.
+ *      An outer fragment is malformed: there is no reassembly.
  *   3. Anything else → outbound SPD, first match (no-policy):
  *      discard (discard-policy) | bypass → Bypassed |
  *      protect → newest outbound SA of the reqid (no-sa, `sadb-acquire`) →
@@ -28,6 +30,7 @@ import {
   IPPROTO_ESP,
   IPPROTO_UDP,
   NEXT_HEADER_IPV4,
+  NEXT_HEADER_IPV6,
   UDP_HEADER_LEN,
 } from './constants.js';
 import { transformFactory, type CryptoChoice, type TransformFactory } from './crypto-backend.js';
@@ -40,12 +43,13 @@ import {
   ipv4IsFragment,
   ipv4Protocol,
   newFlowKey,
-  parseIpv4,
   readFlowKey,
   validIpv4Length,
   type FlowKey,
   type OuterHeaderFields,
 } from './ipv4-packet.js';
+import { formatIpv6, ipv6DestinationOffset, ipv6Upper, newIpv6Upper, readFlowKey6, validIpv6Length, type Ipv6HeaderFields } from './ipv6-packet.js';
+import { LocalAddresses } from './local-addresses.js';
 import type { PacketBatch } from './packet-batch.js';
 import { PolicyTable, type Policy } from './policy-table.js';
 import { ReplayCheck } from './replay-window.js';
@@ -98,7 +102,7 @@ export interface AddSaOptions {
 
 /** The ESP engine: SAD, SPD and the batch packet processor. */
 export class EspEngine {
-  private readonly local: Set<number>;
+  private readonly local: LocalAddresses;
   private readonly sad = new SaTable();
   private readonly spd = new PolicyTable();
   private readonly onEvent?: (event: IkelessNotification) => void;
@@ -117,9 +121,11 @@ export class EspEngine {
   /** Per-packet scratch, reused. */
   private readonly flow: FlowKey = newFlowKey();
   private readonly outer: OuterHeaderFields = { tos: 0, totalLength: 0, id: 0, dontFragment: false, protocol: 0, ttl: 0, src: 0, dst: 0 };
+  private readonly outer6: Ipv6HeaderFields = { trafficClass: 0, payloadLength: 0, nextHeader: 0, hopLimit: 0, src: new Uint32Array(4), dst: new Uint32Array(4) };
+  private readonly upper = newIpv6Upper();
 
   constructor(opts: EspEngineOptions) {
-    this.local = new Set(opts.localAddresses.map((a, i) => parseIpv4(a, `localAddresses[${i}]`)));
+    this.local = new LocalAddresses(opts.localAddresses);
     this.onEvent = opts.onEvent;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger ?? createLogger('router.esp');
@@ -230,19 +236,41 @@ export class EspEngine {
   private processSlot(batch: PacketBatch, i: number, now: number): void {
     const buf = batch.buffers[i];
     const off = batch.offsets[i];
+    const avail = Math.min(batch.lengths[i], buf.length - off);
+    if (avail > 0 && buf[off] >>> 4 === 6) return this.processSlot6(batch, i, buf, off, avail, now);
     // 1. A well-formed IPv4 packet; its Total Length wins over the read length.
-    const len = validIpv4Length(buf, off, Math.min(batch.lengths[i], buf.length - off));
+    const len = validIpv4Length(buf, off, avail);
     if (len === 0) return this.drop(batch, i, DropReason.Malformed, undefined);
     // 2. ESP (or ESP-in-UDP on an inbound SA's port, RFC 3948) to one of our tunnel addresses is
     //    inbound; 3. everything else goes through the SPD.
     const proto = ipv4Protocol(buf, off);
-    if ((proto === IPPROTO_ESP || proto === IPPROTO_UDP) && this.local.has(ipv4Destination(buf, off))) {
-      if (proto === IPPROTO_ESP) return this.inbound(batch, i, buf, off, len, now, 0);
-      const ihl = ipv4HeaderLength(buf, off, len);
+    const ihl = ipv4HeaderLength(buf, off, len);
+    if ((proto === IPPROTO_ESP || proto === IPPROTO_UDP) && this.local.has4(ipv4Destination(buf, off))) {
+      if (ipv4IsFragment(buf, off)) return this.drop(batch, i, DropReason.Malformed, undefined);
+      if (proto === IPPROTO_ESP) return this.inbound(batch, i, buf, off, len, now, ihl, 0);
       if (len - ihl >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, off + ihl))) {
         return this.inboundUdp(batch, i, buf, off, len, now, ihl);
       }
     }
+    readFlowKey(buf, off, ihl, len, this.flow);
+    this.outbound(batch, i, buf, off, len, now);
+  }
+
+  /** The same for an IPv6 packet: the upper layer past the extension headers decides. */
+  private processSlot6(batch: PacketBatch, i: number, buf: Buffer, off: number, avail: number, now: number): void {
+    const len = validIpv6Length(buf, off, avail);
+    const up = this.upper;
+    if (len === 0 || !ipv6Upper(buf, off, len, up)) return this.drop(batch, i, DropReason.Malformed, undefined);
+    const proto = up.protocol;
+    if ((proto === IPPROTO_ESP || proto === IPPROTO_UDP) && this.local.has6At(buf, ipv6DestinationOffset(off))) {
+      if (up.fragment !== 0) return this.drop(batch, i, DropReason.Malformed, undefined);
+      const hdr = up.offset - off;
+      if (proto === IPPROTO_ESP) return this.inbound(batch, i, buf, off, len, now, hdr, 0);
+      if (len - hdr >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, up.offset))) {
+        return this.inboundUdp(batch, i, buf, off, len, now, hdr);
+      }
+    }
+    readFlowKey6(buf, off, len, up, this.flow);
     this.outbound(batch, i, buf, off, len, now);
   }
 
@@ -254,13 +282,13 @@ export class EspEngine {
     if (classifyUdpPayload(buf, payload, off + len - payload) !== UdpPayloadKind.Esp) {
       return this.drop(batch, i, DropReason.NotEsp, undefined);
     }
-    this.inbound(batch, i, buf, off, len, now, UDP_HEADER_LEN);
+    this.inbound(batch, i, buf, off, len, now, ihl, UDP_HEADER_LEN);
   }
 
-  private inbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number, encapLen: number): void {
-    const ihl = ipv4HeaderLength(buf, off, len);
-    if (ipv4IsFragment(buf, off) || len - ihl - encapLen < ESP_HEADER_LEN) return this.drop(batch, i, DropReason.Malformed, undefined);
-    const espStart = off + ihl + encapLen;
+  /** Inbound ESP: `hdr` bytes of outer IP header (IPv6: with its extension headers), `encapLen` of UDP. */
+  private inbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number, hdr: number, encapLen: number): void {
+    if (len - hdr - encapLen < ESP_HEADER_LEN) return this.drop(batch, i, DropReason.Malformed, undefined);
+    const espStart = off + hdr + encapLen;
     // SA lookup by SPI (RFC 4301 §5.2 step 3a).
     const spi = espSpi(buf, espStart);
     const sa = this.sad.inbound(spi);
@@ -304,14 +332,23 @@ export class EspEngine {
       sa.counters.badPadding++;
       return this.drop(batch, i, DropReason.BadPadding, sa);
     }
-    // Next Header must be IPv4 (a dummy packet, 59, is dropped here too: RFC 4303 §2.6).
-    const innerLen = buf[icvStart - 1] === NEXT_HEADER_IPV4 ? validIpv4Length(buf, ctStart, payloadEnd - ctStart) : 0;
+    // Next Header must be IPv4 or IPv6, and say what the packet is (a dummy packet, 59, is dropped
+    // here too: RFC 4303 §2.6).
+    const next = buf[icvStart - 1];
+    let innerLen = 0;
+    if (next === NEXT_HEADER_IPV4) {
+      innerLen = validIpv4Length(buf, ctStart, payloadEnd - ctStart);
+      if (innerLen > 0) readFlowKey(buf, ctStart, ipv4HeaderLength(buf, ctStart, innerLen), innerLen, this.flow);
+    } else if (next === NEXT_HEADER_IPV6) {
+      innerLen = validIpv6Length(buf, ctStart, payloadEnd - ctStart);
+      if (innerLen > 0 && ipv6Upper(buf, ctStart, innerLen, this.upper)) readFlowKey6(buf, ctStart, innerLen, this.upper, this.flow);
+      else innerLen = 0;
+    }
     if (innerLen === 0) {
       sa.counters.malformed++;
       return this.drop(batch, i, DropReason.Malformed, sa);
     }
     // The inner packet must fall inside the SA's selector (RFC 4301 §5.2 step 4).
-    readFlowKey(buf, ctStart, ipv4HeaderLength(buf, ctStart, innerLen), innerLen, this.flow);
     if (!selectorMatches(sa.selector, this.flow)) {
       sa.counters.policyMismatch++;
       return this.drop(batch, i, DropReason.PolicyMismatch, sa);
@@ -324,9 +361,8 @@ export class EspEngine {
     this.account(sa, innerLen, now);
   }
 
+  /** Outbound: the SPD for the packet whose flow key `this.flow` holds. */
   private outbound(batch: PacketBatch, i: number, buf: Buffer, off: number, len: number, now: number): void {
-    const ihl = ipv4HeaderLength(buf, off, len);
-    readFlowKey(buf, off, ihl, len, this.flow);
     const policy = this.spd.lookupOutbound(this.flow);
     if (!policy) return this.drop(batch, i, DropReason.NoPolicy, undefined);
     if (policy.action === 'discard') return this.drop(batch, i, DropReason.DiscardPolicy, undefined);
@@ -359,7 +395,7 @@ export class EspEngine {
       return this.drop(batch, i, DropReason.SeqOverflow, sa);
     }
     this.outer.id = this.ipId = (this.ipId + 1) & 0xffff;
-    const outLen = encapsulateTunnel(buf, innerOff, len, sa, this.outer);
+    const outLen = encapsulateTunnel(buf, innerOff, len, sa, this.outer, this.outer6);
     batch.verdicts[i] = Verdict.Encrypted;
     batch.reasons[i] = DropReason.None;
     batch.offsets[i] = innerOff - head;
@@ -405,11 +441,10 @@ export class EspEngine {
   private acquire(policy: Policy, flow: FlowKey, now: number): void {
     if (now - policy.lastAcquireAt < this.acquireIntervalMs) return;
     policy.lastAcquireAt = now;
-    const trafficSelector: TrafficSelector = {
-      localPrefix: `${formatIpv4(flow.src)}/32`,
-      remotePrefix: `${formatIpv4(flow.dst)}/32`,
-      innerProtocol: flow.protocol,
-    };
+    const trafficSelector: TrafficSelector =
+      flow.family === 6
+        ? { localPrefix: `${formatIpv6(flow.src6)}/128`, remotePrefix: `${formatIpv6(flow.dst6)}/128`, innerProtocol: flow.protocol }
+        : { localPrefix: `${formatIpv4(flow.src)}/32`, remotePrefix: `${formatIpv4(flow.dst)}/32`, innerProtocol: flow.protocol };
     if (flow.srcPort >= 0) {
       trafficSelector.localPorts = [{ start: flow.srcPort, end: flow.srcPort }];
       trafficSelector.remotePorts = [{ start: flow.dstPort, end: flow.dstPort }];

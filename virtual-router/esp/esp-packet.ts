@@ -1,8 +1,8 @@
 /**
  * ESP packet format in tunnel mode (RFC 4303 §2, §3.1.2), as strongSwan's
  * `esp_packet.c`: header fields, padding and trailer (§2.4–2.6), and the
- * in-place encapsulation of an inner IPv4 packet into
- * outer IPv4 ‖ [UDP (RFC 3948)] ‖ SPI ‖ seq ‖ IV ‖ encrypted(inner ‖ pad ‖ pad length ‖ 4) ‖ ICV.
+ * in-place encapsulation of an inner IPv4 or IPv6 packet into
+ * outer IPv4|IPv6 ‖ [UDP (RFC 3948)] ‖ SPI ‖ seq ‖ IV ‖ encrypted(inner ‖ pad ‖ pad length ‖ 4|41) ‖ ICV.
  * The headroom before the inner packet takes the headers, the tailroom after it
  * the padding, trailer and ICV, so nothing is copied but the cipher output.
  */
@@ -12,12 +12,15 @@ import {
   IPPROTO_ESP,
   IPPROTO_UDP,
   IPV4_HEADER_LEN,
+  IPV6_HEADER_LEN,
   NEXT_HEADER_IPV4,
+  NEXT_HEADER_IPV6,
   OUTER_TTL,
   UDP_HEADER_LEN,
 } from './constants.js';
 import type { EspTransform } from './esp-transform.js';
 import { writeIpv4Header, type OuterHeaderFields } from './ipv4-packet.js';
+import { ipv6TrafficClass, udp6Checksum, writeIpv6Header, type Ipv6HeaderFields } from './ipv6-packet.js';
 import type { SecurityAssociation } from './security-association.js';
 import { udpEncapLength, writeUdpHeader } from './udp-encap.js';
 
@@ -36,9 +39,14 @@ export function espPadLength(payloadLen: number, align: number): number {
   return (align - ((payloadLen + ESP_TRAILER_LEN) % align)) % align;
 }
 
-/** Bytes needed before the inner packet of `sa`: outer IPv4 + UDP when ESP-in-UDP + ESP header + IV. */
+/** Outer IP header length of `sa`'s tunnel. */
+export function outerHeaderLength(sa: SecurityAssociation): number {
+  return sa.tunnelFamily === 6 ? IPV6_HEADER_LEN : IPV4_HEADER_LEN;
+}
+
+/** Bytes needed before the inner packet of `sa`: outer IPv4/IPv6 + UDP when ESP-in-UDP + ESP header + IV. */
 export function espHeadroom(sa: SecurityAssociation): number {
-  return IPV4_HEADER_LEN + udpEncapLength(sa.udpEncap) + ESP_HEADER_LEN + sa.transform.ivLength;
+  return outerHeaderLength(sa) + udpEncapLength(sa.udpEncap) + ESP_HEADER_LEN + sa.transform.ivLength;
 }
 
 /** Bytes needed after an inner packet of `innerLen`: padding + trailer + ICV. */
@@ -71,8 +79,8 @@ export function readEspTrailer(buf: Buffer, ctStart: number, ctEnd: number): num
 /**
  * Encapsulate the inner packet `buf[innerOff, innerOff + innerLen)` for `sa` in place,
  * using the SA's current sequence number (the caller advanced it). The outer packet
- * starts at `innerOff - espHeadroom(sa)`; returns its length. `outer` is a scratch
- * object whose `id` the caller set.
+ * starts at `innerOff - espHeadroom(sa)`; returns its length. `outer` and `outer6` are
+ * scratch objects; the caller set `outer.id`.
  */
 export function encapsulateTunnel(
   buf: Buffer,
@@ -80,32 +88,51 @@ export function encapsulateTunnel(
   innerLen: number,
   sa: SecurityAssociation,
   outer: OuterHeaderFields,
+  outer6: Ipv6HeaderFields,
 ): number {
   const t = sa.transform;
   const ivStart = innerOff - t.ivLength;
   const espStart = ivStart - ESP_HEADER_LEN;
   const encap = sa.udpEncap;
-  const outerStart = espStart - udpEncapLength(encap) - IPV4_HEADER_LEN;
+  const outerStart = espStart - udpEncapLength(encap) - outerHeaderLength(sa);
+  const innerV6 = buf[innerOff] >>> 4 === 6;
   // 1. Trailer after the inner packet, then SPI ‖ seq-low and IV before it.
   const padLen = espPadLength(innerLen, t.padAlign);
-  const icvStart = writeEspTrailer(buf, innerOff + innerLen, padLen, NEXT_HEADER_IPV4);
+  const icvStart = writeEspTrailer(buf, innerOff + innerLen, padLen, innerV6 ? NEXT_HEADER_IPV6 : NEXT_HEADER_IPV4);
   buf.writeUInt32BE(sa.spi, espStart);
   buf.writeUInt32BE(sa.seqLo, espStart + 4);
   t.writeIv(buf, ivStart, sa.seqHi, sa.seqLo);
   // 2. Outer header fields that depend on the inner header, read before encryption overwrites it.
-  const innerTos = buf[innerOff + 1];
+  const innerTos = innerV6 ? ipv6TrafficClass(buf, innerOff) : buf[innerOff + 1];
   // RFC 4301 §5.1.2.1 / RFC 9061 bypass-dscp and dscp-mapping; ECN is always copied (RFC 6040 normal mode).
-  outer.tos = sa.dscpMap === null ? innerTos : (sa.dscpMap[innerTos >>> 2] << 2) | (innerTos & 0x03);
-  outer.dontFragment = sa.dfBit === 'set' || (sa.dfBit === 'copy' && (buf[innerOff + 6] & 0x40) !== 0);
+  const tos = sa.dscpMap === null ? innerTos : (sa.dscpMap[innerTos >>> 2] << 2) | (innerTos & 0x03);
+  // DF 'copy': an inner IPv6 packet is never fragmented on its way (RFC 8200 §5), so it counts as DF.
+  const innerDf = innerV6 || (buf[innerOff + 6] & 0x40) !== 0;
   // 3. Encrypt in place and append the ICV.
   t.seal(buf, espStart, icvStart, sa.seqHi);
-  // 4. UDP header for ESP-in-UDP (RFC 3948 §2.1), then the outer IPv4 header: SA gateways,
-  //    protocol 50 (or 17), TTL 64, checksum.
+  // 4. UDP header for ESP-in-UDP (RFC 3948 §2.1), then the outer header: SA gateways, protocol or
+  //    Next Header 50 (or 17), TTL / Hop Limit 64; the IPv4 header checksum, or over IPv6 the
+  //    UDP checksum (RFC 8200 §8.1 makes it mandatory).
   const espEnd = icvStart + t.icvLength;
-  if (encap !== null) writeUdpHeader(buf, espStart - UDP_HEADER_LEN, encap, espEnd - espStart + UDP_HEADER_LEN);
+  const udpStart = espStart - UDP_HEADER_LEN;
+  if (encap !== null) writeUdpHeader(buf, udpStart, encap, espEnd - udpStart);
   const total = espEnd - outerStart;
+  const protocol = encap === null ? IPPROTO_ESP : IPPROTO_UDP;
+  if (sa.tunnelFamily === 6) {
+    outer6.trafficClass = tos;
+    outer6.payloadLength = total - IPV6_HEADER_LEN;
+    outer6.nextHeader = protocol;
+    outer6.hopLimit = OUTER_TTL;
+    outer6.src = sa.tunnelSrc6;
+    outer6.dst = sa.tunnelDst6;
+    writeIpv6Header(buf, outerStart, outer6);
+    if (encap !== null) buf.writeUInt16BE(udp6Checksum(buf, outerStart, udpStart, espEnd - udpStart), udpStart + 6);
+    return total;
+  }
+  outer.tos = tos;
+  outer.dontFragment = sa.dfBit === 'set' || (sa.dfBit === 'copy' && innerDf);
   outer.totalLength = total;
-  outer.protocol = encap === null ? IPPROTO_ESP : IPPROTO_UDP;
+  outer.protocol = protocol;
   outer.ttl = OUTER_TTL;
   outer.src = sa.tunnelSrc;
   outer.dst = sa.tunnelDst;

@@ -1,6 +1,6 @@
 /**
- * Userspace ESP data plane of the virtual router: RFC 4303 tunnel mode over
- * IPv4 with AES-GCM-16 (RFC 4106) or AES-CBC + HMAC-SHA-256-128 (RFC 3602,
+ * Userspace ESP data plane of the virtual router: RFC 4303 tunnel mode, inner
+ * and outer IPv4 or IPv6 (RFC 8200, extension headers walked), with AES-GCM-16 (RFC 4106) or AES-CBC + HMAC-SHA-256-128 (RFC 3602,
  * RFC 4868), 32-bit or extended sequence numbers, an RFC 6479 anti-replay
  * window, RFC 9061 SAD/SPD entries, lifetimes and notifications, and plain ESP
  * or ESP-in-UDP (RFC 3948, the SA's `encapsulation-type`).
@@ -17,7 +17,7 @@
  *   //         else batch.reasons[i] is a DropReason (see DROP_REASON_NAMES)
  *   setInterval(() => engine.tick(), 1000);   // time/idle lifetimes
  *
- * Results stay in the slot's buffer: encryption writes the outer IPv4 header,
+ * Results stay in the slot's buffer: encryption writes the outer IP header,
  * ESP header and IV into the headroom and padding, trailer and ICV into the
  * tailroom. Crypto runs in place on the native addon (native/esp-crypto.c,
  * OpenSSL contexts keyed once per SA, nothing allocated per packet); without

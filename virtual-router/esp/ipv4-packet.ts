@@ -3,7 +3,7 @@
  * strongSwan's `ip_packet.c`: read the fields the engine needs straight from a
  * Buffer at an offset, write an outer header in place, compute the header
  * checksum (RFC 1071). Nothing here allocates per packet.
- * Caveats: IPv4 only; options are skipped, never interpreted.
+ * Options are skipped, never interpreted. IPv6 is in `ipv6-packet.ts`.
  */
 import { ValidationError } from '../../common/index.js';
 import {
@@ -18,9 +18,14 @@ import {
 
 /** The fields of an inner packet that SPD and SA traffic selectors look at (RFC 4301 §4.4.1.1). */
 export interface FlowKey {
-  /** Source and destination addresses as unsigned 32-bit numbers. */
+  /** IP version of the packet: 4 or 6. */
+  family: number;
+  /** IPv4 source and destination addresses as unsigned 32-bit numbers. */
   src: number;
   dst: number;
+  /** IPv6 source and destination addresses as four big-endian words each (`ipv6-packet.ts`). */
+  src6: Uint32Array;
+  dst6: Uint32Array;
   protocol: number;
   /** Ports, or -1 when the packet has none (not TCP/UDP/SCTP, or a non-first fragment: OPAQUE). */
   srcPort: number;
@@ -29,7 +34,7 @@ export interface FlowKey {
 
 /** A reusable FlowKey (the engine keeps one and overwrites it per packet). */
 export function newFlowKey(): FlowKey {
-  return { src: 0, dst: 0, protocol: 0, srcPort: -1, dstPort: -1 };
+  return { family: 4, src: 0, dst: 0, src6: new Uint32Array(4), dst6: new Uint32Array(4), protocol: 0, srcPort: -1, dstPort: -1 };
 }
 
 /** Parse dotted-quad `a.b.c.d` into an unsigned 32-bit number; `field` names the input in errors. */
@@ -90,6 +95,7 @@ export function validIpv4Length(buf: Buffer, off: number, len: number): number {
 
 /** Fill `key` from the valid IPv4 packet at `off` with header length `ihl` and total length `total`. */
 export function readFlowKey(buf: Buffer, off: number, ihl: number, total: number, key: FlowKey): void {
+  key.family = 4;
   key.src = buf.readUInt32BE(off + 12);
   key.dst = buf.readUInt32BE(off + 16);
   const proto = buf[off + 9];

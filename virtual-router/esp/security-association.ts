@@ -6,7 +6,8 @@
  * Direction follows the qnfv convention (common/ikeless/types.ts): inbound when
  * `tunnel.remote` is one of the router's own tunnel addresses.
  * `encapsulation-type` `espinudp` puts a UDP header in front of ESP (RFC 3948,
- * udp-encap.ts). Caveats: tunnel mode, ESP and IPv4 only; no `espintcp`. The
+ * udp-encap.ts). Tunnel ends are IPv4 or IPv6 (one family per SA; the inner
+ * packets may be of either). Caveats: tunnel mode and ESP only; no `espintcp`. The
  * soft-lifetime `action` is not acted upon: a soft expiry only raises
  * `sadb-expire` and the controller rekeys.
  */
@@ -31,6 +32,8 @@ import {
 } from './constants.js';
 import type { EspTransform } from './esp-transform.js';
 import { parseIpv4 } from './ipv4-packet.js';
+import { isIpv6Text, parseIpv6 } from './ipv6-packet.js';
+import type { LocalAddresses } from './local-addresses.js';
 import { ReplayWindow } from './replay-window.js';
 import { compileSelector, type CompiledSelector } from './traffic-selector.js';
 import { compileUdpEncap, type UdpEncap } from './udp-encap.js';
@@ -152,6 +155,15 @@ function createTransform(entry: SadEntry, problems: Problem[], factory: Transfor
   return undefined;
 }
 
+/** The SA's tunnel ends: IPv4 numbers or IPv6 words, by family. */
+interface TunnelEnds {
+  family: number;
+  src: number;
+  dst: number;
+  src6: Uint32Array;
+  dst6: Uint32Array;
+}
+
 /** An installed SA. Create with `SecurityAssociation.fromEntry`. */
 export class SecurityAssociation {
   readonly name: string;
@@ -161,9 +173,12 @@ export class SecurityAssociation {
   readonly esn: boolean;
   readonly transform: EspTransform;
   readonly selector: CompiledSelector;
-  /** Outer header: SA source and destination gateways. */
+  /** Outer header family (4 or 6) and the SA's source and destination gateways (IPv4 numbers or IPv6 words). */
+  readonly tunnelFamily: number;
   readonly tunnelSrc: number;
   readonly tunnelDst: number;
+  readonly tunnelSrc6: Uint32Array;
+  readonly tunnelDst6: Uint32Array;
   readonly dfBit: DfBit;
   /**
    * Outer DSCP per inner DSCP (RFC 9061 `bypass-dscp` false with `dscp-mapping`; unmapped → 0),
@@ -199,8 +214,7 @@ export class SecurityAssociation {
     direction: Direction;
     transform: EspTransform;
     selector: CompiledSelector;
-    tunnelSrc: number;
-    tunnelDst: number;
+    tunnel: TunnelEnds;
     hard: Limits;
     soft: Limits;
     dscpMap: Uint8Array | null;
@@ -214,8 +228,11 @@ export class SecurityAssociation {
     this.direction = parts.direction;
     this.transform = parts.transform;
     this.selector = parts.selector;
-    this.tunnelSrc = parts.tunnelSrc;
-    this.tunnelDst = parts.tunnelDst;
+    this.tunnelFamily = parts.tunnel.family;
+    this.tunnelSrc = parts.tunnel.src;
+    this.tunnelDst = parts.tunnel.dst;
+    this.tunnelSrc6 = parts.tunnel.src6;
+    this.tunnelDst6 = parts.tunnel.dst6;
     this.dfBit = entry.tunnel?.dfBit ?? 'clear';
     this.dscpMap = parts.dscpMap;
     this.udpEncap = parts.udpEncap;
@@ -230,7 +247,7 @@ export class SecurityAssociation {
    * Validate a SAD entry and build the SA with `factory`'s transforms; throws ValidationError
    * naming every unusable field. Key bytes are copied: the caller may zero its copy afterwards.
    */
-  static fromEntry(entry: SadEntry, localAddresses: ReadonlySet<number>, now: number, factory: TransformFactory): SecurityAssociation {
+  static fromEntry(entry: SadEntry, localAddresses: LocalAddresses, now: number, factory: TransformFactory): SecurityAssociation {
     const problems: Problem[] = [];
     const name = typeof entry?.name === 'string' ? entry.name : '';
     if (name === '') problems.push({ path: 'name', message: 'is missing' });
@@ -244,16 +261,27 @@ export class SecurityAssociation {
     if (!Number.isInteger(w) || w < 0 || w > MAX_REPLAY_WINDOW) {
       problems.push({ path: 'antiReplayWindowSize', message: `${String(w)} is not in 0..${MAX_REPLAY_WINDOW}` });
     }
-    let tunnelSrc = 0;
-    let tunnelDst = 0;
+    const tunnel: TunnelEnds = { family: 4, src: 0, dst: 0, src6: new Uint32Array(4), dst6: new Uint32Array(4) };
     if (!entry.tunnel) {
       problems.push({ path: 'tunnel', message: 'is required in tunnel mode' });
     } else {
-      for (const [field, text] of [['tunnel.local', entry.tunnel.local], ['tunnel.remote', entry.tunnel.remote]] as const) {
+      const local = String(entry.tunnel.local);
+      const remote = String(entry.tunnel.remote);
+      tunnel.family = isIpv6Text(local) ? 6 : 4;
+      if ((isIpv6Text(remote) ? 6 : 4) !== tunnel.family) {
+        problems.push({ path: 'tunnel.remote', message: `'${remote}' is not of the family of tunnel.local '${local}'` });
+      }
+      for (const [field, text] of [['tunnel.local', local], ['tunnel.remote', remote]] as const) {
         try {
-          const addr = parseIpv4(String(text), field);
-          if (field === 'tunnel.local') tunnelSrc = addr;
-          else tunnelDst = addr;
+          if (tunnel.family === 6) {
+            const addr = parseIpv6(text, field);
+            if (field === 'tunnel.local') tunnel.src6 = addr;
+            else tunnel.dst6 = addr;
+          } else {
+            const addr = parseIpv4(text, field);
+            if (field === 'tunnel.local') tunnel.src = addr;
+            else tunnel.dst = addr;
+          }
         } catch (err) {
           problems.push(...(err as ValidationError).problems);
         }
@@ -275,8 +303,9 @@ export class SecurityAssociation {
       transform?.dispose();
       throw new ValidationError(`sad-entry '${name}' is unusable`, problems);
     }
-    const direction: Direction = localAddresses.has(tunnelDst) ? 'inbound' : 'outbound';
-    return new SecurityAssociation(entry, { direction, transform, selector, tunnelSrc, tunnelDst, hard, soft, dscpMap, udpEncap, now });
+    const ours = tunnel.family === 6 ? localAddresses.has6(tunnel.dst6) : localAddresses.has4(tunnel.dst);
+    const direction: Direction = ours ? 'inbound' : 'outbound';
+    return new SecurityAssociation(entry, { direction, transform, selector, tunnel, hard, soft, dscpMap, udpEncap, now });
   }
 
   /** Outbound: advance the counter; false (and `exhausted`) when the next number would cycle (RFC 4303 §3.3.3). */

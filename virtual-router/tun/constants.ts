@@ -12,8 +12,8 @@
 export const IFNAMSIZ = 16;
 /** Longest interface name in bytes. */
 export const MAX_IFNAME_BYTES = IFNAMSIZ - 1;
-/** Outer IPv6 header (RFC 8200) + ESP header (RFC 4303 §2) + 16-byte CBC IV (RFC 3602): the largest prefix. */
-export const MAX_OUTER_PREFIX = 40 + 8 + 16;
+/** Outer IPv6 header (RFC 8200) + UDP (RFC 3948) + ESP header (RFC 4303 §2) + 16-byte CBC IV (RFC 3602): the largest prefix. */
+export const MAX_OUTER_PREFIX = 40 + 8 + 8 + 16;
 
 // ---- tunables ----
 

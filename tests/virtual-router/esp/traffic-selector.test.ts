@@ -42,7 +42,7 @@ describe('traffic selectors (RFC 4301 §4.4.1.1; local = source, remote = destin
   it('names the field of every problem', () => {
     try {
       compileSelector(
-        { localPrefix: '10.0.0.0/40', remotePrefix: 'fe80::/10', innerProtocol: 300, remotePorts: [{ start: 9, end: 1 }] },
+        { localPrefix: '10.0.0.0/40', remotePrefix: 'fe80::/130', innerProtocol: 300, remotePorts: [{ start: 9, end: 1 }] },
         'trafficSelector',
       );
       throw new Error('not reached');

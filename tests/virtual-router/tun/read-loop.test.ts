@@ -1,5 +1,5 @@
 /** runReadLoop over a scripted fake PacketIo: stop checks, batches, buffer reuse, errors. */
-import { runReadLoop, type PacketBatch, type PacketIo } from '../../../virtual-router/tun/index.js';
+import { DEFAULT_HEADROOM, runReadLoop, type PacketBatch, type PacketIo } from '../../../virtual-router/tun/index.js';
 
 /** A PacketIo whose read returns the scripted counts in turn (then 0), filling lens with 100 + i. */
 function scriptedIo(counts: number[], batchSize = 256): PacketIo & { calls: { n: number; offset: number; timeoutMs: number }[] } {
@@ -50,7 +50,7 @@ describe('runReadLoop', () => {
   it('caps the batch at io.batchSize and uses the default timeout', () => {
     const io = scriptedIo([], 8);
     runReadLoop(io, { batch: 64, shouldStop: () => io.calls.length >= 1, onBatch: () => undefined });
-    expect(io.calls[0]).toEqual({ n: 8, offset: 64, timeoutMs: 100 });
+    expect(io.calls[0]).toEqual({ n: 8, offset: DEFAULT_HEADROOM, timeoutMs: 100 });
   });
 
   it('ends by throwing what read or onBatch throws', () => {

@@ -233,3 +233,44 @@ export function tunnelPair(opts: { suite?: Suite; esn?: boolean; window?: number
   b.addPolicy(spdEntry({ name: 'b-out', action: 'protect', localPrefix: SITE_B, remotePrefix: SITE_A }));
   return { a, b, ab, ba };
 }
+
+/** IPv6 gateways and sites (2001:db8::/32, RFC 3849 documentation prefix). */
+export const GW6_A = '2001:db8:100::1';
+export const GW6_B = '2001:db8:100::2';
+export const SITE6_A = '2001:db8:1::/64';
+export const SITE6_B = '2001:db8:2::/64';
+export const HOST6_A = '2001:db8:1::10';
+export const HOST6_B = '2001:db8:2::20';
+
+/** The 16 bytes of an IPv6 address in full or `::` form (test-side, independent of the engine's parser). */
+export function ipv6Bytes(a: string): Buffer {
+  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), 2 * i));
+  return b;
+}
+
+/** An IPv6/UDP packet (RFC 8200, RFC 768) with a correct UDP checksum; `ext` inserts extension headers (raw, chained by the caller). */
+export function udp6Packet(src: string, dst: string, sport: number, dport: number, payload: Uint8Array | string, opts: { tc?: number; hopLimit?: number } = {}): Buffer {
+  const data = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
+  const udpLen = 8 + data.length;
+  const p = Buffer.alloc(40 + udpLen);
+  p.writeUInt32BE(((6 << 28) | ((opts.tc ?? 0) << 20) | 0x12345) >>> 0, 0);
+  p.writeUInt16BE(udpLen, 4);
+  p[6] = 17;
+  p[7] = opts.hopLimit ?? 64;
+  ipv6Bytes(src).copy(p, 8);
+  ipv6Bytes(dst).copy(p, 24);
+  p.writeUInt16BE(sport, 40);
+  p.writeUInt16BE(dport, 42);
+  p.writeUInt16BE(udpLen, 44);
+  data.copy(p, 48);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(udpLen);
+  const pseudo = Buffer.concat([p.subarray(8, 40), len, Buffer.from([0, 0, 0, 17]), p.subarray(40)]);
+  p.writeUInt16BE(checksum(pseudo) || 0xffff, 46);
+  return p;
+}

@@ -37,7 +37,7 @@ export interface ScapyDecrypted {
   next_header?: number;
   trailer?: string;
   /** The UDP header of an ESP-in-UDP packet. */
-  udp?: { sport: number; dport: number; len: number; chksum: number } | null;
+  udp?: { sport: number; dport: number; len: number; chksum: number; expected_chksum?: number } | null;
 }
 
 /** Scapy's view of an RFC 9061 SAD entry (same keys, SPI, gateways, ESN). */

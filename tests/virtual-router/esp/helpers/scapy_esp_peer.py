@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore")
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-from scapy.all import IP, UDP, raw  # noqa: E402
+from scapy.all import IP, UDP, IPv6, raw  # noqa: E402
 from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
 
 
@@ -46,10 +46,15 @@ def make_sa(spec):
         crypt_key=bytes.fromhex(spec["crypt_key"]),
         auth_algo=spec["auth_algo"],
         auth_key=auth_key,
-        tunnel_header=IP(src=spec["src"], dst=spec["dst"]),
+        tunnel_header=(IPv6 if ":" in spec["src"] else IP)(src=spec["src"], dst=spec["dst"]),
         nat_t_header=UDP(sport=spec["nat_t"]["sport"], dport=spec["nat_t"]["dport"]) if spec.get("nat_t") else None,
         esn_en=spec.get("esn", False),
     )
+
+
+def ip_packet(data):
+    """An IPv4 or IPv6 packet from its bytes, by the version nibble."""
+    return IPv6(data) if data[0] >> 4 == 6 else IP(data)
 
 
 def hmac_esn_icv(spec, covered, esn_hi):
@@ -77,12 +82,18 @@ def encrypt(spec, items):
     packets = []
     for it in items:
         hi = it.get("esn_hi", 0)
-        pkt = sa.encrypt(IP(bytes.fromhex(it["inner"])), seq_num=it["seq"], esn_en=spec.get("esn", False), esn=hi)
+        pkt = sa.encrypt(ip_packet(bytes.fromhex(it["inner"])), seq_num=it["seq"], esn_en=spec.get("esn", False), esn=hi)
         data = raw(pkt)
         if spec["auth_algo"] != "NULL" and spec.get("esn"):
             esp_raw = raw(pkt[ESP])
             data = data[:-16] + hmac_esn_icv(spec, esp_raw[:-16], hi)
-        if spec.get("nat_t"):
+        if spec.get("nat_t") and data[0] >> 4 == 6:
+            # Over IPv6 the UDP checksum is mandatory (RFC 8200 §8.1): length and checksum rebuilt.
+            p6 = IPv6(data)
+            del p6[UDP].len
+            del p6[UDP].chksum
+            data = raw(p6)
+        elif spec.get("nat_t"):
             ihl = (data[0] & 0x0F) * 4
             data = data[:ihl + 4] + struct.pack("!H", len(data) - ihl) + data[ihl + 6:]
         packets.append(data.hex())
@@ -93,13 +104,19 @@ def decrypt(spec, items):
     sa = make_sa(spec)
     results = []
     for it in items:
-        pkt = IP(bytes.fromhex(it["packet"]))
+        pkt = ip_packet(bytes.fromhex(it["packet"]))
+        v6 = IPv6 in pkt and pkt[0].version == 6
         hi = it.get("esn_hi", 0)
         udp = None
         if UDP in pkt:
             # Scapy binds ESP to UDP port 4500 only: parse other ESP-in-UDP ports here.
             u = pkt[UDP]
             udp = {"sport": u.sport, "dport": u.dport, "len": u.len, "chksum": u.chksum}
+            if v6:
+                # The checksum Scapy computes for the same datagram (RFC 8200 §8.1 pseudo-header).
+                again = pkt.copy()
+                del again[UDP].chksum
+                udp["expected_chksum"] = IPv6(raw(again))[UDP].chksum
             if ESP not in pkt:
                 data = raw(u.payload)
                 u.remove_payload()
@@ -119,8 +136,8 @@ def decrypt(spec, items):
                 "inner": raw(inner).hex(),
                 "spi": pkt[ESP].spi,
                 "seq": pkt[ESP].seq,
-                "ttl": pkt.ttl,
-                "proto": pkt.proto,
+                "ttl": pkt.hlim if v6 else pkt.ttl,
+                "proto": pkt.nh if v6 else pkt.proto,
                 "next_header": pt[-1],
                 "trailer": pt[len(pt) - 2 - pad_len:].hex(),
                 "udp": udp,
