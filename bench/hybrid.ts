@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       sources: ['QKD', 'ML-KEM-512'],
       combiner: COMBINER,
       interface: 'ETSI GS QKD 004 (JSON over TCP), both ends, keys compared equal',
-      peer_channel: 'ML-DSA-65 signed offer/answer batches',
+      peer_channel: 'ML-DSA-65 (liboqs WASM) signed offer/answer batches, HM-to-HM protocol v3',
       cpu_ms_per_key: Math.round(cpuMsPerKey * 100) / 100,
       keys_per_cpu_s: Math.round((1000 / cpuMsPerKey) * 10) / 10,
       // How much of the machine this run got: cores busy on average (the rest went to other processes or idled).

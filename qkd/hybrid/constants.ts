@@ -29,8 +29,6 @@ export const ML_KEM_SIZES: Readonly<Record<(typeof ML_KEM_ALGORITHMS)[number], {
 export const X25519_KEY_LENGTH = 32;
 /** FIPS 204 Table 2, ML-DSA-65: public key, secret key and signature sizes (bytes); key generation seed ξ. */
 export const ML_DSA_65_SIZES = { publicKey: 1952, secretKey: 4032, signature: 3309, seed: 32 } as const;
-/** FIPS 204 §5.2: the context string ctx is at most 255 bytes. */
-export const ML_DSA_MAX_CONTEXT = 255;
 /** Combiner names (`hybridization=`); CONTRACTS.md: `kdf`, never `hkdf`. */
 export const COMBINER_NAMES = ['xor', 'hmac', 'kdf'] as const;
 /** `single_source_policy=` values (the NSD's `single-source-policy`, ARCHITECTURE.md §4). */
@@ -54,16 +52,27 @@ export const SOURCE_ORDER: readonly string[] = [...KEY_SOURCE_NAMES, SOURCE_AUX]
 export const DEFAULT_COMBINER = 'kdf';
 /** Default `single_source_policy` (the NSD default): never key from fewer sources than asked. */
 export const DEFAULT_SINGLE_SOURCE_POLICY = 'require-all';
-/** Path of the HM-to-HM key agreement endpoint (v2: batches of ML-DSA-signed offers). */
-export const PEER_EXCHANGE_PATH = '/hybrid/v2/key-exchange';
+/**
+ * Path of the HM-to-HM key agreement endpoint (v3: batches of ML-DSA-signed
+ * offers, labels inside the signed bytes). `PEER_EXCHANGE_PATH_PATTERN` matches
+ * the endpoint of every version, so that another version gets a clear refusal.
+ */
+export const PEER_EXCHANGE_PATH = '/hybrid/v3/key-exchange';
+export const PEER_EXCHANGE_PATH_PATTERN = /^\/hybrid\/v(\d+)\/key-exchange$/;
 /** `type` of a signed offer batch and of its answer. */
 export const OFFER_BATCH_TYPE = 'qnfv-hm-offer';
 export const ANSWER_BATCH_TYPE = 'qnfv-hm-answer';
-/** Version of the HM-to-HM messages. */
-export const PEER_PROTOCOL_VERSION = 2;
-/** FIPS 204 ctx strings: a signature over an offer can never pass as one over an answer. */
-export const OFFER_SIGNATURE_CONTEXT = 'qnfv hm offer v2';
-export const ANSWER_SIGNATURE_CONTEXT = 'qnfv hm answer v2';
+/** Version of the HM-to-HM messages (v2 used FIPS 204 context strings; v3 signs length-prefixed labels, see signed-envelope.ts). */
+export const PEER_PROTOCOL_VERSION = 3;
+/**
+ * Domain-separation labels, signed as `u8(len) ‖ label ‖ message` (ML-DSA-65
+ * with the empty context): a signature over an offer can never pass as one over
+ * an answer.
+ */
+export const OFFER_SIGNATURE_LABEL = 'qnfv hm offer v3';
+export const ANSWER_SIGNATURE_LABEL = 'qnfv hm answer v3';
+/** Longest signature label (bytes): its length is signed in one byte. */
+export const MAX_SIGNATURE_LABEL_BYTES = 255;
 /** URL fragment parameter that pins the peer's ML-DSA-65 verification key by its SHA-256. */
 export const PIN_FRAGMENT_PARAM = 'ml-dsa-65';
 /** Bytes of the random nonce of each offer batch. */

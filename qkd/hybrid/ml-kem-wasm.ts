@@ -17,25 +17,16 @@
  * against, beside the NIST ACVP vectors. One WASM instance per parameter set
  * and thread; loaded once with top-level await.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../../common/index.js';
 import { ML_KEM_SIZES } from './constants.js';
+import { instantiateLiboqs, withCString, type OqsModuleBase } from './liboqs-wasm.js';
 
 /** The parts of an Emscripten module of liboqs-js that this binding uses. */
-interface OqsModule {
-  HEAPU8: Uint8Array;
-  _malloc(n: number): number;
-  _free(ptr: number): void;
-  _OQS_init(): void;
+interface OqsModule extends OqsModuleBase {
   _OQS_KEM_new(namePtr: number): number;
   _OQS_KEM_keypair(kem: number, pk: number, sk: number): number;
   _OQS_KEM_encaps(kem: number, ct: number, ss: number, pk: number): number;
   _OQS_KEM_decaps(kem: number, ss: number, ct: number, sk: number): number;
-  lengthBytesUTF8(s: string): number;
-  stringToUTF8(s: string, ptr: number, max: number): void;
 }
 
 /** An ML-KEM parameter set with noble's call shapes. */
@@ -47,16 +38,6 @@ export interface MlKemImpl {
 
 type Name = 'ML-KEM-512' | 'ML-KEM-768' | 'ML-KEM-1024';
 
-/** `dist/<file>` of the installed @oqs/liboqs-js (its exports map hides dist/, so it is found on the module paths). */
-function distFile(file: string): string {
-  const require = createRequire(import.meta.url);
-  for (const dir of require.resolve.paths('@oqs/liboqs-js') ?? []) {
-    const path = join(dir, '@oqs', 'liboqs-js', 'dist', file);
-    if (existsSync(path)) return path;
-  }
-  throw new ProtocolError(`@oqs/liboqs-js is not installed (no dist/${file}); run npm install`);
-}
-
 /** A copy of `len` heap bytes at `ptr`, then the heap bytes zeroed and freed when `secret`. */
 function takeOut(m: OqsModule, ptr: number, len: number, secret: boolean): Uint8Array {
   const out = m.HEAPU8.slice(ptr, ptr + len);
@@ -66,15 +47,8 @@ function takeOut(m: OqsModule, ptr: number, len: number, secret: boolean): Uint8
 }
 
 async function load(name: Name): Promise<MlKemImpl & { heap(): Uint8Array }> {
-  const file = `${name.toLowerCase()}.min.js`;
-  const factory = ((await import(pathToFileURL(distFile(file)).href)) as { default: () => Promise<OqsModule> }).default;
-  const m = await factory();
-  m._OQS_init();
-  const nameLen = m.lengthBytesUTF8(name) + 1;
-  const namePtr = m._malloc(nameLen);
-  m.stringToUTF8(name, namePtr, nameLen);
-  const kem = m._OQS_KEM_new(namePtr);
-  m._free(namePtr);
+  const m = await instantiateLiboqs<OqsModule>(`${name.toLowerCase()}.min.js`);
+  const kem = withCString(m, name, (namePtr) => m._OQS_KEM_new(namePtr));
   if (!kem) throw new ProtocolError(`liboqs has no ${name}`);
   const size = ML_KEM_SIZES[name];
   const put = (bytes: Uint8Array): number => {

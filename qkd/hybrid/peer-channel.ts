@@ -1,25 +1,30 @@
 /**
- * The HM-to-HM channel, authenticated with ML-DSA-65 (FIPS 204). Side A POSTs
- * a signed batch of offers to the peer HM's `POST /hybrid/v2/key-exchange`;
- * side B verifies it against the key pinned for its peer, handles each offer,
- * and answers with a signed batch of per-offer replies. Pipeline:
+ * The HM-to-HM channel (protocol v3), authenticated with ML-DSA-65 (FIPS 204,
+ * liboqs; see signed-envelope.ts). Side A POSTs a signed batch of offers to
+ * the peer HM's `POST /hybrid/v3/key-exchange`; side B verifies it against the
+ * key pinned for its peer, handles each offer, and answers with a signed batch
+ * of per-offer replies. Pipeline:
  *
  *  1. A: GET_KEYs waiting for the peer are grouped (`group-commit.ts`, at most
  *     64 per batch, 2 batches in flight): the signature cost is per batch.
- *  2. A: message = {type "qnfv-hm-offer", version 2, from, to, nonce, timestamp,
+ *  2. A: message = {type "qnfv-hm-offer", version 3, from, to, nonce, timestamp,
  *     offers: [{key_stream_id, index, source, destination, combiner,
  *     key_chunk_size, degraded_sources, sources: {QKD: {key_IDs}, ML-KEM-512:
- *     {encapsulation_key}, …}}]}, signed with context "qnfv hm offer v2".
+ *     {encapsulation_key}, …}}]}, signed under the label "qnfv hm offer v3".
  *  3. B: signer = pinned key? signature valid? `to` = this node? `from` = the
  *     peer? nonce new and timestamp within ±60 s? else HTTP 401, nothing kept.
  *  4. B: each offer is handled on its own (refusals per offer: 400/409/503).
- *  5. B: message = {type "qnfv-hm-answer", version 2, from, to, offer_digest =
+ *  5. B: message = {type "qnfv-hm-answer", version 3, from, to, offer_digest =
  *     SHA-256 of the offer message bytes, timestamp, answers: [{status: 200,
  *     reply: {key_stream_id, index, sources: {ML-KEM-512: {ciphertext}, …}}} |
- *     {status, message}]}, signed with context "qnfv hm answer v2".
+ *     {status, message}]}, signed under the label "qnfv hm answer v3".
  *  6. A: signer = pinned key? signature valid? offer_digest = ours? else the
  *     whole batch fails (PeerAuthError): a substituted ciphertext or key is
  *     never used.
+ * Versions: B answers a POST to another version's path (`/hybrid/v2/…`: v2
+ * signed with FIPS 204 context strings) with HTTP 410 naming the version it
+ * speaks, and A reports a 404 from a peer without the v3 path as a peer that
+ * does not speak v3, rather than as a signature failure.
  * Transport: plain HTTP with keep-alive (TLS is not needed for authenticity:
  * every byte that matters is signed; the channel carries no secrets).
  */
@@ -33,7 +38,7 @@ import { ConflictError, QnfvError, ValidationError, createLogger, type Logger } 
 import { closeHttp, listenHttp, readJsonBody, sendJson } from '../http-json.js';
 import {
   ANSWER_BATCH_TYPE,
-  ANSWER_SIGNATURE_CONTEXT,
+  ANSWER_SIGNATURE_LABEL,
   MAX_BATCHES_IN_FLIGHT,
   MAX_OFFERS_ACCEPTED_PER_BATCH,
   MAX_OFFERS_PER_BATCH,
@@ -41,8 +46,9 @@ import {
   MAX_REMEMBERED_NONCES,
   OFFER_BATCH_TYPE,
   OFFER_NONCE_BYTES,
-  OFFER_SIGNATURE_CONTEXT,
+  OFFER_SIGNATURE_LABEL,
   PEER_EXCHANGE_PATH,
+  PEER_EXCHANGE_PATH_PATTERN,
   PEER_PROTOCOL_VERSION,
   PEER_TIMEOUT_MS,
   REPLAY_WINDOW_MS,
@@ -99,7 +105,15 @@ export class PeerServer {
     this.replay = new ReplayGuard(opts.replayWindowMs ?? REPLAY_WINDOW_MS, MAX_REMEMBERED_NONCES);
     this.server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://hm');
-      if (url.pathname !== PEER_EXCHANGE_PATH) return sendJson(res, 404, { message: `no HM-to-HM method at ${url.pathname}` });
+      if (url.pathname !== PEER_EXCHANGE_PATH) {
+        const other = PEER_EXCHANGE_PATH_PATTERN.exec(url.pathname);
+        if (!other) return sendJson(res, 404, { message: `no HM-to-HM method at ${url.pathname}` });
+        // Another protocol version: say so, rather than fail its signature.
+        const v = Number(other[1]);
+        const upgrade = v < PEER_PROTOCOL_VERSION ? 'upgrade the sending HM' : 'upgrade this HM';
+        this.log.warn('offer batch of another protocol version refused', { version: v });
+        return sendJson(res, 410, { message: `HM-to-HM protocol v${v} is not spoken here: this HM speaks v${PEER_PROTOCOL_VERSION} (POST ${PEER_EXCHANGE_PATH}); ${upgrade}` });
+      }
       if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' });
       readJsonBody(req, MAX_PEER_BODY_BYTES)
         .then((body) => this.exchange(body))
@@ -140,7 +154,7 @@ export class PeerServer {
   /** Steps 3–5 of the pipeline. */
   private async exchange(envelope: unknown): Promise<SignedEnvelope> {
     const { trust } = this.opts;
-    const { body, digest } = openEnvelope(envelope, trust.pin(), OFFER_SIGNATURE_CONTEXT, 'offer batch');
+    const { body, digest } = openEnvelope(envelope, trust.pin(), OFFER_SIGNATURE_LABEL, 'offer batch');
     if (body.type !== OFFER_BATCH_TYPE || body.version !== PEER_PROTOCOL_VERSION) {
       throw new PeerAuthError(`signed message is not a version ${PEER_PROTOCOL_VERSION} offer batch`);
     }
@@ -170,7 +184,7 @@ export class PeerServer {
       timestamp: Date.now(),
       answers,
     });
-    return signEnvelope(message, trust.identity, ANSWER_SIGNATURE_CONTEXT);
+    return signEnvelope(message, trust.identity, ANSWER_SIGNATURE_LABEL);
   }
 }
 
@@ -233,7 +247,7 @@ export class PeerClient {
       timestamp: Date.now(),
       offers,
     });
-    const envelope = signEnvelope(message, trust.identity, OFFER_SIGNATURE_CONTEXT);
+    const envelope = signEnvelope(message, trust.identity, OFFER_SIGNATURE_LABEL);
     this.sent++;
     this.offersSent += offers.length;
     let reply: { status: number; body: unknown };
@@ -244,6 +258,10 @@ export class PeerClient {
     }
     if (reply.status !== 200) {
       const msg = (reply.body as { message?: unknown } | undefined)?.message;
+      if (reply.status === 404) {
+        // An HM without our version's endpoint (an older one answers 404 for /hybrid/v3/…).
+        return fail(new PeerExchangeError(404, `peer HM does not speak HM-to-HM protocol v${PEER_PROTOCOL_VERSION} (HTTP 404 at ${PEER_EXCHANGE_PATH}: another version? upgrade it): ${typeof msg === 'string' ? msg : 'no message'}`));
+      }
       const what = reply.status === 401 ? 'peer HM refused to authenticate the offer' : 'peer HM refused the offer';
       return fail(new PeerExchangeError(reply.status, `${what} (HTTP ${reply.status}): ${typeof msg === 'string' ? msg : 'no message'}`));
     }
@@ -261,8 +279,8 @@ export class PeerClient {
 
   /** Verify the answer envelope and that it answers exactly our batch, offer by offer. */
   private checkAnswer(envelope: unknown, pin: PeerPin, offerMessage: string, offers: PeerFields[]): AnswerItem[] {
-    const { body } = openEnvelope(envelope, pin, ANSWER_SIGNATURE_CONTEXT, 'peer HM answer');
-    if (body.type !== ANSWER_BATCH_TYPE || body.version !== PEER_PROTOCOL_VERSION) throw new PeerAuthError('peer HM answer is not a version 2 answer batch');
+    const { body } = openEnvelope(envelope, pin, ANSWER_SIGNATURE_LABEL, 'peer HM answer');
+    if (body.type !== ANSWER_BATCH_TYPE || body.version !== PEER_PROTOCOL_VERSION) throw new PeerAuthError(`peer HM answer is not a version ${PEER_PROTOCOL_VERSION} answer batch`);
     const expected = Buffer.from(sha256(new TextEncoder().encode(offerMessage))).toString('hex');
     if (body.offer_digest !== expected) throw new PeerAuthError('peer HM answer names another offer batch (offer_digest differs): replayed or substituted');
     if (body.to !== this.opts.trust.nodeUuid) throw new PeerAuthError(`peer HM answer is addressed to node ${String(body.to)}`);

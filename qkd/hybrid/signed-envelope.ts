@@ -1,18 +1,28 @@
 /**
- * ML-DSA-65 signed messages of the HM-to-HM channel (FIPS 204 ML-DSA.Sign /
- * ML-DSA.Verify with a context string, `@noble/post-quantum`), JWS-like: the
+ * ML-DSA-65 signed messages of the HM-to-HM channel (protocol v3; FIPS 204
+ * ML-DSA.Sign / ML-DSA.Verify from liboqs, `ml-dsa-wasm.ts`), JWS-like: the
  * message travels as the exact JSON text that was signed, so the receiver
  * verifies bytes, never a re-serialisation:
  *   { "message": "<JSON text>", "signature": "<base64>", "signer_key": "<base64 verification key>" }
+ * Domain separation is in the signed bytes, with the empty FIPS 204 context:
+ *   signed bytes = u8(len(label)) ‖ label ‖ UTF-8 message text,
+ * label "qnfv hm offer v3" or "qnfv hm answer v3". v2 used the labels as FIPS
+ * 204 context strings instead; the liboqs WebAssembly build we sign with
+ * exports no context-string API (no `OQS_SIG_sign_with_ctx_str`), so v3 moved
+ * the label into the message. The label's length byte makes the framing
+ * prefix-free: no byte string is `label ‖ message` under one label and
+ * `label' ‖ message'` under another, so a signature over an offer never passes
+ * as one over an answer, whatever the message texts.
  * The receiver first checks `signer_key` against its pin (the whole key, or its
- * SHA-256), then the signature under the context string of the expected message
- * kind (offers and answers use different ones), and only then parses the text.
- * Every failure is a `PeerAuthError` naming what did not hold.
+ * SHA-256), then the signature under the label of the expected message kind,
+ * and only then parses the text. Every failure is a `PeerAuthError` naming
+ * what did not hold.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
-import { ML_DSA_65_SIZES } from './constants.js';
+import { ValidationError } from '../../common/index.js';
+import { MAX_SIGNATURE_LABEL_BYTES, ML_DSA_65_SIZES } from './constants.js';
 import { matchesPin, verificationKeyFingerprint, type HmIdentity, type PeerPin } from './hm-identity.js';
+import { WASM_ML_DSA_65 } from './ml-dsa-wasm.js';
 import { PeerAuthError } from './peer-errors.js';
 
 /** A signed message on the wire. */
@@ -30,14 +40,25 @@ export interface OpenedEnvelope {
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** Sign `message` (JSON text) under `context`. */
-export function signEnvelope(message: string, identity: HmIdentity, context: string): SignedEnvelope {
-  const signature = ml_dsa65.sign(utf8(message), identity.secretKey, { context: utf8(context) });
+/** The bytes signed for `message` under `label`: u8(len(label)) ‖ label ‖ message. */
+export function labelledMessage(label: string, message: Uint8Array): Uint8Array {
+  const l = utf8(label);
+  if (l.length === 0 || l.length > MAX_SIGNATURE_LABEL_BYTES) throw new ValidationError(`signature label must be 1..${MAX_SIGNATURE_LABEL_BYTES} bytes, got ${l.length}`);
+  const out = new Uint8Array(1 + l.length + message.length);
+  out[0] = l.length;
+  out.set(l, 1);
+  out.set(message, 1 + l.length);
+  return out;
+}
+
+/** Sign `message` (JSON text) under `label`. */
+export function signEnvelope(message: string, identity: HmIdentity, label: string): SignedEnvelope {
+  const signature = WASM_ML_DSA_65.sign(labelledMessage(label, utf8(message)), identity.secretKey);
   return { message, signature: Buffer.from(signature).toString('base64'), signer_key: Buffer.from(identity.publicKey).toString('base64') };
 }
 
-/** Verify an envelope against `pin` and `context`, then parse its message; `what` names it in errors. */
-export function openEnvelope(envelope: unknown, pin: PeerPin | undefined, context: string, what: string): OpenedEnvelope {
+/** Verify an envelope against `pin` and `label`, then parse its message; `what` names it in errors. */
+export function openEnvelope(envelope: unknown, pin: PeerPin | undefined, label: string, what: string): OpenedEnvelope {
   if (!pin) throw new PeerAuthError(`no verification key of the peer HM is pinned here: cannot accept its ${what}`);
   const e = envelope as Partial<Record<keyof SignedEnvelope, unknown>> | undefined;
   if (typeof e !== 'object' || e === null || typeof e.message !== 'string' || typeof e.signature !== 'string' || typeof e.signer_key !== 'string') {
@@ -52,7 +73,7 @@ export function openEnvelope(envelope: unknown, pin: PeerPin | undefined, contex
     throw new PeerAuthError(`${what} is signed by key ${verificationKeyFingerprint(signerKey).slice(0, 16)}…, not by the pinned peer key ${pin.fingerprint.slice(0, 16)}…`);
   }
   const bytes = utf8(e.message);
-  if (!ml_dsa65.verify(signature, bytes, signerKey, { context: utf8(context) })) {
+  if (!WASM_ML_DSA_65.verify(signature, labelledMessage(label, bytes), signerKey)) {
     throw new PeerAuthError(`${what}: ML-DSA-65 signature does not verify (altered in transit?)`);
   }
   let body: unknown;

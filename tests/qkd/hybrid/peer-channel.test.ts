@@ -4,13 +4,16 @@
  * side B refuses offer by offer, and that every key has its own ML-KEM key pair.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ml_kem512 } from '@noble/post-quantum/ml-kem.js';
 import {
-  ANSWER_SIGNATURE_CONTEXT,
+  ANSWER_SIGNATURE_LABEL,
   Etsi004Client,
   HybridizationModule,
-  OFFER_SIGNATURE_CONTEXT,
+  OFFER_SIGNATURE_LABEL,
   PEER_EXCHANGE_PATH,
+  PEER_PROTOCOL_VERSION,
   generateHmIdentity,
   openEnvelope,
   pinOfKey,
@@ -28,8 +31,8 @@ async function postBatch(
   offers: PeerFields[],
   over: Record<string, unknown> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const message = JSON.stringify({ type: 'qnfv-hm-offer', version: 2, from: NODE_A, to: NODE_B, nonce: randomBytes(16).toString('hex'), timestamp: Date.now(), offers, ...over });
-  return postEnvelope(peerUrl, signEnvelope(message, signer, OFFER_SIGNATURE_CONTEXT));
+  const message = JSON.stringify({ type: 'qnfv-hm-offer', version: 3, from: NODE_A, to: NODE_B, nonce: randomBytes(16).toString('hex'), timestamp: Date.now(), offers, ...over });
+  return postEnvelope(peerUrl, signEnvelope(message, signer, OFFER_SIGNATURE_LABEL));
 }
 
 async function postEnvelope(peerUrl: string, envelope: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -130,7 +133,7 @@ describe('HM-to-HM channel under attack (through ETSI 004)', () => {
 
   it('refuses an offer the man in the middle re-signed with his own key (wrong signer)', async () => {
     const mallory = generateHmIdentity();
-    mitm.onRequest = (env) => signEnvelope(alterMessage(env, () => undefined).message as string, mallory, OFFER_SIGNATURE_CONTEXT) as unknown as Record<string, unknown>;
+    mitm.onRequest = (env) => signEnvelope(alterMessage(env, () => undefined).message as string, mallory, OFFER_SIGNATURE_LABEL) as unknown as Record<string, unknown>;
     const { key_stream_id: ksid } = await ca.openConnect(uri('WS', NODE_A), uri('WS', NODE_B));
     await expect(ca.getKey(ksid, 0)).rejects.toMatchObject({ status: 4, detail: expect.stringMatching(/HTTP 401.*not by the pinned peer key/) });
     await ca.close(ksid);
@@ -187,7 +190,7 @@ describe('HM-to-HM endpoint (side B) against hand-made signed batches', () => {
   async function answerTo(o: PeerFields): Promise<{ status: number; reply?: PeerFields; message?: string }> {
     const res = await postBatch(p.hmB.peerEndpointUrl, p.idA, [o]);
     expect(res.status).toBe(200);
-    const { body } = openEnvelope(res.body, pinOfKey(p.idB.publicKey), ANSWER_SIGNATURE_CONTEXT, 'answer');
+    const { body } = openEnvelope(res.body, pinOfKey(p.idB.publicKey), ANSWER_SIGNATURE_LABEL, 'answer');
     return (body.answers as { status: number; reply?: PeerFields; message?: string }[])[0];
   }
 
@@ -233,7 +236,7 @@ describe('HM-to-HM endpoint (side B) against hand-made signed batches', () => {
     ['a timestamp from the future', { timestamp: Date.now() + 120_000 }, /stale or replayed/],
     ['another addressee', { to: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, /addressed to node cccccccc/],
     ['another sender node', { from: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, /not from the peer/],
-    ['an answer type', { type: 'qnfv-hm-answer' }, /not a version 2 offer batch/],
+    ['an answer type', { type: 'qnfv-hm-answer' }, /not a version 3 offer batch/],
   ])('refuses a whole batch with %s (401), before looking at its offers', async (_what, over, msg) => {
     const res = await postBatch(p.hmB.peerEndpointUrl, p.idA, [offer(ksidOf())], over);
     expect(res).toMatchObject({ status: 401, body: { message: expect.stringMatching(msg) } });
@@ -291,6 +294,59 @@ describe('HM-to-HM pins', () => {
       expect(() => p.hmA.setPeerUrl(`http://127.0.0.1:1/#ml-dsa-65=${other.fingerprint}`)).toThrow(/but peerVerificationKey is/);
     } finally {
       await p.stop();
+    }
+  });
+});
+
+describe('HM-to-HM protocol versions', () => {
+  let p: Pair;
+  beforeAll(async () => {
+    quietLogs();
+    p = await startPair({ prefill: 4 });
+  });
+  afterAll(() => p.stop());
+
+  it('speaks v3 at /hybrid/v3/key-exchange', () => {
+    expect(PEER_PROTOCOL_VERSION).toBe(3);
+    expect(PEER_EXCHANGE_PATH).toBe('/hybrid/v3/key-exchange');
+  });
+
+  it.each([
+    ['an older (v2) peer', '/hybrid/v2/key-exchange', /protocol v2 is not spoken here: this HM speaks v3 \(POST \/hybrid\/v3\/key-exchange\); upgrade the sending HM/],
+    ['a newer (v4) peer', '/hybrid/v4/key-exchange', /protocol v4 is not spoken here: this HM speaks v3 .*upgrade this HM/],
+  ])('B answers %s with 410 naming the versions, before looking at any signature', async (_what, path, msg) => {
+    // What a v2 HM would send: an offer signed with the FIPS 204 context string, at its path.
+    const res = await fetch(new URL(path, p.hmB.peerEndpointUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: '{}', signature: '', signer_key: '' }) });
+    expect(res.status).toBe(410);
+    expect(((await res.json()) as { message: string }).message).toMatch(msg);
+  });
+
+  it('B still answers 404 to any other path', async () => {
+    const res = await fetch(new URL('/hybrid/key-exchange', p.hmB.peerEndpointUrl), { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+  });
+
+  it('A reports a peer without the v3 endpoint (a v2 HM answers 404) as not speaking v3, not as a signature failure', async () => {
+    // A v2 HM's reply to POST /hybrid/v3/key-exchange.
+    const v2 = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `no HM-to-HM method at ${req.url}` }));
+    });
+    await new Promise<void>((resolve) => v2.listen(0, '127.0.0.1', resolve));
+    const ca = await Etsi004Client.connect({ port: p.hmA.port });
+    try {
+      p.hmA.setPeerUrl(`http://127.0.0.1:${(v2.address() as AddressInfo).port}/`);
+      const { key_stream_id: ksid } = await ca.openConnect(uri('V2', NODE_A), uri('V2', NODE_B));
+      await expect(ca.getKey(ksid, 0)).rejects.toMatchObject({
+        status: 4,
+        detail: expect.stringMatching(/peer HM does not speak HM-to-HM protocol v3 \(HTTP 404 at \/hybrid\/v3\/key-exchange.*no HM-to-HM method at \/hybrid\/v3\/key-exchange/),
+      });
+      await ca.close(ksid);
+    } finally {
+      p.hmA.setPeerUrl(p.hmB.peerEndpointUrl);
+      await ca.end();
+      v2.closeAllConnections();
+      await new Promise<void>((resolve) => v2.close(() => resolve()));
     }
   });
 });

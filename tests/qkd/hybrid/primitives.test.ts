@@ -3,21 +3,23 @@
  * vectors: ML-KEM-512/768/1024 (FIPS 203, NIST ACVP encapsulation and keyGen on
  * the noble reference; liboqs, which the sources use, is checked against it in
  * ml-kem-wasm.test.ts),
- * ML-DSA-65 (FIPS 204, NIST ACVP keyGen; sign/verify with context strings and
- * tampering), X25519 (RFC 7748 §5.2, §6.1). The sources use exactly these
+ * ML-DSA-65 (FIPS 204, NIST ACVP keyGen on noble; liboqs, which signs, is
+ * checked against it in ml-dsa-wasm.test.ts; envelopes signed under
+ * length-prefixed labels, label separation and tampering), X25519 (RFC 7748 §5.2, §6.1). The sources use exactly these
  * implementations (`ML_KEMS`, `x25519SharedSecret`, `signEnvelope`).
  */
 import { createPrivateKey } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import {
-  ANSWER_SIGNATURE_CONTEXT,
+  ANSWER_SIGNATURE_LABEL,
   ML_DSA_65_SIZES,
   ML_KEMS,
   NOBLE_ML_KEMS,
   ML_KEM_SIZES,
-  OFFER_SIGNATURE_CONTEXT,
+  OFFER_SIGNATURE_LABEL,
   PeerAuthError,
   generateHmIdentity,
+  labelledMessage,
   openEnvelope,
   pinOfKey,
   signEnvelope,
@@ -83,29 +85,56 @@ describe('ML-DSA-65 (FIPS 204)', () => {
   const id = generateHmIdentity();
   const other = generateHmIdentity();
   const message = JSON.stringify({ type: 'qnfv-hm-offer', offers: [{ key_stream_id: 'x', index: 0 }] });
-  const env = signEnvelope(message, id, OFFER_SIGNATURE_CONTEXT);
+  const env = signEnvelope(message, id, OFFER_SIGNATURE_LABEL);
 
-  it('signs and verifies, with the FIPS 204 context string separating offers from answers', () => {
+  it('signs and verifies; noble agrees that the signed bytes are u8(len) ‖ label ‖ message under the empty context', () => {
+    expect(OFFER_SIGNATURE_LABEL).toBe('qnfv hm offer v3');
+    expect(ANSWER_SIGNATURE_LABEL).toBe('qnfv hm answer v3');
     expect(Buffer.from(env.signature, 'base64')).toHaveLength(ML_DSA_65_SIZES.signature);
-    expect(openEnvelope(env, pinOfKey(id.publicKey), OFFER_SIGNATURE_CONTEXT, 'offer').body).toEqual(JSON.parse(message));
-    // The same signature checked as an answer: refused.
-    expect(() => openEnvelope(env, pinOfKey(id.publicKey), ANSWER_SIGNATURE_CONTEXT, 'answer')).toThrow(/signature does not verify/);
-    // noble agrees on the raw signature and context.
-    const ctx = new TextEncoder().encode(OFFER_SIGNATURE_CONTEXT);
-    expect(ml_dsa65.verify(Buffer.from(env.signature, 'base64'), new TextEncoder().encode(message), id.publicKey, { context: ctx })).toBe(true);
+    expect(openEnvelope(env, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer').body).toEqual(JSON.parse(message));
+    // Built here by hand, independently of signed-envelope.ts.
+    const signed = Buffer.concat([Buffer.from([OFFER_SIGNATURE_LABEL.length]), Buffer.from(OFFER_SIGNATURE_LABEL), Buffer.from(message)]);
+    const sig = Buffer.from(env.signature, 'base64');
+    expect(ml_dsa65.verify(sig, signed, id.publicKey)).toBe(true);
+    // Not the bare message, not v2's FIPS 204 context string.
+    expect(ml_dsa65.verify(sig, new TextEncoder().encode(message), id.publicKey)).toBe(false);
+    expect(ml_dsa65.verify(sig, new TextEncoder().encode(message), id.publicKey, { context: new TextEncoder().encode('qnfv hm offer v2') })).toBe(false);
+    // And an envelope noble signed over those bytes opens.
+    const byNoble = { ...env, signature: Buffer.from(ml_dsa65.sign(signed, id.secretKey)).toString('base64') };
+    expect(openEnvelope(byNoble, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer').body).toEqual(JSON.parse(message));
+  });
+
+  it('separates offers from answers: an offer envelope is refused as an answer, and the reverse', () => {
+    expect(() => openEnvelope(env, pinOfKey(id.publicKey), ANSWER_SIGNATURE_LABEL, 'answer')).toThrow(PeerAuthError);
+    expect(() => openEnvelope(env, pinOfKey(id.publicKey), ANSWER_SIGNATURE_LABEL, 'answer')).toThrow(/answer: ML-DSA-65 signature does not verify/);
+    const answer = signEnvelope(message, id, ANSWER_SIGNATURE_LABEL);
+    expect(openEnvelope(answer, pinOfKey(id.publicKey), ANSWER_SIGNATURE_LABEL, 'answer').body).toEqual(JSON.parse(message));
+    expect(() => openEnvelope(answer, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer')).toThrow(/offer: ML-DSA-65 signature does not verify/);
+  });
+
+  it('frames labels prefix-free: moving bytes between label and message does not carry a signature over', () => {
+    // Without the length byte, label "qnfv hm offer v3" + message "X…" and label "qnfv hm offer v" + message "3X…" would sign the same bytes.
+    expect(Buffer.from(labelledMessage('ab', new Uint8Array([0x63]))).toString('hex')).toBe('02616263');
+    expect(Buffer.from(labelledMessage('abc', new Uint8Array(0))).toString('hex')).toBe('03616263');
+    const shifted = `3${message}`;
+    const env2 = signEnvelope(shifted, id, 'qnfv hm offer v');
+    expect(ml_dsa65.verify(Buffer.from(env2.signature, 'base64'), labelledMessage('qnfv hm offer v', new TextEncoder().encode(shifted)), id.publicKey)).toBe(true);
+    expect(() => openEnvelope({ ...env2, message }, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer')).toThrow(/signature does not verify/);
+    expect(() => labelledMessage('', new Uint8Array(1))).toThrow(/label must be 1..255 bytes/);
+    expect(() => labelledMessage('x'.repeat(256), new Uint8Array(1))).toThrow(/label must be 1..255 bytes, got 256/);
   });
 
   it.each([
     ['a changed message byte', { ...env, message: env.message.replace('"index":0', '"index":1') }, /signature does not verify/],
     ['a changed signature byte', { ...env, signature: Buffer.from(Buffer.from(env.signature, 'base64').map((b, i) => (i === 10 ? b ^ 1 : b))).toString('base64') }, /signature does not verify/],
-    ['another signer (re-signed)', signEnvelope(message, other, OFFER_SIGNATURE_CONTEXT), /not by the pinned peer key/],
+    ['another signer (re-signed)', signEnvelope(message, other, OFFER_SIGNATURE_LABEL), /not by the pinned peer key/],
     ['another signer key but the old signature', { ...env, signer_key: Buffer.from(other.publicKey).toString('base64') }, /not by the pinned peer key/],
     ['a truncated signature', { ...env, signature: env.signature.slice(0, 100) }, /wrong length/],
     ['no envelope at all', { message }, /not a signed envelope/],
   ])('refuses %s', (_what, envelope, msg) => {
     const err = (() => {
       try {
-        openEnvelope(envelope, pinOfKey(id.publicKey), OFFER_SIGNATURE_CONTEXT, 'offer');
+        openEnvelope(envelope, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer');
       } catch (e) {
         return e;
       }
@@ -116,9 +145,9 @@ describe('ML-DSA-65 (FIPS 204)', () => {
   });
 
   it('accepts a pin by fingerprint only, and refuses without a pin', () => {
-    expect(openEnvelope(env, { fingerprint: id.fingerprint }, OFFER_SIGNATURE_CONTEXT, 'offer').digest).toHaveLength(32);
-    expect(() => openEnvelope(env, { fingerprint: other.fingerprint }, OFFER_SIGNATURE_CONTEXT, 'offer')).toThrow(/not by the pinned peer key/);
-    expect(() => openEnvelope(env, undefined, OFFER_SIGNATURE_CONTEXT, 'offer')).toThrow(/no verification key of the peer HM is pinned/);
+    expect(openEnvelope(env, { fingerprint: id.fingerprint }, OFFER_SIGNATURE_LABEL, 'offer').digest).toHaveLength(32);
+    expect(() => openEnvelope(env, { fingerprint: other.fingerprint }, OFFER_SIGNATURE_LABEL, 'offer')).toThrow(/not by the pinned peer key/);
+    expect(() => openEnvelope(env, undefined, OFFER_SIGNATURE_LABEL, 'offer')).toThrow(/no verification key of the peer HM is pinned/);
   });
 });
 
