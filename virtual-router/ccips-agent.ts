@@ -110,7 +110,6 @@ export class CcipsAgent implements NetconfDatastore {
     log.info('configuration applied', { user: session.user, sas: candidate.sad.length, policies: candidate.spd.length, added: dp.addSa.map((s) => s.name), deleted: dp.deleteSa });
   }
 
-  /** Load the whole candidate into a scratch engine: any unusable entry fails the edit. */
   /**
    * Test-then-set: every entry the edit adds or changes is loaded into a
    * scratch ESP engine (it names any unusable field), and the SPIs of the

@@ -95,6 +95,9 @@ export class SshClient {
       };
       const onReady = (): void => {
         conn.removeListener('error', onError);
+        // Requests are small and pipelined: without this, Nagle's algorithm holds a request while an
+        // earlier one is unacknowledged and the peer delays its ACK (up to 40 ms on Linux).
+        conn.setNoDelay(true);
         log.debug('connected', { user: opts.username, hostKey: seen });
         resolve(new SshClient(conn, seen!, where, log));
       };

@@ -67,6 +67,8 @@ export class SshServer {
   async listen(port = 0, host = '127.0.0.1'): Promise<{ address: string; port: number }> {
     if (this.tcp) throw new ValidationError('SshServer is already listening');
     const tcp = createServer((socket) => {
+      // Small pipelined replies: no Nagle delay (see ssh-client.ts).
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       this.ssh.injectSocket(socket);

@@ -62,7 +62,8 @@ export class Etsi004Client {
   /** Connect to a 004 server. */
   static connect(opts: { host?: string; port: number; timeoutMs?: number }): Promise<Etsi004Client> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+      // noDelay: small request/response messages, no Nagle delay.
+      const socket = net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port, noDelay: true });
       socket.once('error', (err) => reject(new ProtocolError(`ETSI 004 connect to port ${opts.port}: ${err.message}`, { cause: err })));
       socket.once('connect', () => {
         socket.removeAllListeners('error');

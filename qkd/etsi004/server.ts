@@ -96,6 +96,7 @@ export class Etsi004Server {
   }
 
   private serve(socket: Socket): void {
+    socket.setNoDelay(true);
     const conn: Etsi004Connection = {
       id: this.nextId++,
       remoteAddress: socket.remoteAddress ?? '',
