@@ -8,13 +8,15 @@
  *   1. latency: key one new tunnel (key-id sync, inbound SAs at both routers,
  *      then outbound, key released), one at a time — beside strongSwan's full
  *      IKEv2 setup of 6–7 ms measured on these machines (FEASIBILITY §9);
- *   2. throughput: SA pairs per second with several tunnels keyed at once;
+ *   2. throughput: SA pairs per second with several independent tunnels keyed
+ *      at once (each its own calls), and (2b) in batches as an instantiation
+ *      keys its tunnels: one <edit-config> per router per phase for the batch;
  *   3. rekey under traffic: the NS's SAs have a short soft lifetime, a UDP
  *      stream (≤ 1,000 packets/s) runs through the tunnel while the NFVO
  *      rekeys it; lost packets counted, old SAs gone, key streams all
  *      different, and Scapy decrypts the WAN traffic with the new keys.
  * Needs root (it runs the two-domain lab). Last line: one JSON object.
- * Usage: node dist/bench/ccips.js [--pairs N] [--concurrency C] [--stream-seconds S]
+ * Usage: node dist/bench/ccips.js [--pairs N] [--concurrency C] [--batch B] [--stream-seconds S]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +25,9 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TwoDomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
-import { configureLogging, toHex } from '../common/index.js';
-import { applyEdits, computeTunnelSas, releaseTunnelKey, sadEntryName, SpiAllocator, synchroniseTunnelKey, type TunnelPolicy } from '../nfvo/ccips/index.js';
+import { configureLogging, mapLimit, toHex } from '../common/index.js';
+import { applyEdits, computeTunnelSas, mergeRouterEdits, releaseTunnelKey, sadEntryName, SpiAllocator, synchroniseTunnelKey, type RouterEdit, type TunnelPolicy } from '../nfvo/ccips/index.js';
+import { KEYING_CONCURRENCY } from '../nfvo/lcm/instantiate.js';
 import type { DomainClient, NsInstance } from '../nfvo/index.js';
 import { findProjectRoot } from '../virtual-router/tun/index.js';
 
@@ -35,6 +38,8 @@ const arg = (name: string, dflt: number): number => {
 };
 const PAIRS = arg('pairs', 200);
 const CONCURRENCY = arg('concurrency', 8);
+/** Tunnels per batch in part 2b (keyed as an instantiation keys its tunnels). */
+const BATCH = arg('batch', 8);
 const LATENCY_RUNS = arg('latency-runs', 20);
 const STREAM_S = arg('stream-seconds', 20);
 const STREAM_PPS = Math.min(arg('stream-pps', 500), 1000);
@@ -72,6 +77,37 @@ async function main(): Promise<void> {
     }
     const installed: string[] = [];
     let next = 0;
+    const clientOf = (v: string) => (v === 'site-a' ? ca : cb);
+    const saOnly = (edits: RouterEdit[]) => edits.map((e) => ({ ...e, spd: [] }));
+    const tunnelSas = (id: string, i: number) =>
+      computeTunnelSas(
+        id,
+        { vnfId: 'site-a', tunnelAddress: a.metadata.tunnelAddress, lanSubnet: a.metadata.lanSubnets[0]! },
+        { vnfId: 'site-b', tunnelAddress: b.metadata.tunnelAddress, lanSubnet: b.metadata.lanSubnets[0]! },
+        POLICY,
+        spis,
+        BigInt(1000 + 2 * i),
+      );
+
+    /**
+     * Key `k` synthetic tunnels as an instantiation keys its tunnels (nfvo/lcm/instantiate.ts):
+     * key-id synchronisation KEYING_CONCURRENCY at a time, then one <edit-config> per router per
+     * phase carrying every tunnel's SAs, then the keys released. Each tunnel still gets its own
+     * QKD key and ML-KEM exchange.
+     */
+    const keyBatch = async (k: number): Promise<void> => {
+      const items = Array.from({ length: k }, () => next++);
+      const ids = items.map((i) => `bench-${i}`);
+      await mapLimit(ids, KEYING_CONCURRENCY, (id) => synchroniseTunnelKey(ns.id, id, { vnfId: 'site-a', client: ca, uri: uri(id, 0) }, { vnfId: 'site-b', client: cb, uri: uri(id, 1) }));
+      const all = ids.map((id, j) => tunnelSas(id, items[j]!));
+      try {
+        await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saOnly(s.inbound))), clientOf);
+        await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saOnly(s.outbound))), clientOf);
+      } finally {
+        await Promise.all(ids.map((id) => releaseTunnelKey(ns.id, id, [ca, cb])));
+      }
+      all.forEach((s, j) => installed.push(sadEntryName(ids[j]!, 'site-a', 'site-b', s.spiOut), sadEntryName(ids[j]!, 'site-b', 'site-a', s.spiIn)));
+    };
 
     /** Key one synthetic tunnel through the whole path (SAs only: the NS's policies stay). */
     const keyOne = async (): Promise<number> => {
@@ -80,16 +116,7 @@ async function main(): Promise<void> {
       const started = process.hrtime.bigint();
       const T = [performance.now()];
       await synchroniseTunnelKey(ns.id, id, { vnfId: 'site-a', client: ca, uri: uri(id, 0) }, { vnfId: 'site-b', client: cb, uri: uri(id, 1) });
-      const sas = computeTunnelSas(
-        id,
-        { vnfId: 'site-a', tunnelAddress: a.metadata.tunnelAddress, lanSubnet: a.metadata.lanSubnets[0]! },
-        { vnfId: 'site-b', tunnelAddress: b.metadata.tunnelAddress, lanSubnet: b.metadata.lanSubnets[0]! },
-        POLICY,
-        spis,
-        BigInt(1000 + 2 * i),
-      );
-      const clientOf = (v: string) => (v === 'site-a' ? ca : cb);
-      const saOnly = (edits: typeof sas.inbound) => edits.map((e) => ({ ...e, spd: [] }));
+      const sas = tunnelSas(id, i);
       try {
         T.push(performance.now());
         await applyEdits(ns.id, saOnly(sas.inbound), clientOf);
@@ -129,6 +156,14 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const pairsPerS = PAIRS / seconds;
     say(`   ${pairsPerS.toFixed(1)} SA pairs/s (${seconds.toFixed(2)} s; target ≥ 300; strongSwan rekeys ≈ 240/s with PFS, ≈ 450/s without)`);
+
+    // 2b. Throughput in batches, as an instantiation keys its tunnels.
+    say(`2b. ${PAIRS} SA pairs in batches of ${BATCH} tunnels (keys ${KEYING_CONCURRENCY} at a time, one <edit-config> per router per phase)`);
+    const t1 = process.hrtime.bigint();
+    for (let left2 = PAIRS; left2 > 0; left2 -= BATCH) await keyBatch(Math.min(BATCH, left2));
+    const seconds2 = Number(process.hrtime.bigint() - t1) / 1e9;
+    const batchedPerS = PAIRS / seconds2;
+    say(`   ${batchedPerS.toFixed(1)} SA pairs/s (${seconds2.toFixed(2)} s)`);
     // The benchmark's SAs leave again (not counted).
     for (let i = 0; i < installed.length; i += 50) {
       const batch = installed.slice(i, i + 50);
@@ -182,6 +217,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       JSON.stringify({
         sa_pairs_per_s: Number(pairsPerS.toFixed(1)),
+        sa_pairs_per_s_batched: Number(batchedPerS.toFixed(1)),
+        batch: BATCH,
         concurrency: CONCURRENCY,
         pairs: PAIRS,
         key_one_tunnel_ms_median: Number(percentile(lat, 50).toFixed(1)),

@@ -37,6 +37,25 @@ export interface RouterEdit {
   keyBindings: KeyBinding[];
 }
 
+/**
+ * One edit per router out of many tunnels' edits for one phase (order kept within a router):
+ * a router then takes all its SAs of the phase in one `<edit-config>`, all or nothing, instead of
+ * one per tunnel.
+ */
+export function mergeRouterEdits(edits: readonly RouterEdit[]): RouterEdit[] {
+  const byRouter = new Map<string, RouterEdit>();
+  for (const e of edits) {
+    const m = byRouter.get(e.vnfId);
+    if (!m) byRouter.set(e.vnfId, { vnfId: e.vnfId, sad: [...e.sad], spd: [...e.spd], keyBindings: [...e.keyBindings] });
+    else {
+      m.sad.push(...e.sad);
+      m.spd.push(...e.spd);
+      m.keyBindings.push(...e.keyBindings);
+    }
+  }
+  return [...byRouter.values()];
+}
+
 /** The complete configuration of one tunnel, in installation order. */
 export interface TunnelSas {
   tunnelId: string;

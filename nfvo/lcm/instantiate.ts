@@ -7,8 +7,8 @@
  * Every step registers its undo; the NFVO never holds key bytes.
  */
 import type { DeployResult, DomainIntent, KeyIds } from '../../vca/index.js';
-import { applyEdits, computeTunnelSas, hybridUri, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
-import { ProtocolError } from '../../common/index.js';
+import { applyEdits, computeTunnelSas, hybridUri, mergeRouterEdits, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
+import { errorMessage, mapLimit, ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
 import { deleteTunnelEntries } from './terminate.js';
@@ -145,7 +145,13 @@ export async function deploySites(
   return { vnfInstances, hosts };
 }
 
-/** Key-id synchronisation of each tunnel (source paper's order: the master obtains keys, the peer fetches them by id). */
+/** Tunnels keyed at once (each its own key-id synchronisation). */
+export const KEYING_CONCURRENCY = 8;
+
+/**
+ * Key-id synchronisation of each tunnel (source paper's order: the master obtains keys, the peer
+ * fetches them by id), KEYING_CONCURRENCY tunnels at a time.
+ */
 export async function keyTunnels(
   ctx: OperationContext,
   stage: number,
@@ -155,19 +161,33 @@ export async function keyTunnels(
   domainOf: (vnfId: string) => DomainClient,
 ): Promise<Map<string, KeyIds>> {
   const keyIds = new Map<string, KeyIds>();
+  if (tunnels.length === 0) return keyIds;
+  const [only] = tunnels;
+  await ctx.stage(
+    stage,
+    tunnels.length === 1
+      ? `key-id synchronisation for tunnel ${only!.id}: ${only!.master.vnfId} obtains keys, ${only!.peer.vnfId} fetches them by id`
+      : `key-id synchronisation for ${tunnels.length} tunnels, ${Math.min(KEYING_CONCURRENCY, tunnels.length)} at a time: each master obtains keys, its peer fetches them by id`,
+  );
   for (const t of tunnels) {
-    await ctx.stage(stage, `key-id synchronisation for tunnel ${t.id}: ${t.master.vnfId} obtains keys, ${t.peer.vnfId} fetches them by id`);
-    const master = domainOf(t.master.vnfId);
-    const peer = domainOf(t.peer.vnfId);
+    const clients = [...new Set([domainOf(t.master.vnfId), domainOf(t.peer.vnfId)])];
+    ctx.onUndo(`release keys of ${t.id}`, async () => {
+      await Promise.allSettled(clients.map((c) => c.call('vca.releaseKey', { instanceId: nsId, tunnelId: t.id })));
+    });
+  }
+  await mapLimit(tunnels, KEYING_CONCURRENCY, async (t) => {
     const masterUri = hybridUri(t.id, placement.get(t.master.vnfId)!.hybridNodeUuid, t.profile);
     const peerUri = hybridUri(t.id, placement.get(t.peer.vnfId)!.hybridNodeUuid, t.profile);
-    ctx.onUndo(`release keys of ${t.id}`, async () => {
-      await Promise.allSettled([...new Set([master, peer])].map((c) => c.call('vca.releaseKey', { instanceId: nsId, tunnelId: t.id })));
-    });
-    const ids = await synchroniseTunnelKey(nsId, t.id, { vnfId: t.master.vnfId, client: master, uri: masterUri }, { vnfId: t.peer.vnfId, client: peer, uri: peerUri });
-    ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
-    keyIds.set(t.id, ids);
-  }
+    try {
+      const ids = await synchroniseTunnelKey(nsId, t.id, { vnfId: t.master.vnfId, client: domainOf(t.master.vnfId), uri: masterUri }, { vnfId: t.peer.vnfId, client: domainOf(t.peer.vnfId), uri: peerUri });
+      ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
+      keyIds.set(t.id, ids);
+    } catch (err) {
+      // With several tunnels in one stage, the error says which one failed.
+      if (tunnels.length === 1) throw err;
+      throw new ProtocolError(`tunnel ${t.id}: ${errorMessage(err)}`, { cause: err });
+    }
+  });
   return keyIds;
 }
 
@@ -193,9 +213,10 @@ export async function installTunnels(
   });
   for (const phase of ['inbound', 'outbound'] as const) {
     await ctx.stage(stage, `installing ${phase} SAs and policies over NETCONF`);
-    for (const s of sas) await applyEdits(nsId, s[phase], domainOf);
+    // One <edit-config> per router for all tunnels of the phase.
+    await applyEdits(nsId, mergeRouterEdits(sas.flatMap((s) => s[phase])), domainOf);
   }
-  for (const t of tunnels) await releaseTunnelKey(nsId, t.id, [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)]);
+  await Promise.all(tunnels.map((t) => releaseTunnelKey(nsId, t.id, [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)])));
   return sas;
 }
 

@@ -8,7 +8,7 @@
 import { serializeXml } from '../../../common/netconf/xml-element.js';
 import { ValidationError } from '../../../common/index.js';
 import { AUTH, ENCR, ipsecConfigFromJson, ipsecConfigToJson, ipsecConfigToXml, type SadEntry, type SpdEntry } from '../../../common/ikeless/index.js';
-import { computeTunnelSas, espSuite, sadEntryName, spdEntryName, SpiAllocator, suiteForAlgorithms, tunnelEntryNames, type TunnelEnd, type TunnelPolicy, type TunnelSas } from '../../../nfvo/ccips/index.js';
+import { computeTunnelSas, espSuite, mergeRouterEdits, sadEntryName, spdEntryName, SpiAllocator, suiteForAlgorithms, tunnelEntryNames, type TunnelEnd, type TunnelPolicy, type TunnelSas } from '../../../nfvo/ccips/index.js';
 import { constants as nsdConstants } from '../../../nsd/index.js';
 import { yanglint } from '../../common/ikeless/yanglint.js';
 import { memberNames } from '../json-members.js';
@@ -252,5 +252,24 @@ describe('every generated edit is valid RFC 9061 configuration (yanglint -t conf
       expect(cfg.sad).toHaveLength(2);
       yanglint('config', serializeXml(ipsecConfigToXml(cfg, { withKeys: false })), 'xml');
     }
+  });
+});
+
+describe('mergeRouterEdits', () => {
+  it('gives one edit per router, in first-seen order, with every entry and key binding in order', () => {
+    const sa = (name: string) => ({ name }) as unknown as SadEntry;
+    const sp = (name: string) => ({ name }) as unknown as SpdEntry;
+    const kb = (sadName: string, tunnelId: string) => ({ sadName, tunnelId, direction: 'in' as const, keyLengthBits: 256 });
+    const merged = mergeRouterEdits([
+      { vnfId: 'b', sad: [sa('t1/b')], spd: [sp('p1/b')], keyBindings: [kb('t1/b', 't1')] },
+      { vnfId: 'a', sad: [sa('t1/a')], spd: [], keyBindings: [kb('t1/a', 't1')] },
+      { vnfId: 'b', sad: [sa('t2/b')], spd: [sp('p2/b')], keyBindings: [kb('t2/b', 't2')] },
+    ]);
+    expect(merged.map((e) => e.vnfId)).toEqual(['b', 'a']);
+    expect(merged[0]!.sad.map((e) => e.name)).toEqual(['t1/b', 't2/b']);
+    expect(merged[0]!.spd.map((e) => e.name)).toEqual(['p1/b', 'p2/b']);
+    expect(merged[0]!.keyBindings.map((k) => k.tunnelId)).toEqual(['t1', 't2']);
+    expect(merged[1]!.sad.map((e) => e.name)).toEqual(['t1/a']);
+    expect(mergeRouterEdits([])).toEqual([]);
   });
 });

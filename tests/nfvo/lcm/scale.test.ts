@@ -65,6 +65,25 @@ describe('instantiation with optional sites', () => {
     expect(h.connector.callsOf('vca.deploy').flatMap((c) => c.params.routers.map((r) => r.vnfId))).not.toContain('site-c');
   });
 
+  it('three sites: six key fetches, and each router gets one applyIpsec per phase carrying both of its tunnels', async () => {
+    const ABC = { vnf: [...AB.vnf, { 'member-vnf-index': 'site-c', vimAccountId: 'dom-c' }] };
+    const op = await instantiateAndWait(h, ns.id, ABC);
+    expect(op.operationState).toBe('COMPLETED');
+    expect((await current()).qkdVpn?.tunnels).toHaveLength(3);
+    const obtains = h.connector.callsOf('vca.obtainKey');
+    expect(obtains).toHaveLength(6);
+    // Installation: per router, one inbound and one outbound applyIpsec, each with both of its tunnels.
+    const applies = h.connector.callsOf('vca.applyIpsec');
+    expect(applies).toHaveLength(6);
+    for (const vnfId of ['site-a', 'site-b', 'site-c']) {
+      const mine = applies.filter((c) => c.params.vnfId === vnfId);
+      expect(mine).toHaveLength(2);
+      for (const c of mine) expect(new Set(c.params.keyBindings.map((b) => b.tunnelId)).size).toBe(2);
+    }
+    expect(sad('dom-a', 'site-a')).toHaveLength(4);
+    expect(sad('dom-c', 'site-c')).toHaveLength(4);
+  });
+
   it('a mandatory site without a domain is a 400 naming it', async () => {
     const r = await h.req<Problems>('POST', `/nslcm/v1/ns_instances/${ns.id}/instantiate`, { vnf: [{ 'member-vnf-index': 'site-b', vimAccountId: 'dom-b' }] });
     expect(r.status).toBe(400);
