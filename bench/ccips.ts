@@ -26,8 +26,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TwoDomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
 import { configureLogging, mapLimit, toHex } from '../common/index.js';
-import { applyEdits, computeTunnelSas, mergeRouterEdits, releaseTunnelKey, sadEntryName, SpiAllocator, synchroniseTunnelKey, type RouterEdit, type TunnelPolicy } from '../nfvo/ccips/index.js';
-import { KEYING_CONCURRENCY } from '../nfvo/lcm/instantiate.js';
+import { applyEdits, computeTunnelSas, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, sadEntryName, SpiAllocator, synchroniseTunnelKey, type RouterEdit, type TunnelPolicy } from '../nfvo/ccips/index.js';
 import type { DomainClient, NsInstance } from '../nfvo/index.js';
 import { findProjectRoot } from '../virtual-router/tun/index.js';
 

@@ -10,11 +10,11 @@
  * A failure before step 3 removes whatever new SA it installed and leaves
  * the old SAs working; the caller retries.
  */
-import { createLogger, errorMessage } from '../../common/index.js';
+import { createLogger, errorMessage, mapLimit } from '../../common/index.js';
 import type { TunnelRecord } from '../model.js';
 import type { DomainClient } from '../lcm/domain-client.js';
-import { computeTunnelSas, sadEntryName, SpiAllocator, type TunnelEnd, type TunnelPolicy } from './controller.js';
-import { applyEdits, releaseTunnelKey, synchroniseTunnelKey, type KeyingEnd } from './tunnel-keying.js';
+import { computeTunnelSas, mergeRouterEdits, sadEntryName, SpiAllocator, type RouterEdit, type TunnelEnd, type TunnelPolicy } from './controller.js';
+import { applyEdits, KEYING_CONCURRENCY, releaseTunnelKey, synchroniseTunnelKey, type KeyingEnd } from './tunnel-keying.js';
 
 const log = createLogger('nfvo.ccips.rekey');
 
@@ -30,51 +30,101 @@ export interface RekeyInput {
   drainMs: number;
 }
 
+/** One tunnel of a batch rekey. */
+export type RekeyItem = Omit<RekeyInput, 'instanceId' | 'drainMs'>;
+
+/** The outcome per tunnel of a batch rekey. */
+export type RekeyOutcome = { ok: true; record: TunnelRecord } | { ok: false; error: Error };
+
 /** Rekey a tunnel; resolves to its new record (new key ids, SPIs, generation). */
 export async function rekeyTunnel(input: RekeyInput): Promise<TunnelRecord> {
-  const { instanceId, tunnel: t, master, peer } = input;
-  const clientOf = (vnfId: string): DomainClient => (vnfId === master.vnfId ? master.client : peer.client);
-  const removeSas = async (vnfId: string, names: string[]): Promise<void> => {
-    await clientOf(vnfId).call('vca.applyIpsec', { instanceId, vnfId, ikeless: null, keyBindings: [], deleteSad: names, deleteOperation: 'remove' });
-  };
+  const [outcome] = await rekeyTunnels(input.instanceId, [input], input.drainMs);
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.record;
+}
 
-  const release = () =>
-    releaseTunnelKey(instanceId, t.id, [master.client, peer.client]).catch((e: unknown) => log.warn('key release failed', { tunnel: t.id, error: errorMessage(e) }));
-
-  // 1. A fresh hybrid key (if only the master got it, its Proxy Agent must drop it again).
-  let ids;
-  try {
-    ids = await synchroniseTunnelKey(instanceId, t.id, master, peer);
-  } catch (err) {
-    await release();
-    throw err;
+/**
+ * Rekey several tunnels of one instance together, the steps of the module comment for all of
+ * them at once: their key-id synchronisations KEYING_CONCURRENCY at a time; one `<edit-config>`
+ * per router for all new inbound SAs, then one for all new outbound SAs; the old outbound SAs
+ * out in one edit per router, one drain, the old inbound SAs out likewise. A tunnel whose key
+ * cannot be had fails alone; a failed installation backs out the new SAs of every tunnel of the
+ * batch and fails them all (the old SAs keep working; the caller retries).
+ */
+export async function rekeyTunnels(instanceId: string, items: readonly RekeyItem[], drainMs: number): Promise<RekeyOutcome[]> {
+  const outcomes: (RekeyOutcome | undefined)[] = items.map(() => undefined);
+  const clients = new Map<string, DomainClient>();
+  for (const it of items) {
+    clients.set(it.master.vnfId, it.master.client);
+    clients.set(it.peer.vnfId, it.peer.client);
   }
+  const clientOf = (vnfId: string): DomainClient => clients.get(vnfId)!;
+  /** Remove SAD entries, one call per router (in first-seen order), all routers at once. */
+  const removeSas = async (byRouter: [string, string[]][]): Promise<void> => {
+    const merged = new Map<string, string[]>();
+    for (const [vnfId, names] of byRouter) merged.set(vnfId, [...(merged.get(vnfId) ?? []), ...names]);
+    await Promise.all(
+      [...merged].map(([vnfId, names]) => clientOf(vnfId).call('vca.applyIpsec', { instanceId, vnfId, ikeless: null, keyBindings: [], deleteSad: names, deleteOperation: 'remove' })),
+    );
+  };
+  const release = (it: RekeyItem) =>
+    releaseTunnelKey(instanceId, it.tunnel.id, [it.master.client, it.peer.client]).catch((e: unknown) => log.warn('key release failed', { tunnel: it.tunnel.id, error: errorMessage(e) }));
 
-  // 2. New SA pair: SPIs unlike the ones in place, the same reqids; SAD entries only.
+  // 1. A fresh hybrid key per tunnel (if only the master got it, its Proxy Agent must drop it again).
+  const ids = await mapLimit(items, KEYING_CONCURRENCY, async (it, i) => {
+    try {
+      return await synchroniseTunnelKey(instanceId, it.tunnel.id, it.master, it.peer);
+    } catch (err) {
+      await release(it);
+      outcomes[i] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+      return undefined;
+    }
+  });
+  const live = items.flatMap((_, i) => (ids[i] ? [i] : []));
+
+  // 2. New SA pairs: SPIs unlike the ones in place (and unlike each other), the same reqids; SAD entries only.
   const spis = new SpiAllocator();
-  spis.reserve(peer.vnfId, t.spiOut);
-  spis.reserve(master.vnfId, t.spiIn);
-  const sas = computeTunnelSas(t.id, master, peer, input.policy, spis, BigInt(t.reqidBase));
-  const saOnly = (edits: typeof sas.inbound) => edits.map((e) => ({ ...e, spd: [] }));
+  for (const it of items) {
+    spis.reserve(it.peer.vnfId, it.tunnel.spiOut);
+    spis.reserve(it.master.vnfId, it.tunnel.spiIn);
+  }
+  const sas = new Map(live.map((i) => {
+    const it = items[i]!;
+    return [i, computeTunnelSas(it.tunnel.id, it.master, it.peer, it.policy, spis, BigInt(it.tunnel.reqidBase))] as const;
+  }));
+  const saOnly = (edits: readonly RouterEdit[]) => edits.map((e) => ({ ...e, spd: [] }));
   try {
-    await applyEdits(instanceId, saOnly(sas.inbound), clientOf);
-    await applyEdits(instanceId, saOnly(sas.outbound), clientOf);
+    if (live.length > 0) {
+      await applyEdits(instanceId, mergeRouterEdits(saOnly([...sas.values()].flatMap((s) => s.inbound))), clientOf);
+      await applyEdits(instanceId, mergeRouterEdits(saOnly([...sas.values()].flatMap((s) => s.outbound))), clientOf);
+    }
   } catch (err) {
     // Back out: the old SAs keep carrying traffic.
-    for (const e of [...sas.outbound, ...sas.inbound]) await removeSas(e.vnfId, e.sad.map((s) => s.name)).catch(() => undefined);
-    throw err;
+    const added = [...sas.values()].flatMap((s) => [...s.outbound, ...s.inbound]).map((e): [string, string[]] => [e.vnfId, e.sad.map((x) => x.name)]);
+    await removeSas(added).catch(() => undefined);
+    const error = err instanceof Error ? err : new Error(String(err));
+    for (const i of live) outcomes[i] = { ok: false, error };
+    return outcomes as RekeyOutcome[];
   } finally {
-    await release();
+    await Promise.all(live.map((i) => release(items[i]!)));
   }
 
   // 3. Old SAs out: outbound at once (the newest SA is chosen already), inbound after the drain.
-  const oldOut = sadEntryName(t.id, t.master, t.peer, t.spiOut); // outbound at master, inbound at peer
-  const oldIn = sadEntryName(t.id, t.peer, t.master, t.spiIn); // outbound at peer, inbound at master
-  await removeSas(t.master, [oldOut]);
-  await removeSas(t.peer, [oldIn]);
-  await new Promise((r) => setTimeout(r, input.drainMs));
-  await removeSas(t.master, [oldIn]);
-  await removeSas(t.peer, [oldOut]);
-
-  return { ...t, keyIds: ids, spiOut: sas.spiOut, spiIn: sas.spiIn, generation: t.generation + 1, establishedAt: new Date().toISOString() };
+  if (live.length > 0) {
+    const old = live.map((i) => {
+      const t = items[i]!.tunnel;
+      return { t, out: sadEntryName(t.id, t.master, t.peer, t.spiOut), in: sadEntryName(t.id, t.peer, t.master, t.spiIn) };
+    });
+    // `out` is outbound at the master and inbound at the peer; `in` the other way round.
+    await removeSas(old.flatMap((o): [string, string[]][] => [[o.t.master, [o.out]], [o.t.peer, [o.in]]]));
+    await new Promise((r) => setTimeout(r, drainMs));
+    await removeSas(old.flatMap((o): [string, string[]][] => [[o.t.master, [o.in]], [o.t.peer, [o.out]]]));
+  }
+  const now = new Date().toISOString();
+  for (const i of live) {
+    const t = items[i]!.tunnel;
+    const s = sas.get(i)!;
+    outcomes[i] = { ok: true, record: { ...t, keyIds: ids[i]!, spiOut: s.spiOut, spiIn: s.spiIn, generation: t.generation + 1, establishedAt: now } };
+  }
+  return outcomes as RekeyOutcome[];
 }

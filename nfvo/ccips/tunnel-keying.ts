@@ -39,6 +39,9 @@ export function hybridUri(tunnelId: string, nodeUuid: string, recipe: KeyRecipe)
   return `hybrid://${encodeURIComponent(tunnelId)}@${nodeUuid}?hybridization=${recipe.combiner}&key_sources=${recipe.keySources.join(',')}${policy}`;
 }
 
+/** Tunnels keyed at once when several are (instantiation, scaling, batched rekeys): each its own key-id synchronisation. */
+export const KEYING_CONCURRENCY = 8;
+
 /** Bytes of the hybrid secret per tunnel (CONTRACTS: 32 unless asked otherwise). */
 export const HYBRID_SECRET_BYTES = 32;
 

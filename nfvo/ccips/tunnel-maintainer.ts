@@ -7,9 +7,13 @@
  *   - `sadb-acquire` on a tunnel's policy → key the tunnel again (its SAs are gone);
  *   - `sadb-bad-spi`, `sadb-seq-overflow` → counted on the NS instance and logged.
  * Rekeys are not LCM operations (CONTRACTS): no lock, no op occurrence; each is
- * recorded in the instance's history. One rekey at a time per NS instance;
- * an LCM operation (terminate) pauses the instance first and pre-empts rekeys.
- * A failed rekey is retried with back-off while the old SAs keep working.
+ * recorded in the instance's history. One rekey run at a time per NS instance:
+ * the tunnels that fall due while one runs (their SAs were made together, so
+ * their lifetimes end together) are rekeyed together in the next run
+ * (`rekeyTunnels`: keys side by side, one `<edit-config>` per router per
+ * phase, one drain). An LCM operation (terminate) pauses the instance first
+ * and pre-empts rekeys. A failed rekey is retried with back-off while the old
+ * SAs keep working.
  */
 import { createLogger, errorMessage, type Logger } from '../../common/index.js';
 import { notificationFromJson } from '../../common/ikeless/index.js';
@@ -20,7 +24,7 @@ import type { NsInstance, TunnelRecord, VimAccount } from '../model.js';
 import type { DomainClient, DomainConnector } from '../lcm/domain-client.js';
 import type { NsResolver } from '../lcm/resolved-ns.js';
 import { sadEntryName, spdEntryName, type TunnelPolicy } from './controller.js';
-import { rekeyTunnel } from './rekey.js';
+import { rekeyTunnels, type RekeyItem } from './rekey.js';
 import { hybridUri } from './tunnel-keying.js';
 
 /** What an LCM operation needs from the maintainer. */
@@ -45,11 +49,22 @@ export interface TunnelMaintainerOptions {
   /** Retries of a failed rekey (default 5), first after `retryMs` (default 2000 ms, doubling). */
   retries?: number;
   retryMs?: number;
+  /** How long a rekey run waits for the sibling tunnels whose SAs expire with the first one (default 50 ms). */
+  gatherMs?: number;
   /** Reconnect delay of a lost event session (default 2000 ms). */
   reconnectMs?: number;
 }
 
 const HISTORY_LIMIT = 200;
+
+/** A tunnel waiting for the next rekey run of its instance. */
+interface DueRekey {
+  tunnelId: string;
+  reason: string;
+  attempt: number;
+  generation: number | undefined;
+  done: () => void;
+}
 
 export class TunnelMaintainer implements TunnelMaintenance {
   private readonly log: Logger;
@@ -57,6 +72,8 @@ export class TunnelMaintainer implements TunnelMaintenance {
   private readonly connecting = new Set<string>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly pending = new Map<string, Set<string>>();
+  /** Per instance: the tunnels the next queued run will rekey. */
+  private readonly due = new Map<string, DueRekey[]>();
   private readonly paused = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Writes of NS records, one after another per instance (read-modify-write). */
@@ -106,7 +123,8 @@ export class TunnelMaintainer implements TunnelMaintenance {
 
   async rekeyInOperation(nsInstanceId: string, tunnelId: string, reason: string): Promise<void> {
     // The operation paused the instance: no queued rekey runs beside this one.
-    await this.rekey(nsInstanceId, tunnelId, reason, undefined, true);
+    const [error] = await this.rekey(nsInstanceId, [{ tunnelId, reason, generation: undefined }], true);
+    if (error) throw error;
   }
 
   private async subscribe(accountId: string): Promise<void> {
@@ -165,72 +183,128 @@ export class TunnelMaintainer implements TunnelMaintenance {
     }).catch((err: unknown) => this.log.error('router event handling failed', { error: errorMessage(err) }));
   }
 
-  /** Queue a rekey of a tunnel (deduplicated; only while the tunnel is still at `generation`). */
+  /** Queue a rekey of a tunnel (deduplicated; only while the tunnel is still at `generation`); it joins the instance's next run. */
   private enqueue(nsId: string, tunnelId: string, reason: string, attempt: number, generation: number | undefined): Promise<void> {
     let set = this.pending.get(nsId);
     if (!set) this.pending.set(nsId, (set = new Set()));
     if (set.has(tunnelId)) return Promise.resolve();
     set.add(tunnelId);
-    const prev = this.queues.get(nsId) ?? Promise.resolve();
-    const run = prev
-      .catch(() => undefined)
-      .then(() => this.rekey(nsId, tunnelId, reason, generation))
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          const retries = this.opts.retries ?? 5;
-          this.log.error('rekey failed; the current SAs stay in place', { nsInstanceId: nsId, tunnel: tunnelId, attempt: attempt + 1, error: errorMessage(err) });
-          if (attempt + 1 < retries && !this.stopped) {
-            this.later(() => void this.enqueue(nsId, tunnelId, `${reason} (retry ${attempt + 1})`, attempt + 1, generation), (this.opts.retryMs ?? 2000) * 2 ** attempt);
-          }
-        },
-      )
-      .finally(() => set.delete(tunnelId));
-    this.queues.set(nsId, run);
-    void run.then(() => {
-      if (this.queues.get(nsId) === run) this.queues.delete(nsId);
+    return new Promise<void>((done) => {
+      const list = this.due.get(nsId);
+      if (list) {
+        // A run is queued and has not started: this tunnel goes with it.
+        list.push({ tunnelId, reason, attempt, generation, done });
+        return;
+      }
+      this.due.set(nsId, [{ tunnelId, reason, attempt, generation, done }]);
+      const prev = this.queues.get(nsId) ?? Promise.resolve();
+      const gather = this.opts.gatherMs ?? 50;
+      const run = prev
+        .catch(() => undefined)
+        .then(() => (gather > 0 ? new Promise((r) => setTimeout(r, gather)) : undefined))
+        .then(() => this.runDue(nsId));
+      this.queues.set(nsId, run);
+      void run.then(() => {
+        if (this.queues.get(nsId) === run) this.queues.delete(nsId);
+      });
     });
-    return run;
   }
 
-  private async rekey(nsId: string, tunnelId: string, reason: string, generation: number | undefined, inOperation = false): Promise<void> {
-    if ((this.paused.has(nsId) && !inOperation) || this.stopped) return;
-    const ns = await this.opts.instances.get(nsId);
-    const t = ns?.qkdVpn?.tunnels.find((x) => x.id === tunnelId);
-    if (!ns || ns.nsState !== 'INSTANTIATED' || !t) {
-      if (inOperation) throw new Error(`tunnel ${tunnelId} is not part of the instantiated NS ${nsId}`);
-      return;
+  /** Rekey the tunnels due for an instance, together; schedule retries of those that failed. */
+  private async runDue(nsId: string): Promise<void> {
+    const batch = this.due.get(nsId) ?? [];
+    this.due.delete(nsId);
+    if (batch.length === 0) return;
+    let errors: (Error | undefined)[];
+    try {
+      errors = await this.rekey(nsId, batch, false);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      errors = batch.map(() => error);
     }
-    if (generation !== undefined && t.generation !== generation) return; // rekeyed meanwhile
-    const vnf = (id: string) => ns.vnfInstance.find((v) => v.vnfProfileId === id)!;
-    const resolved = await this.opts.resolver.resolve(ns.nsdInfoId);
-    const profile = resolved.security.find((p) => p.id === t.securityProfileId);
-    if (!profile) throw new Error(`security profile ${t.securityProfileId} is no longer in the NSD`);
-    // An operator's lifetimes (set-lifetimes) win over the profile's.
-    const soft = t.lifetimes?.soft ?? profile.lifetimeSoft;
-    const hard = t.lifetimes?.hard ?? profile.lifetimeHard;
-    const policy: TunnelPolicy = {
-      encryption: profile.encryption,
-      esn: profile.esn,
-      replayWindow: profile.replayWindow,
-      lifetimeSoft: { time: soft.time, packets: soft.packets, bytes: toBig(soft.bytes) },
-      lifetimeHard: { time: hard.time, packets: hard.packets, bytes: toBig(hard.bytes) },
-    };
+    const set = this.pending.get(nsId);
+    batch.forEach((d, i) => {
+      set?.delete(d.tunnelId);
+      const err = errors[i];
+      if (err) {
+        const retries = this.opts.retries ?? 5;
+        this.log.error('rekey failed; the current SAs stay in place', { nsInstanceId: nsId, tunnel: d.tunnelId, attempt: d.attempt + 1, error: errorMessage(err) });
+        if (d.attempt + 1 < retries && !this.stopped) {
+          this.later(() => void this.enqueue(nsId, d.tunnelId, `${d.reason} (retry ${d.attempt + 1})`, d.attempt + 1, d.generation), (this.opts.retryMs ?? 2000) * 2 ** d.attempt);
+        }
+      }
+      d.done();
+    });
+  }
+
+  /**
+   * Rekey tunnels of one instance together; per tunnel, the error that stopped it (undefined:
+   * rekeyed, or nothing to do: paused, gone, or rekeyed meanwhile).
+   */
+  private async rekey(nsId: string, wanted: readonly Pick<DueRekey, 'tunnelId' | 'reason' | 'generation'>[], inOperation: boolean): Promise<(Error | undefined)[]> {
+    const errors: (Error | undefined)[] = wanted.map(() => undefined);
+    if ((this.paused.has(nsId) && !inOperation) || this.stopped) return errors;
+    const ns = await this.opts.instances.get(nsId);
+    const vnf = (id: string) => ns!.vnfInstance.find((v) => v.vnfProfileId === id)!;
+    const resolved = ns ? await this.opts.resolver.resolve(ns.nsdInfoId) : undefined;
     const clients = new Map<string, DomainClient>();
     try {
-      const end = async (vnfId: string) => {
-        const v = vnf(vnfId);
-        const account = await this.opts.accounts.get(v.vimId);
-        if (!account) throw new Error(`VIM account ${v.vimId} of ${vnfId} is not registered`);
-        let client = clients.get(account.id);
-        if (!client) clients.set(account.id, (client = await this.opts.connector.connect(account)));
-        const uri = hybridUri(t.id, account.hybridNodeUuid, t);
-        return { vnfId, client, uri, tunnelAddress: v.metadata.tunnelAddress, lanSubnet: v.metadata.lanSubnets[0]! };
-      };
+      const items: RekeyItem[] = [];
+      const of: number[] = [];
+      for (const [i, w] of wanted.entries()) {
+        const t = ns?.qkdVpn?.tunnels.find((x) => x.id === w.tunnelId);
+        if (!ns || ns.nsState !== 'INSTANTIATED' || !t) {
+          if (inOperation) errors[i] = new Error(`tunnel ${w.tunnelId} is not part of the instantiated NS ${nsId}`);
+          continue;
+        }
+        if (w.generation !== undefined && t.generation !== w.generation) continue; // rekeyed meanwhile
+        const profile = resolved!.security.find((p) => p.id === t.securityProfileId);
+        if (!profile) {
+          errors[i] = new Error(`security profile ${t.securityProfileId} is no longer in the NSD`);
+          continue;
+        }
+        // An operator's lifetimes (set-lifetimes) win over the profile's.
+        const soft = t.lifetimes?.soft ?? profile.lifetimeSoft;
+        const hard = t.lifetimes?.hard ?? profile.lifetimeHard;
+        const policy: TunnelPolicy = {
+          encryption: profile.encryption,
+          esn: profile.esn,
+          replayWindow: profile.replayWindow,
+          lifetimeSoft: { time: soft.time, packets: soft.packets, bytes: toBig(soft.bytes) },
+          lifetimeHard: { time: hard.time, packets: hard.packets, bytes: toBig(hard.bytes) },
+        };
+        const end = async (vnfId: string) => {
+          const v = vnf(vnfId);
+          const account = await this.opts.accounts.get(v.vimId);
+          if (!account) throw new Error(`VIM account ${v.vimId} of ${vnfId} is not registered`);
+          let client = clients.get(account.id);
+          if (!client) clients.set(account.id, (client = await this.opts.connector.connect(account)));
+          const uri = hybridUri(t.id, account.hybridNodeUuid, t);
+          return { vnfId, client, uri, tunnelAddress: v.metadata.tunnelAddress, lanSubnet: v.metadata.lanSubnets[0]! };
+        };
+        try {
+          items.push({ tunnel: t, master: await end(t.master), peer: await end(t.peer), policy });
+          of.push(i);
+        } catch (err) {
+          errors[i] = err instanceof Error ? err : new Error(String(err));
+        }
+      }
+      if (items.length === 0) return errors;
       const started = Date.now();
-      const next = await rekeyTunnel({ instanceId: nsId, tunnel: t, master: await end(t.master), peer: await end(t.peer), policy, drainMs: this.opts.drainMs ?? 1000 });
-      await this.record(nsId, next, `${t.id}: SPIs 0x${hex(t.spiOut)}/0x${hex(t.spiIn)} → 0x${hex(next.spiOut)}/0x${hex(next.spiIn)}, key stream ${next.keyIds.keyStreamId}, QKD key ${next.keyIds.qkdKeyIds.join(',')} (${reason})`);
-      this.log.info('tunnel rekeyed', { nsInstanceId: nsId, tunnel: t.id, generation: next.generation, spiOut: next.spiOut, spiIn: next.spiIn, keyStreamId: next.keyIds.keyStreamId, ms: Date.now() - started, reason });
+      const outcomes = await rekeyTunnels(nsId, items, this.opts.drainMs ?? 1000);
+      for (const [k, outcome] of outcomes.entries()) {
+        const i = of[k]!;
+        const t = items[k]!.tunnel;
+        if (!outcome.ok) {
+          errors[i] = outcome.error;
+          continue;
+        }
+        const next = outcome.record;
+        const reason = wanted[i]!.reason;
+        await this.record(nsId, next, `${t.id}: SPIs 0x${hex(t.spiOut)}/0x${hex(t.spiIn)} → 0x${hex(next.spiOut)}/0x${hex(next.spiIn)}, key stream ${next.keyIds.keyStreamId}, QKD key ${next.keyIds.qkdKeyIds.join(',')} (${reason})`);
+        this.log.info('tunnel rekeyed', { nsInstanceId: nsId, tunnel: t.id, generation: next.generation, spiOut: next.spiOut, spiIn: next.spiIn, keyStreamId: next.keyIds.keyStreamId, ms: Date.now() - started, batch: items.length, reason });
+      }
+      return errors;
     } finally {
       for (const c of clients.values()) c.close();
     }

@@ -7,7 +7,7 @@
  * Every step registers its undo; the NFVO never holds key bytes.
  */
 import type { DeployResult, DomainIntent, KeyIds } from '../../vca/index.js';
-import { applyEdits, computeTunnelSas, hybridUri, mergeRouterEdits, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
+import { applyEdits, computeTunnelSas, hybridUri, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
 import { errorMessage, mapLimit, ProtocolError } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
@@ -144,9 +144,6 @@ export async function deploySites(
   }
   return { vnfInstances, hosts };
 }
-
-/** Tunnels keyed at once (each its own key-id synchronisation). */
-export const KEYING_CONCURRENCY = 8;
 
 /**
  * Key-id synchronisation of each tunnel (source paper's order: the master obtains keys, the peer

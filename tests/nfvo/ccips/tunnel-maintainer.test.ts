@@ -8,7 +8,7 @@ import type { NsInstance, TunnelRecord } from '../../../nfvo/index.js';
 import { sadEntryName } from '../../../nfvo/ccips/index.js';
 import type { ApplyIpsecRequest } from '../../../vca/index.js';
 import { ProtocolError } from '../../../common/index.js';
-import { createNs, onboardBundled, registerDomains, startHarness, TWO_DOMAINS, waitOp, type Harness } from '../api/harness.js';
+import { accountBody, createNs, onboardBundled, registerDomains, startHarness, TWO_DOMAINS, waitOp, type Harness } from '../api/harness.js';
 
 let h: Harness;
 let ns: NsInstance;
@@ -297,5 +297,56 @@ describe('heal: POST /ns_instances/{id}/heal', () => {
     const op = await waitOp(h, String(r.headers.location));
     expect(op.operationState).toBe('FAILED');
     expect(op.error!.detail).toContain('router site-a in dom-a does not answer (VCA of dom-a: NETCONF session to site-a refused)');
+  });
+});
+
+describe('tunnels that fall due together are rekeyed together', () => {
+  it('three tunnels of a mesh: one run, one edit per router per phase, one drain, each tunnel its own new key', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { bundledPackagePaths } = await import('../../../nsd/index.js');
+    const text = await readFile(join(bundledPackagePaths().qkdVpnMesh3Ns, 'qnfv_qkd_vpn_mesh3_nsd.yaml'), 'utf8');
+    expect((await h.req('POST', '/nsd/v1/ns_descriptors_content', text, { 'content-type': 'application/yaml' })).status).toBe(201);
+    expect((await h.req('POST', '/admin/v1/vim_accounts', accountBody('dom-c', 'c'))).status).toBe(201);
+    const mesh = (await h.req<NsInstance>('POST', '/nslcm/v1/ns_instances', { nsdId: 'qnfv-qkd-vpn-mesh3-ns', nsName: 'mesh' })).json;
+    const body = { vnf: [['site-a', 'dom-a'], ['site-b', 'dom-b'], ['site-c', 'dom-c']].map(([m, v]) => ({ 'member-vnf-index': m, vimAccountId: v })) };
+    const r = await h.req('POST', `/nslcm/v1/ns_instances/${mesh.id}/instantiate`, body);
+    expect((await waitOp(h, String(r.headers.location))).operationState).toBe('COMPLETED');
+    for (let i = 0; i < 100 && h.connector.vca('dom-c').subscribers.size === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    const before = (await h.server.lcm.get(mesh.id)).qkdVpn!.tunnels;
+    expect(before).toHaveLength(3);
+    const mark = h.connector.calls.length;
+    // Every tunnel's outbound SA at its master reaches its soft lifetime at about the same time.
+    const domainOf: Record<string, string> = { 'site-a': 'dom-a', 'site-b': 'dom-b', 'site-c': 'dom-c' };
+    for (const t of before) {
+      h.connector.vca(domainOf[t.master]!).emit(mesh.id, t.master, { type: 'sadb-expire', ipsecSaName: sadEntryName(t.id, t.master, t.peer, t.spiOut), softLifetimeExpire: true });
+    }
+    const end = Date.now() + 5000;
+    let after = before;
+    while (Date.now() < end && after.some((t) => t.generation < 2)) {
+      await new Promise((res) => setTimeout(res, 10));
+      after = (await h.server.lcm.get(mesh.id)).qkdVpn!.tunnels;
+    }
+    expect(after.map((t) => t.generation)).toEqual([2, 2, 2]);
+    expect(new Set(after.map((t) => t.keyIds.keyStreamId)).size).toBe(3);
+    const calls = h.connector.calls.slice(mark);
+    expect(calls.filter((c) => c.method === 'vca.obtainKey')).toHaveLength(6);
+    const applies = calls.filter((c) => c.method === 'vca.applyIpsec').map((c) => c.params as ApplyIpsecRequest);
+    const added = applies.filter((a) => a.ikeless !== null);
+    const removed = applies.filter((a) => a.ikeless === null);
+    // Per router: one inbound and one outbound edit carrying both of its tunnels; two removals.
+    for (const vnfId of ['site-a', 'site-b', 'site-c']) {
+      const mine = added.filter((a) => a.vnfId === vnfId);
+      expect(mine).toHaveLength(2);
+      for (const a of mine) expect(new Set(a.keyBindings.map((k) => k.tunnelId)).size).toBe(2);
+      expect(removed.filter((a) => a.vnfId === vnfId).map((a) => a.deleteSad!.length)).toEqual([2, 2]);
+    }
+    // Each router holds exactly the new pairs of its two tunnels.
+    for (const vnfId of ['site-a', 'site-b', 'site-c']) {
+      const expected = after.filter((t) => t.master === vnfId || t.peer === vnfId).flatMap((t) => [sadEntryName(t.id, t.master, t.peer, t.spiOut), sadEntryName(t.id, t.peer, t.master, t.spiIn)]);
+      expect(h.connector.vca(domainOf[vnfId]!).sadNames(mesh.id, vnfId)).toEqual(expected.sort());
+    }
+    const hist = (await h.server.lcm.get(mesh.id)).qkdVpn!.history.filter((e) => e.event === 'tunnel-rekeyed');
+    expect(hist).toHaveLength(3);
   });
 });
