@@ -17,6 +17,7 @@ import { ikelessEditFromXml, ipsecConfigToXml, ipsecDataToXml, findIkelessRoot }
 import { IKELESS_NS, type IkelessConfig, type IkelessEdit, type SadEntry, type SadEntryState, type SpdEntry } from '../common/ikeless/types.js';
 import { createLogger, errorMessage, type Logger } from '../common/index.js';
 import { EspEngine } from './esp/index.js';
+import { LocalAddresses } from './esp/local-addresses.js';
 import type { DatapathEdit, DatapathState } from './datapath/control-messages.js';
 import { datapathCountersXml } from './counters-xml.js';
 
@@ -127,10 +128,11 @@ export class CcipsAgent implements NetconfDatastore {
     } finally {
       scratch.close();
     }
-    const local = new Set(this.backend.localAddresses);
+    // Addresses compared as numbers: an IPv6 address has many spellings.
+    const local = new LocalAddresses(this.backend.localAddresses);
     const bySpi = new Map<string, string>();
     for (const sa of candidate.sad) {
-      const key = `${sa.tunnel && local.has(sa.tunnel.remote) ? 'inbound' : 'outbound'}/${sa.spi}`;
+      const key = `${sa.tunnel && local.hasText(sa.tunnel.remote, 'tunnel.remote') ? 'inbound' : 'outbound'}/${sa.spi}`;
       const other = bySpi.get(key);
       if (other !== undefined) {
         throw rpcError('invalid-value', `${key.split('/')[0]} SPI 0x${sa.spi.toString(16)} of sad-entry '${sa.name}' is already used by sad-entry '${other}'`, { type: 'application' });

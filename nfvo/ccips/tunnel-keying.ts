@@ -64,7 +64,8 @@ export async function synchroniseTunnelKey(instanceId: string, tunnelId: string,
  * the order between phases matters (inbound everywhere before outbound).
  */
 export async function applyEdits(instanceId: string, edits: RouterEdit[], clientOf: (vnfId: string) => DomainClient): Promise<void> {
-  await Promise.all(
+  // Every edit settles before a failure is reported, so that an undo never runs beside an edit.
+  await settleAll(
     edits.map((edit) =>
       clientOf(edit.vnfId).call('vca.applyIpsec', {
         instanceId,
@@ -78,5 +79,12 @@ export async function applyEdits(instanceId: string, edits: RouterEdit[], client
 
 /** Have both ends' Proxy Agents zero the tunnel's key (the SAs hold it now). */
 export async function releaseTunnelKey(instanceId: string, tunnelId: string, clients: DomainClient[]): Promise<void> {
-  await Promise.all([...new Set(clients)].map((c) => c.call('vca.releaseKey', { instanceId, tunnelId })));
+  await settleAll([...new Set(clients)].map((c) => c.call('vca.releaseKey', { instanceId, tunnelId })));
+}
+
+/** Wait for every promise; then throw the first rejection, if any (Promise.all would throw before the rest settled). */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

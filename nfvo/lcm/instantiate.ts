@@ -160,18 +160,18 @@ export async function keyTunnels(
   const keyIds = new Map<string, KeyIds>();
   if (tunnels.length === 0) return keyIds;
   const [only] = tunnels;
-  await ctx.stage(
-    stage,
-    tunnels.length === 1
-      ? `key-id synchronisation for tunnel ${only!.id}: ${only!.master.vnfId} obtains keys, ${only!.peer.vnfId} fetches them by id`
-      : `key-id synchronisation for ${tunnels.length} tunnels, ${Math.min(KEYING_CONCURRENCY, tunnels.length)} at a time: each master obtains keys, its peer fetches them by id`,
-  );
   for (const t of tunnels) {
     const clients = [...new Set([domainOf(t.master.vnfId), domainOf(t.peer.vnfId)])];
     ctx.onUndo(`release keys of ${t.id}`, async () => {
       await Promise.allSettled(clients.map((c) => c.call('vca.releaseKey', { instanceId: nsId, tunnelId: t.id })));
     });
   }
+  const label =
+    tunnels.length === 1
+      ? `key-id synchronisation for tunnel ${only!.id}: ${only!.master.vnfId} obtains keys, ${only!.peer.vnfId} fetches them by id`
+      : `key-id synchronisation for ${tunnels.length} tunnels, ${Math.min(KEYING_CONCURRENCY, tunnels.length)} at a time: each master obtains keys, its peer fetches them by id`;
+  // One stage for all (a cancel request is seen before the keying, not between tunnels: they run side by side).
+  await ctx.stage(stage, label);
   await mapLimit(tunnels, KEYING_CONCURRENCY, async (t) => {
     const masterUri = hybridUri(t.id, placement.get(t.master.vnfId)!.hybridNodeUuid, t.profile);
     const peerUri = hybridUri(t.id, placement.get(t.peer.vnfId)!.hybridNodeUuid, t.profile);
@@ -180,9 +180,10 @@ export async function keyTunnels(
       ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
       keyIds.set(t.id, ids);
     } catch (err) {
-      // With several tunnels in one stage, the error says which one failed.
-      if (tunnels.length === 1) throw err;
-      throw new ProtocolError(`tunnel ${t.id}: ${errorMessage(err)}`, { cause: err });
+      // With several tunnels in one stage, the error says which one failed (unless it does already).
+      const message = errorMessage(err);
+      if (tunnels.length === 1 || message.startsWith(`tunnel ${t.id}:`)) throw err;
+      throw new ProtocolError(`tunnel ${t.id}: ${message}`, { cause: err });
     }
   });
   return keyIds;

@@ -8,8 +8,10 @@
  *
  * As for ML-KEM (`ml-kem-wasm.ts`), we bind the Emscripten module ourselves
  * instead of using the package's JS wrapper, which frees the heap copy of the
- * secret key without zeroing it: here it is zeroed before it is freed (liboqs
- * zeroes its own intermediate values). `OQS_SIG_sign`/`OQS_SIG_verify` are
+ * secret key without zeroing it: here it is zeroed before it is freed. What
+ * liboqs leaves of its own intermediate values on its stack inside the WASM
+ * memory is not ours to zero (this build exports no stack helpers); the
+ * memory belongs to this module alone. `OQS_SIG_sign`/`OQS_SIG_verify` are
  * ML-DSA.Sign/ML-DSA.Verify with the empty context string (FIPS 204 §5.2,
  * hedged signing with liboqs' randombytes, which the build wires to
  * `crypto.getRandomValues`); this build exports no `*_with_ctx_str` variant,
@@ -62,26 +64,31 @@ async function load(): Promise<MlDsa65Impl & { heap(): Uint8Array }> {
     sign(message, secretKey) {
       if (!(message instanceof Uint8Array)) throw new ProtocolError(`${NAME} message must be a Uint8Array`);
       checkLength('secret key', secretKey, ML_DSA_65_SIZES.secretKey);
-      const msg = put(message);
-      const sk = put(secretKey);
-      const out = m._malloc(ML_DSA_65_SIZES.signature);
-      // size_t *signature_len (4 bytes on wasm32; 8 zeroed bytes, so a wider size_t reads the same value).
-      const outLen = m._malloc(8);
-      m.HEAPU8.fill(0, outLen, outLen + 8);
-      new DataView(m.HEAPU8.buffer).setUint32(outLen, ML_DSA_65_SIZES.signature, true);
+      // Every heap buffer is freed whatever fails, the secret key's copy zeroed first.
+      let msg = 0;
+      let sk = 0;
+      let out = 0;
+      let outLen = 0;
       let rc: number;
       let len: number;
+      let signature: Uint8Array;
       try {
+        msg = put(message);
+        sk = put(secretKey);
+        out = put(new Uint8Array(ML_DSA_65_SIZES.signature));
+        // size_t *signature_len (4 bytes on wasm32; 8 zeroed bytes, so a wider size_t reads the same value).
+        outLen = put(new Uint8Array(8));
+        new DataView(m.HEAPU8.buffer).setUint32(outLen, ML_DSA_65_SIZES.signature, true);
         rc = m._OQS_SIG_sign(sig, out, outLen, msg, message.length, sk);
         len = new DataView(m.HEAPU8.buffer).getUint32(outLen, true);
+        signature = m.HEAPU8.slice(out, out + ML_DSA_65_SIZES.signature);
       } finally {
-        m.HEAPU8.fill(0, sk, sk + ML_DSA_65_SIZES.secretKey);
-        m._free(sk);
-        m._free(msg);
-        m._free(outLen);
+        if (sk) {
+          m.HEAPU8.fill(0, sk, sk + ML_DSA_65_SIZES.secretKey);
+          m._free(sk);
+        }
+        for (const p of [msg, out, outLen]) if (p) m._free(p);
       }
-      const signature = m.HEAPU8.slice(out, out + ML_DSA_65_SIZES.signature);
-      m._free(out);
       if (rc !== 0) throw new ProtocolError(`${NAME} signing failed (liboqs status ${rc})`);
       if (len !== ML_DSA_65_SIZES.signature) throw new ProtocolError(`${NAME} signing gave ${len} bytes, not ${ML_DSA_65_SIZES.signature}`);
       return signature;
@@ -90,15 +97,16 @@ async function load(): Promise<MlDsa65Impl & { heap(): Uint8Array }> {
       checkLength('signature', signature, ML_DSA_65_SIZES.signature);
       if (!(message instanceof Uint8Array)) throw new ProtocolError(`${NAME} message must be a Uint8Array`);
       checkLength('public key', publicKey, ML_DSA_65_SIZES.publicKey);
-      const msg = put(message);
-      const s = put(signature);
-      const pk = put(publicKey);
+      let msg = 0;
+      let s = 0;
+      let pk = 0;
       try {
+        msg = put(message);
+        s = put(signature);
+        pk = put(publicKey);
         return m._OQS_SIG_verify(sig, msg, message.length, s, signature.length, pk) === 0;
       } finally {
-        m._free(msg);
-        m._free(s);
-        m._free(pk);
+        for (const p of [msg, s, pk]) if (p) m._free(p);
       }
     },
     heap: () => m.HEAPU8,

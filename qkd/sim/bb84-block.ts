@@ -52,7 +52,7 @@ export interface ReconciliationSummary {
   frames: number;
   /** Frames the SIMD min-sum decoder missed in its first round (then given a blind second round). */
   fastDecoderFailures: number;
-  /** Bits revealed in second rounds (counted in leakEc). */
+  /** Bits revealed in blind rounds, of all frames (those of kept frames are in leakEc). */
   revealedBits: number;
   /** Frames decoded by exact belief propagation. */
   exactDecodes: number;

@@ -27,6 +27,13 @@
  *     (`ldpc-decoder.ts`) takes what is still unsolved;
  *  4. verification: a 64-bit universal hash (`verification.ts`, also leakage);
  *     frames that fail to converge or to verify are discarded by both.
+ * As a two-party protocol this is interactive, as blind reconciliation is
+ * anyway: Bob announces each frame as it finishes (which one, decoded or not,
+ * the errors he corrected), and Alice lays out the next frame on that — its
+ * code from the QBER known at that moment, its public shortening bits and the
+ * verification seed drawn from the shared public randomness in the order of
+ * those announcements, and the kept frames' bits appended in that order at
+ * both ends.
  * The last, partial frame of a block is shortened further if its bits are
  * worth more after privacy amplification than the syndrome it costs
  * (`secretFractionPerBit` × bits > m − p + 64); otherwise its bits are left
@@ -209,52 +216,56 @@ class Reconciliation {
         result.decodeMs += t - t0;
         t0 = t;
       };
-      for (;;) {
-        // Fill the free lanes: blind rounds first, then new frames while their code is this one.
-        for (let lane = 0; lane < lanes.length; lane++) {
-          if (lanes[lane]) continue;
-          const s2 = second.shift();
-          if (s2) {
-            // Round k ≥ 2 may take (k − 1) × the cap: a frame still improving there is worth it,
-            // and the stall rule stops the hopeless ones.
-            dec.load(lane, s2, (s2.rounds - 1) * opts.maxIterations);
-            lanes[lane] = s2;
-          } else if (slot && slot.code === dec.code) {
-            dec.load(lane, slot, firstRound);
-            lanes[lane] = slot;
-            lap();
-            slot = this.next();
-            t0 = performance.now();
+      try {
+        for (;;) {
+          // Fill the free lanes: blind rounds first, then new frames while their code is this one.
+          for (let lane = 0; lane < lanes.length; lane++) {
+            if (lanes[lane]) continue;
+            const s2 = second.shift();
+            if (s2) {
+              // Round k ≥ 2 may take (k − 1) × the cap: a frame still improving there is worth it,
+              // and the stall rule stops the hopeless ones.
+              dec.load(lane, s2, (s2.rounds - 1) * opts.maxIterations);
+              lanes[lane] = s2;
+            } else if (slot && slot.code === dec.code) {
+              dec.load(lane, slot, firstRound);
+              lanes[lane] = slot;
+              lap();
+              slot = this.next();
+              t0 = performance.now();
+            }
           }
-        }
-        if (!lanes.some((x) => x)) break;
-        const { converged, failed } = dec.step();
-        lap();
-        result.batchIterations++;
-        for (const lane of converged) {
-          const s = lanes[lane]!;
-          lanes[lane] = undefined;
-          result.iterations += dec.iterationsOf(lane);
-          this.settle(s, dec.hardDecision(lane));
-        }
-        for (const lane of failed) {
-          const s = lanes[lane]!;
-          lanes[lane] = undefined;
-          result.iterations += dec.iterationsOf(lane);
-          if (s.rounds < BLIND_ROUNDS) {
-            // Another round: Bob says the frame failed, Alice reveals more of it.
-            if (s.rounds === 1) result.fastDecoderFailures++;
-            const bits = reveal(s, s.code);
-            result.revealedBits += bits;
-            result.leakEcAll += bits;
-            second.push(s);
-          } else {
-            this.settle(s, this.exact(s));
+          if (!lanes.some((x) => x)) break;
+          const { converged, failed } = dec.step();
+          lap();
+          result.batchIterations++;
+          for (const lane of converged) {
+            const s = lanes[lane]!;
+            lanes[lane] = undefined;
+            result.iterations += dec.iterationsOf(lane);
+            this.settle(s, dec.hardDecision(lane));
           }
+          for (const lane of failed) {
+            const s = lanes[lane]!;
+            lanes[lane] = undefined;
+            result.iterations += dec.iterationsOf(lane);
+            if (s.rounds < BLIND_ROUNDS) {
+              // Another round: Bob says the frame failed, Alice reveals more of it.
+              if (s.rounds === 1) result.fastDecoderFailures++;
+              const bits = reveal(s, s.code);
+              result.revealedBits += bits;
+              result.leakEcAll += bits;
+              second.push(s);
+            } else {
+              this.settle(s, this.exact(s));
+            }
+          }
+          t0 = performance.now();
         }
-        t0 = performance.now();
+      } finally {
+        // Also when something threw: the decoder is shared, and its lanes hold Bob's estimates.
+        dec.wipe();
       }
-      dec.wipe();
     }
   }
 
@@ -351,6 +362,8 @@ class Reconciliation {
     } finally {
       slot.frameA.fill(0);
       slot.frameB.fill(0);
+      slot.prior.fill(0);
+      slot.target.fill(0);
       this.free.push(slot);
     }
   }
@@ -367,6 +380,7 @@ class Reconciliation {
       s.frameA.fill(0);
       s.frameB.fill(0);
       s.prior.fill(0);
+      s.target.fill(0);
     }
   }
 }

@@ -29,6 +29,7 @@ import {
   ESP_HEADER_LEN,
   IPPROTO_ESP,
   IPPROTO_UDP,
+  IPV4_FRAG_OFFSET_MASK,
   NEXT_HEADER_IPV4,
   NEXT_HEADER_IPV6,
   UDP_HEADER_LEN,
@@ -246,9 +247,12 @@ export class EspEngine {
     const proto = ipv4Protocol(buf, off);
     const ihl = ipv4HeaderLength(buf, off, len);
     if ((proto === IPPROTO_ESP || proto === IPPROTO_UDP) && this.local.has4(ipv4Destination(buf, off))) {
-      if (ipv4IsFragment(buf, off)) return this.drop(batch, i, DropReason.Malformed, undefined);
-      if (proto === IPPROTO_ESP) return this.inbound(batch, i, buf, off, len, now, ihl, 0);
-      if (len - ihl >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, off + ihl))) {
+      // An outer ESP fragment is malformed (no reassembly); so is the first fragment of ESP-in-UDP.
+      if (proto === IPPROTO_ESP) return ipv4IsFragment(buf, off) ? this.drop(batch, i, DropReason.Malformed, undefined) : this.inbound(batch, i, buf, off, len, now, ihl, 0);
+      // A later fragment carries no UDP header to read a port from: it goes through the SPD.
+      const first = (buf.readUInt16BE(off + 6) & IPV4_FRAG_OFFSET_MASK) === 0;
+      if (first && len - ihl >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, off + ihl))) {
+        if (ipv4IsFragment(buf, off)) return this.drop(batch, i, DropReason.Malformed, undefined);
         return this.inboundUdp(batch, i, buf, off, len, now, ihl);
       }
     }
@@ -263,10 +267,11 @@ export class EspEngine {
     if (len === 0 || !ipv6Upper(buf, off, len, up)) return this.drop(batch, i, DropReason.Malformed, undefined);
     const proto = up.protocol;
     if ((proto === IPPROTO_ESP || proto === IPPROTO_UDP) && this.local.has6At(buf, ipv6DestinationOffset(off))) {
-      if (up.fragment !== 0) return this.drop(batch, i, DropReason.Malformed, undefined);
       const hdr = up.offset - off;
-      if (proto === IPPROTO_ESP) return this.inbound(batch, i, buf, off, len, now, hdr, 0);
-      if (len - hdr >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, up.offset))) {
+      if (proto === IPPROTO_ESP) return up.fragment !== 0 ? this.drop(batch, i, DropReason.Malformed, undefined) : this.inbound(batch, i, buf, off, len, now, hdr, 0);
+      // A later fragment carries no UDP header to read a port from: it goes through the SPD.
+      if (up.fragment !== 2 && len - hdr >= UDP_HEADER_LEN && this.sad.isUdpEncapPort(udpDestinationPort(buf, up.offset))) {
+        if (up.fragment !== 0) return this.drop(batch, i, DropReason.Malformed, undefined);
         return this.inboundUdp(batch, i, buf, off, len, now, hdr);
       }
     }

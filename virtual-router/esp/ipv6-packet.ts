@@ -143,9 +143,14 @@ export function ipv6Upper(buf: Buffer, off: number, total: number, out: Ipv6Uppe
     } else if (next === IPV6_EXT_FRAGMENT) {
       if (p + IPV6_FRAGMENT_HEADER_LEN > end) return false;
       const offsetField = buf.readUInt16BE(p + 2);
-      out.fragment = offsetField >>> 3 === 0 ? (offsetField & 1 ? 1 : out.fragment) : 2;
       next = buf[p];
       p += IPV6_FRAGMENT_HEADER_LEN;
+      if (offsetField >>> 3 !== 0) {
+        // A later fragment: what follows is payload, not headers (its Next Header names the protocol).
+        out.fragment = 2;
+        break;
+      }
+      if (offsetField & 1) out.fragment = 1;
     } else break;
     if (p > end) return false;
   }

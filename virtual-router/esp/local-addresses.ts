@@ -18,6 +18,11 @@ export class LocalAddresses {
     });
   }
 
+  /** Whether the address `text` (any spelling; ValidationError naming `field` when it is none) is ours. */
+  hasText(text: string, field = 'address'): boolean {
+    return isIpv6Text(text) ? this.has6(parseIpv6(text, field)) : this.has4(parseIpv4(text, field));
+  }
+
   /** Whether the IPv4 address (unsigned 32-bit) is ours. */
   has4(addr: number): boolean {
     return this.v4.has(addr);

@@ -10,7 +10,8 @@ import type { IkelessNotification } from '../../../common/ikeless/types.js';
 import { EspEngine, Verdict, dropReasonName } from '../../../virtual-router/esp/index.js';
 import { compileSelector, selectorMatches } from '../../../virtual-router/esp/traffic-selector.js';
 import { newFlowKey } from '../../../virtual-router/esp/ipv4-packet.js';
-import { formatIpv6, parseIpv6 } from '../../../virtual-router/esp/ipv6-packet.js';
+import { formatIpv6, ipv6Upper, newIpv6Upper, parseIpv6 } from '../../../virtual-router/esp/ipv6-packet.js';
+import { LocalAddresses } from '../../../virtual-router/esp/local-addresses.js';
 import {
   GW6_A,
   GW6_B,
@@ -50,6 +51,14 @@ describe('IPv6 address text', () => {
   ])('%s reads back as %s', (text, canonical) => {
     expect(formatIpv6(parseIpv6(text, 'a'))).toBe(canonical);
     expect(Buffer.from(parseIpv6(text, 'a').buffer).swap32()).toEqual(ipv6Bytes(canonical));
+  });
+
+  it('local addresses match whatever the spelling', () => {
+    const local = new LocalAddresses([GW6_A, GW_A]);
+    expect(local.hasText('2001:DB8:100:0:0:0:0:1')).toBe(true);
+    expect(local.hasText(GW_A)).toBe(true);
+    expect(local.hasText(GW6_B)).toBe(false);
+    expect(() => local.hasText('nope', 'tunnel.remote')).toThrow(/tunnel\.remote/);
   });
 
   it.each(['2001:db8::1::2', '1.2.3.4', 'fe80::1%eth0', '12345::', ''])('refuses %j naming the field', (text) => {
@@ -262,5 +271,39 @@ describe('interop with Scapy over IPv6', () => {
       const again = run(b, [tampered, fromScapy[1]]);
       expect(again.map((r) => dropReasonName(r.reason))).toEqual(['auth-failed', 'replay']);
     }
+  });
+});
+
+describe('fragments addressed to a tunnel endpoint', () => {
+  it('the header walk stops at the Fragment header of a later fragment: what follows is payload', () => {
+    // IPv6 | Fragment (Next Header 60, offset 8 × 8 bytes) | payload that looks like a Dest Options header then TCP.
+    const p = udp6Packet(HOST6_A, HOST6_B, 1, 2, 'x');
+    const body = Buffer.from([60, 0, 0x00, 0x40, 0, 0, 0, 9, 6, 0, 1, 4, 0, 0, 0, 0, 0xaa, 0xbb]);
+    const pkt = Buffer.concat([p.subarray(0, 40), body]);
+    pkt.writeUInt16BE(body.length, 4);
+    pkt[6] = 44;
+    const up = newIpv6Upper();
+    expect(ipv6Upper(pkt, 0, pkt.length, up)).toBe(true);
+    expect(up).toEqual({ protocol: 60, offset: 48, fragment: 2 });
+  });
+
+  it('a UDP fragment that is not ESP-in-UDP is not malformed: it goes through the SPD like any packet', () => {
+    const { a } = pair(GW_A, GW_B, SITE_A, SITE_B, 'gcm256', { udp: true });
+    // A first fragment (MF) of UDP to port 53 at the tunnel address, and a later fragment whose
+    // payload happens to hold 4500 where a port would be.
+    const first = udpPacket(HOST_B, GW_A, 1234, 53, Buffer.alloc(16, 1));
+    first.writeUInt16BE(0x2000, 6);
+    first.writeUInt16BE(checksum(Buffer.concat([first.subarray(0, 10), Buffer.alloc(2), first.subarray(12, 20)])), 10);
+    const later = udpPacket(HOST_B, GW_A, 4500, 4500, Buffer.alloc(16, 2));
+    later.writeUInt16BE(0x0003, 6);
+    later.writeUInt16BE(0, 10);
+    later.writeUInt16BE(checksum(later.subarray(0, 20)), 10);
+    expect(run(a, [first, later]).map((r) => dropReasonName(r.reason))).toEqual(['no-policy', 'no-policy']);
+    // The first fragment of real ESP-in-UDP (to the SA's port) is malformed: there is no reassembly.
+    const espFirst = udpPacket(HOST_B, GW_A, 4500, 4500, Buffer.alloc(40, 3));
+    espFirst.writeUInt16BE(0x2000, 6);
+    espFirst.writeUInt16BE(0, 10);
+    espFirst.writeUInt16BE(checksum(espFirst.subarray(0, 20)), 10);
+    expect(dropReasonName(run(a, [espFirst])[0]!.reason)).toBe('malformed');
   });
 });
