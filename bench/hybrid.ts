@@ -19,10 +19,8 @@
  * `hybrid_keys_per_s`.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { configureLogging, zeroize } from '../common/index.js';
-import { Etsi004Client, HybridizationModule, QkdLink, generateHmIdentity, type HybridizationModuleOptions } from '../qkd/index.js';
-import type { HmWorkerCommand, HmWorkerData } from './hybrid-hm-worker.js';
+import { Etsi004Client, HybridizationModule, QkdLink, generateHmIdentity, startHmThread, type HmHandle, type HybridizationModuleOptions } from '../qkd/index.js';
 
 const NODE_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const NODE_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
@@ -36,15 +34,6 @@ interface Args {
   inFlight: number;
   warmup: number;
   inline: boolean;
-}
-
-/** A running HM, in this thread or in a worker. */
-interface HmHandle {
-  port: number;
-  peerEndpointUrl: string;
-  setPeerUrl(url: string): Promise<void>;
-  stats(): Promise<{ batches: number; offers: number }>;
-  stop(): Promise<void>;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -75,44 +64,6 @@ async function startInline(options: HybridizationModuleOptions): Promise<HmHandl
     setPeerUrl: async (url) => hm.setPeerUrl(url),
     stats: async () => hm.peerExchangeStats,
     stop: () => hm.stop(),
-  };
-}
-
-async function startWorker(options: HybridizationModuleOptions): Promise<HmHandle> {
-  const data: HmWorkerData = { options, logLevel: 'warn' };
-  const worker = new Worker(new URL('./hybrid-hm-worker.js', import.meta.url), { workerData: data });
-  const next = (type: string): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m: Record<string, unknown>): void => {
-        if (m.type === 'error') reject(new Error(`HM worker: ${String(m.message)}`));
-        else if (m.type === type) resolve(m);
-        else return;
-        worker.off('message', onMessage);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
-  const send = (cmd: HmWorkerCommand): void => worker.postMessage(cmd);
-  const started = await next('started');
-  return {
-    port: started.port as number,
-    peerEndpointUrl: started.peerEndpointUrl as string,
-    setPeerUrl: async (url) => {
-      const done = next('peerSet');
-      send({ type: 'setPeerUrl', url });
-      await done;
-    },
-    stats: async () => {
-      const got = next('stats');
-      send({ type: 'stats' });
-      return (await got).stats as { batches: number; offers: number };
-    },
-    stop: async () => {
-      const done = next('stopped');
-      send({ type: 'stop' });
-      await done;
-      await worker.terminate();
-    },
   };
 }
 
@@ -171,7 +122,7 @@ async function main(): Promise<void> {
   const common = { maxOffersPerBatch: args.batch, maxBatchesInFlight: args.inFlight };
   const optsA: HybridizationModuleOptions = { ...common, name: 'a', nodeUuid: NODE_A, peerNodeUuid: NODE_B, saeId: 'hm-a', peerSaeId: 'hm-b', kme014Url: link.nodes[0].kme014Url, signingKey: idA.secretKey, peerVerificationKey: idB.publicKey };
   const optsB: HybridizationModuleOptions = { ...common, name: 'b', nodeUuid: NODE_B, peerNodeUuid: NODE_A, saeId: 'hm-b', peerSaeId: 'hm-a', kme014Url: link.nodes[1].kme014Url, signingKey: idB.secretKey, peerVerificationKey: idA.publicKey };
-  const start = args.inline ? startInline : startWorker;
+  const start = args.inline ? startInline : (o: HybridizationModuleOptions) => startHmThread(o);
   const [a, b] = await Promise.all([start(optsA), start(optsB)]);
   zeroize(idA.secretKey, idB.secretKey);
   try {

@@ -11,7 +11,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity } from '../../qkd/index.js';
+import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity, startHmThread, type HmHandle, type HybridizationModuleOptions } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver, type VimDriverKind } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
 import { NfvoApiError, NfvoClient, NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
@@ -25,7 +25,7 @@ import { ProtocolError, zeroize } from '../../common/index.js';
 export interface LabDomain {
   name: string;
   nodeUuid: string;
-  hm: HybridizationModule;
+  hm: HmHandle;
   vim: VimDriver;
   vca: VcaService;
   account?: VimAccount;
@@ -39,6 +39,11 @@ export interface LabOptions {
   /** QKD keys per second of the CSPRNG stand-in link (default 20) and keys ready at start. */
   qkdKeyRate?: number;
   qkdPrefill?: number;
+  /**
+   * Run each Hybridization Module in a worker thread, with its own event loop, as it runs in
+   * its own process on its node (benchmarks; needs the compiled code). Default: in this thread.
+   */
+  hmThreads?: boolean;
   /** What feeds the QKD link: the CSPRNG stand-in (default) or the BB84 decoy-state simulator. */
   qkdFeed?: 'csprng' | 'bb84';
   /** Fibre length of the simulated BB84 link (default 25 km). */
@@ -127,10 +132,15 @@ export class TwoDomainLab {
       const uuids = [randomUUID(), randomUUID()];
       await mkdir(join(opts.dataDir, 'hm'), { recursive: true, mode: 0o700 });
       const ids = await Promise.all(names.map((n) => loadOrCreateHmIdentity(join(opts.dataDir, 'hm', `${n}.ml-dsa-65`))));
-      const hms: HybridizationModule[] = [];
+      const hms: HmHandle[] = [];
+      const startHm = async (o: HybridizationModuleOptions): Promise<HmHandle> => {
+        if (opts.hmThreads) return startHmThread(o);
+        const hm = await HybridizationModule.start(o);
+        return { port: hm.port, peerEndpointUrl: hm.peerEndpointUrl, setPeerUrl: async (url) => hm.setPeerUrl(url), stats: async () => hm.peerExchangeStats, stop: () => hm.stop() };
+      };
       try {
         for (const i of [0, 1]) {
-          const hm = await HybridizationModule.start({
+          const hm = await startHm({
             nodeUuid: uuids[i]!,
             peerNodeUuid: uuids[1 - i]!,
             saeId: sae[i]!,
@@ -147,8 +157,8 @@ export class TwoDomainLab {
       } finally {
         zeroize(...ids.map((id) => id.secretKey)); // the modules keep their own copies
       }
-      hms[0]!.setPeerUrl(hms[1]!.peerEndpointUrl);
-      hms[1]!.setPeerUrl(hms[0]!.peerEndpointUrl);
+      await hms[0]!.setPeerUrl(hms[1]!.peerEndpointUrl);
+      await hms[1]!.setPeerUrl(hms[0]!.peerEndpointUrl);
 
       // 3. The NFVO's SSH identity, then each domain's VIM and VCA.
       await mkdir(join(opts.dataDir, 'nfvo'), { recursive: true, mode: 0o700 });

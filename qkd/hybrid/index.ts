@@ -19,3 +19,4 @@ export * from './get-key-status.js';
 export * from './policy.js';
 export * from './expiring-map.js';
 export * from './hybridization-module.js';
+export * from './hm-thread.js';

@@ -1,13 +1,12 @@
 /**
- * One Hybridization Module in a worker thread, for `bench/hybrid.ts`: the two
- * domains' HMs run in two threads of one process as they would run on two
- * hosts, each with its own event loop (the QKD nodes and the ETSI 004 clients
- * stay in the main thread). Messages: the parent sends `setPeerUrl`, `stats`
- * and `stop`; the worker answers `started` (ports, pinned URL), `stats`, `stopped`.
+ * The worker-thread side of `hm-thread.ts`: one Hybridization Module with its
+ * own event loop, as it would run on its own host. Messages: the parent sends
+ * `setPeerUrl`, `stats` and `stop`; the worker answers `started` (ports,
+ * peer URL), `peerSet`, `stats`, `stopped`, or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { configureLogging } from '../common/index.js';
-import { HybridizationModule, type HybridizationModuleOptions } from '../qkd/index.js';
+import { configureLogging } from '../../common/index.js';
+import { HybridizationModule, type HybridizationModuleOptions } from './hybridization-module.js';
 
 /** What the parent passes in `workerData`. */
 export interface HmWorkerData {
@@ -20,10 +19,16 @@ export type HmWorkerCommand = { type: 'setPeerUrl'; url: string } | { type: 'sta
 
 async function main(): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error('hybrid-hm-worker must run in a worker thread');
+  if (!port) throw new Error('hm-worker must run in a worker thread');
   const data = workerData as HmWorkerData;
   configureLogging({ level: data.logLevel });
-  const hm = await HybridizationModule.start(data.options);
+  let hm: HybridizationModule;
+  try {
+    hm = await HybridizationModule.start(data.options);
+  } finally {
+    // The module keeps its own copy of the signing key; this worker's copy of the parent's goes.
+    data.options.signingKey?.fill(0);
+  }
   port.on('message', (cmd: HmWorkerCommand) => {
     if (cmd.type === 'setPeerUrl') {
       hm.setPeerUrl(cmd.url);
