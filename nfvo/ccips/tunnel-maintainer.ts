@@ -15,7 +15,7 @@
  * and pre-empts rekeys. A failed rekey is retried with back-off while the old
  * SAs keep working.
  */
-import { createLogger, errorMessage, type Logger } from '../../common/index.js';
+import { createLogger, errorMessage, ProtocolError, type Logger } from '../../common/index.js';
 import { notificationFromJson } from '../../common/ikeless/index.js';
 import type { IkelessNotification } from '../../common/ikeless/types.js';
 import { VCA_EVENT, type VcaEvent } from '../../vca/index.js';
@@ -34,8 +34,8 @@ export interface TunnelMaintenance {
   resume(nsInstanceId: string): void;
   /** Make sure events of these domains (VIM account ids) are received. */
   watch(accountIds: string[]): void;
-  /** Rekey one tunnel inside an LCM operation that holds the instance's pause; throws when it fails. */
-  rekeyInOperation(nsInstanceId: string, tunnelId: string, reason: string): Promise<void>;
+  /** Rekey tunnels (together) inside an LCM operation that holds the instance's pause; throws when one fails. */
+  rekeyInOperation(nsInstanceId: string, tunnelIds: string | readonly string[], reason: string): Promise<void>;
 }
 
 export interface TunnelMaintainerOptions {
@@ -121,10 +121,13 @@ export class TunnelMaintainer implements TunnelMaintenance {
     return this.enqueue(nsInstanceId, tunnelId, reason, 0, undefined);
   }
 
-  async rekeyInOperation(nsInstanceId: string, tunnelId: string, reason: string): Promise<void> {
+  async rekeyInOperation(nsInstanceId: string, tunnelIds: string | readonly string[], reason: string): Promise<void> {
+    const ids = typeof tunnelIds === 'string' ? [tunnelIds] : tunnelIds;
     // The operation paused the instance: no queued rekey runs beside this one.
-    const [error] = await this.rekey(nsInstanceId, [{ tunnelId, reason, generation: undefined }], true);
-    if (error) throw error;
+    const errors = await this.rekey(nsInstanceId, ids.map((tunnelId) => ({ tunnelId, reason, generation: undefined })), true);
+    const failed = errors.flatMap((e, i) => (e ? [[ids[i]!, e] as const] : []));
+    if (failed.length === 1 && ids.length === 1) throw failed[0]![1];
+    if (failed.length > 0) throw new ProtocolError(failed.map(([id, e]) => `tunnel ${id}: ${errorMessage(e)}`).join('; '), { cause: failed[0]![1] });
   }
 
   private async subscribe(accountId: string): Promise<void> {

@@ -383,11 +383,11 @@ export class NsLcm {
       if (req.primitive === 'rekey') {
         const extra = Object.keys(rest);
         if (extra.length > 0) throw new ValidationError('invalid action', extra.map((k) => ({ path: `primitive_params.${k}`, message: "'rekey' takes only 'tunnel'" })));
-        return this.start(ns, 'ACTION', req, tunnels.length, async (ctx) => {
-          for (const [i, t] of tunnels.entries()) {
-            await ctx.stage(i + 1, `rekeying tunnel ${t.id} (generation ${t.generation} → ${t.generation + 1})`);
-            await maintenance.rekeyInOperation(id, t.id, 'operator action');
-          }
+        // All the tunnels together (rekeyTunnels: keys side by side, one edit per router per phase, one drain).
+        return this.start(ns, 'ACTION', req, 1, async (ctx) => {
+          const [only] = tunnels;
+          await ctx.stage(1, tunnels.length === 1 ? `rekeying tunnel ${only!.id} (generation ${only!.generation} → ${only!.generation + 1})` : `rekeying ${tunnels.length} tunnels together: ${tunnels.map((t) => t.id).join(', ')}`);
+          await maintenance.rekeyInOperation(id, tunnels.map((t) => t.id), 'operator action');
         });
       }
       // set-lifetimes: new limits on the tunnels' records, then a make-before-break rekey puts them on fresh SAs.
