@@ -35,9 +35,12 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
-  processEntities: true,
-  // Without this, numeric character references (&#65; &#x41;) stay literal.
-  htmlEntities: true,
+  // Entities are decoded here (`decodeEntities`): XML's five and numeric references, in one pass.
+  // The parser's own entity handling with HTML entities (needed for numeric references) made a
+  // small NETCONF reply cost 4× as much to parse.
+  processEntities: false,
+  // CDATA stays apart so that its content is taken literally, not entity-decoded.
+  cdataPropName: '#cdata',
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: '#comment',
@@ -53,6 +56,26 @@ export function parseXml(text: string): XmlElement {
 }
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Decode XML's predefined entities and numeric character references (XML 1.0 §4.1, §4.6) in one pass. */
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9._-]*);?/g, (whole, ref: string) => {
+    if (!whole.endsWith(';')) throw new ProtocolError(`malformed XML: '&' must start an entity reference ending in ';' (near '${whole}')`);
+    if (ref.startsWith('#')) {
+      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      if (!(code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff))) {
+        throw new ProtocolError(`malformed XML: character reference ${whole} is not an XML character`);
+      }
+      return String.fromCodePoint(code);
+    }
+    const named = NAMED_ENTITIES[ref];
+    if (named === undefined) throw new ProtocolError(`malformed XML: undefined entity ${whole}`);
+    return named;
+  });
+}
 const WRAPPER = 'qnfv-fragment-root';
 
 /**
@@ -78,14 +101,15 @@ function convertList(nodes: OrderedNode[], scope: Map<string, string>): XmlEleme
   const out: XmlElement[] = [];
   for (const node of nodes) {
     const tag = Object.keys(node).find((k) => k !== ':@');
-    if (tag === undefined || tag === '#text' || tag === '#comment') continue;
+    if (tag === undefined || tag === '#text' || tag === '#comment' || tag === '#cdata') continue;
     out.push(convertElement(tag, node, scope));
   }
   return out;
 }
 
 function convertElement(tag: string, node: OrderedNode, parentScope: Map<string, string>): XmlElement {
-  const rawAttrs = (node[':@'] as Record<string, string> | undefined) ?? {};
+  const rawAttrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries((node[':@'] as Record<string, string> | undefined) ?? {})) rawAttrs[k] = decodeEntities(String(v));
   let scope = parentScope;
   // 1. Namespace declarations on this element open a new scope.
   for (const [k, v] of Object.entries(rawAttrs)) {
@@ -117,7 +141,10 @@ function convertElement(tag: string, node: OrderedNode, parentScope: Map<string,
   // 4. Children and text.
   const childNodes = (node[tag] as OrderedNode[] | undefined) ?? [];
   let text = '';
-  for (const c of childNodes) if ('#text' in c) text += String(c['#text']);
+  for (const c of childNodes) {
+    if ('#text' in c) text += decodeEntities(String(c['#text']));
+    else if ('#cdata' in c) for (const t of c['#cdata'] as OrderedNode[]) text += String(t['#text'] ?? '');
+  }
   return { name: local, ns, attrs, attrNs, children: convertList(childNodes, scope), text: text.trim() };
 }
 

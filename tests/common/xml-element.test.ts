@@ -37,6 +37,22 @@ describe('entities and attribute collisions', () => {
   it('decodes numeric character references', () => {
     expect(parseXml('<a>&#65;&#x42;</a>').text).toBe('AB');
   });
+  it('decodes the five XML entities in text and attributes, once (an escaped reference stays a reference)', () => {
+    const el = parseXml('<a v="&lt;&quot;&apos;&gt;">&lt;b&gt; &amp;#65; &amp;amp;</a>');
+    expect(el.text).toBe('<b> &#65; &amp;');
+    expect(el.attrs.v).toBe('<"\'>');
+  });
+  it('takes CDATA literally', () => {
+    expect(parseXml('<a>x<![CDATA[a &amp; <b> & c]]>y</a>').text).toBe('xa &amp; <b> & cy');
+  });
+  it.each([
+    ['<a>&nbsp;</a>', /undefined entity &nbsp;/],
+    ['<a>fish & chips</a>', /malformed XML.*'&'/],
+    ['<a>&#0;</a>', /not an XML character/],
+    ['<a v="&bogus;"/>', /undefined entity/],
+  ])('refuses %s', (xml, message) => {
+    expect(() => parseXml(xml)).toThrow(message);
+  });
   it('refuses the same attribute name in two namespaces', () => {
     expect(() => parseXml('<a xmlns:n="urn:n" n:op="1" op="2"/>')).toThrow(/two namespaces/);
   });
