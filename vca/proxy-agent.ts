@@ -13,7 +13,6 @@
 import { Etsi004Client } from '../qkd/index.js';
 import { ipsecConfigFromJson, ikelessEditToXml } from '../common/ikeless/index.js';
 import type { IkelessEdit } from '../common/ikeless/types.js';
-import { serializeXml } from '../common/netconf/index.js';
 import { ConflictError, NotFoundError, ProtocolError, ValidationError, createLogger, zeroize } from '../common/index.js';
 import { deriveSaKeys } from './key-expansion.js';
 import type { ApplyIpsecRequest, KeyIds, ObtainKeyRequest } from './protocol.js';
@@ -115,8 +114,9 @@ export class ProxyAgent {
       } else if (req.deleteOperation !== undefined && req.deleteOperation !== 'delete') {
         throw new ValidationError(`deleteOperation must be 'delete' or 'remove', got '${String(req.deleteOperation)}'`);
       }
-      const xml = serializeXml(ikelessEditToXml(edit, { withKeys: true }));
-      await this.routers.get(req.instanceId, req.vnfId).editConfig('running', xml);
+      // The element tree goes out as it is serialised (no text to parse back).
+      const xml = ikelessEditToXml(edit, { withKeys: true });
+      await this.routers.get(req.instanceId, req.vnfId).editConfig('running', [xml]);
       log.info('SAD/SPD pushed to router', { vnfId: req.vnfId, sad: config.sad.map((s) => s.name), spd: config.spd.map((s) => s.name), deleteSad: edit.deleteSad.length, deleteSpd: edit.deleteSpd.length });
       return config.sad.length + config.spd.length + edit.deleteSad.length + edit.deleteSpd.length;
     } finally {

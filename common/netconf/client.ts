@@ -23,7 +23,7 @@ import { buildHello, negotiateFraming, parseHello } from './hello.js';
 import { parseNotification, type NetconfNotification } from './notification.js';
 import { NetconfRpcError, parseRpcErrors } from './rpc-error.js';
 import { buildRpc, parseMessage } from './rpc.js';
-import { child, escapeXml, parseXml, serializeXml, type XmlElement } from './xml-element.js';
+import { child, elem, escapeXml, parseXml, serializeXml, type XmlElement } from './xml-element.js';
 
 /** Options of the NETCONF layer. */
 export interface NetconfClientOptions {
@@ -180,8 +180,20 @@ export class NetconfClient {
     return dataOf(await this.rpc(`<get-config><source><${source}/></source>${filterXml(filter)}</get-config>`));
   }
 
-  /** `<edit-config>`: `config` is the content of `<config>` (a `<config>` element is unwrapped). */
+  /**
+   * `<edit-config>`: `config` is the content of `<config>` (a `<config>` element is unwrapped).
+   * Elements go out as they are serialised; text is parsed first (it must be well-formed).
+   */
   async editConfig(target: 'running' | 'candidate', config: XmlInput, opts: EditConfigOptions = {}): Promise<void> {
+    if (typeof config !== 'string') {
+      const els = config.length === 1 && config[0]!.name === 'config' && config[0]!.ns === NETCONF_NS ? config[0]!.children : config;
+      const params: XmlElement[] = [];
+      if (opts.defaultOperation) params.push(elem('default-operation', NETCONF_NS, [], opts.defaultOperation));
+      if (opts.testOption) params.push(elem('test-option', NETCONF_NS, [], opts.testOption));
+      if (opts.errorOption) params.push(elem('error-option', NETCONF_NS, [], opts.errorOption));
+      await this.rpc(elem('edit-config', NETCONF_NS, [elem('target', NETCONF_NS, [elem(target, NETCONF_NS)]), ...params, elem('config', NETCONF_NS, [...els])]));
+      return;
+    }
     let params = '';
     if (opts.defaultOperation) params += `<default-operation>${opts.defaultOperation}</default-operation>`;
     if (opts.testOption) params += `<test-option>${opts.testOption}</test-option>`;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hkdfSync } from 'node:crypto';
 import { addLogSink, ConflictError, NotFoundError, ProtocolError, ValidationError, type LogRecord } from '../../common/index.js';
 import { ikelessEditFromXml, ipsecConfigToJson, type IkelessConfig, type IkelessEdit } from '../../common/ikeless/index.js';
-import { parseXml, type XmlInput } from '../../common/netconf/index.js';
+import { parseXml, serializeXml, type XmlInput } from '../../common/netconf/index.js';
 import { Etsi004Server, Etsi004StatusError, type Etsi004Handler } from '../../qkd/index.js';
 import { ProxyAgent } from '../../vca/proxy-agent.js';
 import type { RouterSessions } from '../../vca/router-sessions.js';
@@ -28,9 +28,9 @@ class FakeRouters {
   get(instanceId: string, vnfId: string) {
     return {
       editConfig: async (target: string, config: XmlInput): Promise<void> => {
-        if (typeof config !== 'string') throw new Error('the agent is expected to send XML text');
         if (this.fail) throw this.fail;
-        this.sent.push({ instanceId, vnfId, target, xml: config });
+        // The agent sends the element tree; what goes on the wire is its serialisation.
+        this.sent.push({ instanceId, vnfId, target, xml: typeof config === 'string' ? config : config.map((e) => serializeXml(e)).join('') });
       },
     };
   }
@@ -285,7 +285,7 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
       const origEdit = routersA.get.bind(routersA);
       routersA.get = (i, v) => ({
         editConfig: async (t, x) => {
-          pushed = decodeEdit(x as string).sad.map((e) => hex(e.espSa.encryption.key!));
+          pushed = decodeEdit(typeof x === 'string' ? x : x.map((e) => serializeXml(e)).join('')).sad.map((e) => hex(e.espSa.encryption.key!));
           return origEdit(i, v).editConfig(t, x);
         },
       });

@@ -5,6 +5,7 @@ import {
   NetconfRpcError,
   childText,
   child,
+  elem,
   serializeXml,
   type NetconfNotification,
 } from '../../../common/netconf/index.js';
@@ -63,6 +64,11 @@ describe('NetconfClient <-> NetconfServer over real SSH', () => {
     // delete via nc:operation
     await c.editConfig('running', `<sad xmlns="${TEST_NS}" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><sad-entry nc:operation="delete"><name>in</name></sad-entry></sad>`);
     expect((await c.getConfig()).flatMap((s) => s.children.map((e) => childText(e, 'name')))).toEqual(['out']);
+    // Elements instead of text (sent as serialised, not parsed back), with a <config> wrapper and options.
+    const entry = (name: string, spi: string) => elem('sad-entry', TEST_NS, [elem('name', TEST_NS, [], name), elem('spi', TEST_NS, [], spi)]);
+    await c.editConfig('running', [elem('config', 'urn:ietf:params:xml:ns:netconf:base:1.0', [elem('sad', TEST_NS, [entry('el', '6000')])])], { testOption: 'test-then-set' });
+    await c.editConfig('running', [elem('sad', TEST_NS, [entry('el2', '6001')])]);
+    expect((await c.getConfig()).flatMap((s) => s.children.map((e) => childText(e, 'name')))).toEqual(['out', 'el', 'el2']);
   });
 
   it('passes the SSH user and groups to the datastore (non-admin users do not see key leaves)', async () => {
