@@ -397,14 +397,21 @@ export class NsLcm {
         const current = t.lifetimes ?? { soft: profile?.lifetimeSoft ?? {}, hard: profile?.lifetimeHard ?? {} };
         return { t, lifetimes: applyLifetimeParams(current, rest) };
       });
-      return this.start(ns, 'ACTION', req, tunnels.length, async (ctx) => {
-        for (const [i, { t, lifetimes }] of changed.entries()) {
-          await ctx.stage(i + 1, `tunnel ${t.id}: lifetimes soft ${describeLifetime(lifetimes.soft)}, hard ${describeLifetime(lifetimes.hard)}; rekeying onto them`);
+      // The new limits on every tunnel's record (each restored if the operation fails), then all the
+      // tunnels rekeyed onto them in one run.
+      return this.start(ns, 'ACTION', req, 1, async (ctx) => {
+        const [first] = changed;
+        const what =
+          changed.length === 1
+            ? `tunnel ${first!.t.id}: lifetimes soft ${describeLifetime(first!.lifetimes.soft)}, hard ${describeLifetime(first!.lifetimes.hard)}`
+            : `${changed.length} tunnels: ${Object.entries(rest).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`;
+        await ctx.stage(1, `${what}; rekeying onto them`);
+        for (const { t, lifetimes } of changed) {
           const before = (await this.get(id)).qkdVpn?.tunnels.find((x) => x.id === t.id)?.lifetimes;
           await this.setTunnelLifetimes(id, t.id, lifetimes);
           ctx.onUndo(`restore the lifetimes of ${t.id}`, () => this.setTunnelLifetimes(id, t.id, before));
-          await maintenance.rekeyInOperation(id, t.id, 'operator changed lifetimes');
         }
+        await maintenance.rekeyInOperation(id, changed.map((c) => c.t.id), 'operator changed lifetimes');
       });
     });
   }
@@ -446,7 +453,8 @@ export class NsLcm {
           return;
         }
         await ctx.stage(2, `restoring ${[...broken].map(([t, at]) => `${t} (SAs missing at ${at.join(', ')})`).join('; ')} with fresh keys`);
-        for (const t of broken.keys()) await maintenance.rekeyInOperation(id, t, 'heal');
+        // All the broken tunnels in one rekey run.
+        await maintenance.rekeyInOperation(id, [...broken.keys()], 'heal');
       });
     });
   }
