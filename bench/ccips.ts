@@ -26,7 +26,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TwoDomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
 import { configureLogging, mapLimit, toHex } from '../common/index.js';
-import { applyEdits, computeTunnelSas, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, sadEntryName, SpiAllocator, synchroniseTunnelKey, type RouterEdit, type TunnelPolicy } from '../nfvo/ccips/index.js';
+import { applyEdits, computeTunnelSas, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, saEntriesOnly, sadEntryName, SpiAllocator, synchroniseTunnelKey, type TunnelPolicy } from '../nfvo/ccips/index.js';
 import type { DomainClient, NsInstance } from '../nfvo/index.js';
 import { findProjectRoot } from '../virtual-router/tun/index.js';
 
@@ -78,7 +78,6 @@ async function main(): Promise<void> {
     const installed: string[] = [];
     let next = 0;
     const clientOf = (v: string) => (v === 'site-a' ? ca : cb);
-    const saOnly = (edits: RouterEdit[]) => edits.map((e) => ({ ...e, spd: [] }));
     const tunnelSas = (id: string, i: number) =>
       computeTunnelSas(
         id,
@@ -101,8 +100,8 @@ async function main(): Promise<void> {
       await mapLimit(ids, KEYING_CONCURRENCY, (id) => synchroniseTunnelKey(ns.id, id, { vnfId: 'site-a', client: ca, uri: uri(id, 0) }, { vnfId: 'site-b', client: cb, uri: uri(id, 1) }));
       const all = ids.map((id, j) => tunnelSas(id, items[j]!));
       try {
-        await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saOnly(s.inbound))), clientOf);
-        await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saOnly(s.outbound))), clientOf);
+        await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saEntriesOnly(s.inbound))), clientOf);
+        await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saEntriesOnly(s.outbound))), clientOf);
       } finally {
         await Promise.all(ids.map((id) => releaseTunnelKey(ns.id, id, [ca, cb])));
       }
@@ -119,9 +118,9 @@ async function main(): Promise<void> {
       const sas = tunnelSas(id, i);
       try {
         T.push(performance.now());
-        await applyEdits(ns.id, saOnly(sas.inbound), clientOf);
+        await applyEdits(ns.id, saEntriesOnly(sas.inbound), clientOf);
         T.push(performance.now());
-        await applyEdits(ns.id, saOnly(sas.outbound), clientOf);
+        await applyEdits(ns.id, saEntriesOnly(sas.outbound), clientOf);
         T.push(performance.now());
       } finally {
         await releaseTunnelKey(ns.id, id, [ca, cb]);

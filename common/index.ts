@@ -2,4 +2,4 @@
 export * from './errors.js';
 export * from './logger.js';
 export * from './hex.js';
-export * from './map-limit.js';
+export * from './concurrency.js';

@@ -9,7 +9,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, fingerprint, writePrivateKey } from '../common/ssh/index.js';
-import { createLogger, errorMessage } from '../common/index.js';
+import { createLogger, errorMessage, settleAll } from '../common/index.js';
 import { notificationFromXml } from '../common/ikeless/index.js';
 import type { IkelessNotification } from '../common/ikeless/types.js';
 import type { VimDriver } from '../vim/index.js';
@@ -85,9 +85,7 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
     result.hosts.push({ id: h.id, namespace: info.namespace, address: info.address });
   }
   // Every router's NETCONF session at once; all settle before a failure is reported, so none opens after a teardown.
-  const opened = await Promise.allSettled(started.map((r) => connectRouter(opts, intent.instanceId, r.vnfId, r.mgmtAddress, r.fingerprint)));
-  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failed) throw failed.reason;
+  await settleAll(started.map((r) => connectRouter(opts, intent.instanceId, r.vnfId, r.mgmtAddress, r.fingerprint)));
   for (const r of started) {
     log.info('router up', { instanceId: intent.instanceId, vnfId: r.vnfId, namespace: r.namespace, mgmt: r.mgmtAddress });
     result.routers.push({ vnfId: r.vnfId, namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: NETCONF_PORT, hostKeyFingerprint: r.fingerprint, pid: r.pid });

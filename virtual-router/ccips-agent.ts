@@ -37,11 +37,15 @@ export interface AgentBackend {
 export class CcipsAgent implements NetconfDatastore {
   private running: IkelessConfig = { spd: [], sad: [] };
   private queue: Promise<unknown> = Promise.resolve();
+  /** The router's tunnel addresses, compared as numbers (an IPv6 address has many spellings). */
+  private readonly local: LocalAddresses;
 
   constructor(
     private readonly backend: AgentBackend,
     private readonly keyReaderGroups: string[],
-  ) {}
+  ) {
+    this.local = new LocalAddresses(backend.localAddresses);
+  }
 
   /** `<get-config>`: the running SAD/SPD; keys only for key readers. */
   getConfig(_source: 'running', _filter: SubtreeFilter, session: NetconfSessionInfo): XmlElement[] {
@@ -128,11 +132,9 @@ export class CcipsAgent implements NetconfDatastore {
     } finally {
       scratch.close();
     }
-    // Addresses compared as numbers: an IPv6 address has many spellings.
-    const local = new LocalAddresses(this.backend.localAddresses);
     const bySpi = new Map<string, string>();
     for (const sa of candidate.sad) {
-      const key = `${sa.tunnel && local.hasText(sa.tunnel.remote, 'tunnel.remote') ? 'inbound' : 'outbound'}/${sa.spi}`;
+      const key = `${sa.tunnel && this.local.hasText(sa.tunnel.remote, 'tunnel.remote') ? 'inbound' : 'outbound'}/${sa.spi}`;
       const other = bySpi.get(key);
       if (other !== undefined) {
         throw rpcError('invalid-value', `${key.split('/')[0]} SPI 0x${sa.spi.toString(16)} of sad-entry '${sa.name}' is already used by sad-entry '${other}'`, { type: 'application' });

@@ -56,6 +56,11 @@ export function mergeRouterEdits(edits: readonly RouterEdit[]): RouterEdit[] {
   return [...byRouter.values()];
 }
 
+/** The same edits with their SAD entries only: a rekey's new SAs join the policies in place. */
+export function saEntriesOnly(edits: readonly RouterEdit[]): RouterEdit[] {
+  return edits.map((e) => ({ ...e, spd: [] }));
+}
+
 /** The complete configuration of one tunnel, in installation order. */
 export interface TunnelSas {
   tunnelId: string;

@@ -13,7 +13,7 @@
 import { createLogger, errorMessage, mapLimit } from '../../common/index.js';
 import type { TunnelRecord } from '../model.js';
 import type { DomainClient } from '../lcm/domain-client.js';
-import { computeTunnelSas, mergeRouterEdits, sadEntryName, SpiAllocator, type RouterEdit, type TunnelEnd, type TunnelPolicy } from './controller.js';
+import { computeTunnelSas, mergeRouterEdits, saEntriesOnly, sadEntryName, SpiAllocator, type TunnelEnd, type TunnelPolicy } from './controller.js';
 import { applyEdits, KEYING_CONCURRENCY, releaseTunnelKey, synchroniseTunnelKey, type KeyingEnd } from './tunnel-keying.js';
 
 const log = createLogger('nfvo.ccips.rekey');
@@ -92,11 +92,10 @@ export async function rekeyTunnels(instanceId: string, items: readonly RekeyItem
     const it = items[i]!;
     return [i, computeTunnelSas(it.tunnel.id, it.master, it.peer, it.policy, spis, BigInt(it.tunnel.reqidBase))] as const;
   }));
-  const saOnly = (edits: readonly RouterEdit[]) => edits.map((e) => ({ ...e, spd: [] }));
   try {
     if (live.length > 0) {
-      await applyEdits(instanceId, mergeRouterEdits(saOnly([...sas.values()].flatMap((s) => s.inbound))), clientOf);
-      await applyEdits(instanceId, mergeRouterEdits(saOnly([...sas.values()].flatMap((s) => s.outbound))), clientOf);
+      await applyEdits(instanceId, mergeRouterEdits(saEntriesOnly([...sas.values()].flatMap((s) => s.inbound))), clientOf);
+      await applyEdits(instanceId, mergeRouterEdits(saEntriesOnly([...sas.values()].flatMap((s) => s.outbound))), clientOf);
     }
   } catch (err) {
     // Back out: the old SAs keep carrying traffic.

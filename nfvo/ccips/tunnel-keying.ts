@@ -8,7 +8,7 @@
  *   3. the Proxy Agents zero their copies of the key.
  * The NFVO passes ids, SPIs and RFC 7951 JSON without keys: never key bytes.
  */
-import { ProtocolError } from '../../common/index.js';
+import { ProtocolError, settleAll } from '../../common/index.js';
 import { ipsecConfigToJson } from '../../common/ikeless/index.js';
 import type { KeyIds } from '../../vca/index.js';
 import type { DomainClient } from '../lcm/domain-client.js';
@@ -80,11 +80,4 @@ export async function applyEdits(instanceId: string, edits: RouterEdit[], client
 /** Have both ends' Proxy Agents zero the tunnel's key (the SAs hold it now). */
 export async function releaseTunnelKey(instanceId: string, tunnelId: string, clients: DomainClient[]): Promise<void> {
   await settleAll([...new Set(clients)].map((c) => c.call('vca.releaseKey', { instanceId, tunnelId })));
-}
-
-/** Wait for every promise; then throw the first rejection, if any (Promise.all would throw before the rest settled). */
-async function settleAll(promises: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }

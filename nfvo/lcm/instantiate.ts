@@ -6,9 +6,9 @@
  * CCIPS controller and install them inbound-first, then verify.
  * Every step registers its undo; the NFVO never holds key bytes.
  */
-import type { DeployResult, DomainIntent, KeyIds } from '../../vca/index.js';
+import type { DomainIntent, KeyIds } from '../../vca/index.js';
 import { applyEdits, computeTunnelSas, hybridUri, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
-import { errorMessage, mapLimit, ProtocolError } from '../../common/index.js';
+import { errorMessage, mapLimit, ProtocolError, settleAll } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
 import { deleteTunnelEntries } from './terminate.js';
@@ -121,14 +121,12 @@ export async function deploySites(
   clients: ReadonlyMap<string, DomainClient>,
 ): Promise<{ vnfInstances: VnfInstance[]; hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] }> {
   const domains = [...intents.keys()];
-  const deployed = await Promise.allSettled(domains.map((d) => clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000)));
   // The VCA client's errors already name their domain ("VCA of <domain>: ...").
-  const failed = deployed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  const deployed = await settleAll(domains.map((d) => clients.get(d)!.call('vca.deploy', intents.get(d)!, 180_000)));
   const vnfInstances: VnfInstance[] = [];
   const hosts: NonNullable<NsInstance['qkdVpn']>['hosts'] = [];
   for (const [i, d] of domains.entries()) {
-    const result = (deployed[i] as PromiseFulfilledResult<DeployResult>).value;
+    const result = deployed[i]!;
     for (const r of result.routers) {
       const planned = plan.routers.find((p) => p.vnfId === r.vnfId)!;
       vnfInstances.push({

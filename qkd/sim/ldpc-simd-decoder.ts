@@ -24,9 +24,6 @@ import { FunctionBody, I32, V128, encodeModule } from './wasm-module.js';
 /** Lane width in bits: 8 (sixteen frames per batch) or 16 (eight frames). */
 export type SimdPrecision = 8 | 16;
 
-/** Frames per batch at the widest (8-bit lanes): the most a reconciliation batch needs. */
-export const SIMD_LANES = 16;
-
 /** Frames per batch at a precision. */
 export function simdLanes(precision: SimdPrecision): number {
   return 128 / precision;
@@ -139,6 +136,14 @@ const OPS: Record<SimdPrecision, LaneOps> = {
 };
 
 /**
+ * evEnd := where row r's entries of edgeVar end: pEV + 4 · rowStart[r + 1] (the row's edges are
+ * rowStart[r] .. rowStart[r+1] − 1, in edgeVar and in R; rows follow each other in both).
+ */
+function rowEnd(f: FunctionBody, pRS: number, pEV: number, r: number, evEnd: number): void {
+  f.get(pRS).get(r).i32Const(2).i32Shl().i32Add().i32Load(4).i32Const(2).i32Shl().get(pEV).i32Add().set(evEnd);
+}
+
+/**
  * iterate<P>(pRowStart, pEdgeVar, pR, pTarget, pScratch, pOut, m, alphaQ15): one layered min-sum
  * iteration over all m check rows of a batch; stores per lane, as 16-bit counts at pOut, the
  * number of checks whose parity was unsatisfied when visited. The message to an edge whose |t|
@@ -167,8 +172,7 @@ function iterateBody(precision: SimdPrecision): FunctionBody {
   f.block().loop();
   {
     f.get(r).get(m).i32LtS().i32Eqz().brIf(1);
-    // Edges of row r: entries rowStart[r] .. rowStart[r+1] − 1 of edgeVar and R.
-    f.get(pRS).get(r).i32Const(2).i32Shl().i32Add().i32Load(4).i32Const(2).i32Shl().get(pEV).i32Add().set(evEnd);
+    rowEnd(f, pRS, pEV, r, evEnd);
     f.get(ev).set(evStart);
     f.get(rp).set(rpStart);
     f.get(big).set(min1);
@@ -266,7 +270,7 @@ function checkBody(precision: SimdPrecision): FunctionBody {
   f.block().loop();
   {
     f.get(r).get(m).i32LtS().i32Eqz().brIf(1);
-    f.get(pRS).get(r).i32Const(2).i32Shl().i32Add().i32Load(4).i32Const(2).i32Shl().get(pEV).i32Add().set(evEnd);
+    rowEnd(f, pRS, pEV, r, evEnd);
     f.get(pTgt).get(r).i32Const(4).i32Shl().i32Add().v128Load().set(par);
     f.block().loop();
     {

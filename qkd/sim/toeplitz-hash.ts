@@ -24,17 +24,18 @@ import { FftPlan } from './fft.js';
 import { SimdParityConvolution, simdFftAvailable } from './fft-simd.js';
 import type { SeededRandom } from './seeded-random.js';
 
-const plans = new Map<number, FftPlan>();
+/** `make(size)`, built once per size and kept (FFT plans, twiddles and scratch memory are reused). */
+function perSize<T>(make: (size: number) => T): (size: number) => T {
+  const made = new Map<number, T>();
+  return (size) => {
+    let v = made.get(size);
+    if (v === undefined) made.set(size, (v = make(size)));
+    return v;
+  };
+}
 
 /** A cached FFT plan of size `size`. */
-function planFor(size: number): FftPlan {
-  let p = plans.get(size);
-  if (!p) {
-    p = new FftPlan(size);
-    plans.set(size, p);
-  }
-  return p;
-}
+const planFor = perSize((size) => new FftPlan(size));
 
 /** Random seed of `bits` bits, packed (plus one spare zero word for window reads). */
 export function randomToeplitzSeed(bits: number, rng: SeededRandom): Uint32Array {
@@ -110,36 +111,21 @@ function productWords(x: Uint8Array, off: number, n: number, seed: Uint32Array, 
 }
 
 /** Scratch buffers per FFT size (reused: allocating 2 × 16 MB per call costs more than zeroing them). */
-const scratch = new Map<number, { z: Float64Array; y: Float64Array }>();
-
-function scratchFor(N: number): { z: Float64Array; y: Float64Array } {
-  let s = scratch.get(N);
-  if (!s) {
-    s = { z: new Float64Array(2 * N), y: new Float64Array(N) };
-    scratch.set(N, s);
-  }
-  return s;
-}
+const scratchFor = perSize((N) => ({ z: new Float64Array(2 * N), y: new Float64Array(N) }));
 
 /** w^k = e^(2πik/N) for k < N/2 in bit-reversed order (position i holds k = rev_{N/2}(i)), per N. */
-const halfTwiddles = new Map<number, Float64Array>();
-
-function halfTwiddlesFor(N: number): Float64Array {
-  let t = halfTwiddles.get(N);
-  if (!t) {
-    const half = N >> 1;
-    const bits = Math.log2(half);
-    t = new Float64Array(2 * half);
-    for (let i = 0; i < half; i++) {
-      let k = 0;
-      for (let b = 0, v = i; b < bits; b++, v >>= 1) k = (k << 1) | (v & 1);
-      t[2 * i] = Math.cos((2 * Math.PI * k) / N);
-      t[2 * i + 1] = Math.sin((2 * Math.PI * k) / N);
-    }
-    halfTwiddles.set(N, t);
+const halfTwiddlesFor = perSize((N) => {
+  const half = N >> 1;
+  const bits = Math.log2(half);
+  const t = new Float64Array(2 * half);
+  for (let i = 0; i < half; i++) {
+    let k = 0;
+    for (let b = 0, v = i; b < bits; b++, v >>= 1) k = (k << 1) | (v & 1);
+    t[2 * i] = Math.cos((2 * Math.PI * k) / N);
+    t[2 * i + 1] = Math.sin((2 * Math.PI * k) / N);
   }
   return t;
-}
+});
 
 /**
  * The same product as an exact integer convolution by FFT (see the module comment):
@@ -213,17 +199,8 @@ function productFft(x: Uint8Array, off: number, n: number, seed: Uint32Array, m:
   if (worst > 0.25) throw new ValidationError(`FFT convolution lost exactness (rounding error ${worst})`);
 }
 
-const convolutions = new Map<number, SimdParityConvolution>();
-
 /** A cached SIMD convolution of transform size `size` (its memory is the scratch space). */
-function convolutionFor(size: number): SimdParityConvolution {
-  let c = convolutions.get(size);
-  if (!c) {
-    c = new SimdParityConvolution(size);
-    convolutions.set(size, c);
-  }
-  return c;
-}
+const convolutionFor = perSize((size) => new SimdParityConvolution(size));
 
 /**
  * `productFft` on the SIMD kernels (`fft-simd.ts`): the same steps and floating-point operations,

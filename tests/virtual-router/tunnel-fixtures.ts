@@ -6,7 +6,8 @@
  * the receiver. Keys come from vca/key-expansion.ts (`deriveSaKeys`), so
  * both ends hold the same bytes for the same SA. Not a test file itself.
  */
-import { AUTH, ENCR, type IkelessConfig, type Lifetime, type SadEntry, type SoftLifetime, type SpdEntry } from '../../common/ikeless/index.js';
+import { AUTH, ENCR, ikelessEditToXml, type IkelessConfig, type Lifetime, type SadEntry, type SoftLifetime, type SpdEntry } from '../../common/ikeless/index.js';
+import { serializeXml } from '../../common/netconf/index.js';
 import { deriveSaKeys, type KeyDirection } from '../../vca/index.js';
 
 /** One end of the tunnel: its ESP endpoint and its protected LAN. */
@@ -135,4 +136,15 @@ export function renderings(keys: Uint8Array[]): string[] {
 export function findKey(text: string, keys: Uint8Array[]): string | undefined {
   const t = text.toLowerCase();
   return renderings(keys).find((r) => t.includes(r.toLowerCase()));
+}
+
+/** An edit-config body that merges these SAD and SPD entries, keys included. */
+export const xmlOf = (c: Partial<IkelessConfig>): string => serializeXml(ikelessEditToXml({ sad: c.sad ?? [], spd: c.spd ?? [], deleteSad: [], deleteSpd: [] }, { withKeys: true }));
+
+/** tshark's `esp_sa` UAT entry for an AES-GCM-16 SA (its family from its tunnel addresses). */
+export function uat(e: SadEntry): string {
+  const k = `0x${Buffer.from(e.espSa.encryption.key!).toString('hex')}`;
+  const spi = `0x${e.spi.toString(16).padStart(8, '0')}`;
+  const family = e.tunnel!.local.includes(':') ? 'IPv6' : 'IPv4';
+  return `uat:esp_sa:"${family}","${e.tunnel!.local}","${e.tunnel!.remote}","${spi}","AES-GCM with 16 octet ICV [RFC4106]","${k}","NULL",""`;
 }

@@ -11,8 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging } from '../../common/index.js';
-import { ikelessEditToXml, type IkelessConfig, type SadEntry } from '../../common/ikeless/index.js';
-import { serializeXml, type NetconfClient } from '../../common/netconf/index.js';
+import type { NetconfClient } from '../../common/netconf/index.js';
 import {
   addMgmtLink,
   addVeth,
@@ -28,7 +27,7 @@ import {
   type RouterFiles,
   type RouterProcess,
 } from './router-fixture.js';
-import { tunnelConfig, type Site } from './tunnel-fixtures.js';
+import { tunnelConfig, uat, xmlOf, type Site } from './tunnel-fixtures.js';
 
 configureLogging({ console: false });
 
@@ -38,14 +37,6 @@ const HOST_A = '2001:db8:1::10';
 const HOST_B = '2001:db8:2::10';
 const WAN_A = '2001:db8:44::1';
 const WAN_B = '2001:db8:44::2';
-
-const xmlOf = (c: Partial<IkelessConfig>): string => serializeXml(ikelessEditToXml({ sad: c.sad ?? [], spd: c.spd ?? [], deleteSad: [], deleteSpd: [] }, { withKeys: true }));
-
-function uat(e: SadEntry): string {
-  const k = `0x${Buffer.from(e.espSa.encryption.key!).toString('hex')}`;
-  const spi = `0x${e.spi.toString(16).padStart(8, '0')}`;
-  return `uat:esp_sa:"IPv6","${e.tunnel!.local}","${e.tunnel!.remote}","${spi}","AES-GCM with 16 octet ICV [RFC4106]","${k}","NULL",""`;
-}
 
 describe('two routers, one IPv6 tunnel between IPv6 sites', () => {
   const namespaces: string[] = [];

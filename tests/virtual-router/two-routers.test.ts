@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging } from '../../common/index.js';
-import { ikelessEditToXml, ipsecStateFromXml, notificationFromXml, IKELESS_NS, type IkelessConfig, type SadEntry } from '../../common/ikeless/index.js';
+import { ipsecStateFromXml, notificationFromXml, IKELESS_NS } from '../../common/ikeless/index.js';
 import { serializeXml, type NetconfClient, type NetconfNotification } from '../../common/netconf/index.js';
 import { yanglint } from '../common/ikeless/yanglint.js';
 import {
@@ -33,7 +33,7 @@ import {
   type RouterFiles,
   type RouterProcess,
 } from './router-fixture.js';
-import { SITE_A, SITE_B, findKey, sadEntry, tunnelConfig } from './tunnel-fixtures.js';
+import { SITE_A, SITE_B, findKey, sadEntry, tunnelConfig, uat, xmlOf } from './tunnel-fixtures.js';
 
 configureLogging({ console: false });
 
@@ -49,14 +49,6 @@ interface Side {
   files: RouterFiles;
   router: RouterProcess;
   nc: NetconfClient;
-}
-
-const xmlOf = (c: Partial<IkelessConfig>): string => serializeXml(ikelessEditToXml({ sad: c.sad ?? [], spd: c.spd ?? [], deleteSad: [], deleteSpd: [] }, { withKeys: true }));
-
-function uat(e: SadEntry): string {
-  const k = `0x${Buffer.from(e.espSa.encryption.key!).toString('hex')}`;
-  const spi = `0x${e.spi.toString(16).padStart(8, '0')}`;
-  return `uat:esp_sa:"IPv4","${e.tunnel!.local}","${e.tunnel!.remote}","${spi}","AES-GCM with 16 octet ICV [RFC4106]","${k}","NULL",""`;
 }
 
 async function stateOf(nc: NetconfClient, name: string) {

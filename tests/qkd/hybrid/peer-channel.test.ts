@@ -315,7 +315,7 @@ describe('HM-to-HM protocol versions', () => {
     ['an older (v2) peer', '/hybrid/v2/key-exchange', /protocol v2 is not spoken here: this HM speaks v3 \(POST \/hybrid\/v3\/key-exchange\); upgrade the sending HM/],
     ['a newer (v4) peer', '/hybrid/v4/key-exchange', /protocol v4 is not spoken here: this HM speaks v3 .*upgrade this HM/],
   ])('B answers %s with 410 naming the versions, before looking at any signature', async (_what, path, msg) => {
-    // What a v2 HM would send: an offer signed with the FIPS 204 context string, at its path.
+    // Only the path decides: the body is never looked at (no signature check, no parse).
     const res = await fetch(new URL(path, p.hmB.peerEndpointUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: '{}', signature: '', signer_key: '' }) });
     expect(res.status).toBe(410);
     expect(((await res.json()) as { message: string }).message).toMatch(msg);

@@ -1,5 +1,5 @@
-/** mapLimit: bounded concurrency, results in order, every call settled before a failure is thrown. */
-import { mapLimit } from '../../common/index.js';
+/** mapLimit and settleAll: bounded concurrency, results in order, every call settled before a failure is thrown. */
+import { mapLimit, settleAll } from '../../common/index.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -37,5 +37,24 @@ describe('mapLimit', () => {
   it('handles no items and a limit above the item count', async () => {
     expect(await mapLimit([], 4, async () => 1)).toEqual([]);
     expect(await mapLimit([1, 2], 10, async (x) => x * 2)).toEqual([2, 4]);
+  });
+});
+
+describe('settleAll', () => {
+  it('returns the values in order, and throws the first failure only once every promise settled', async () => {
+    expect(await settleAll([tick(10).then(() => 'a'), Promise.resolve('b')])).toEqual(['a', 'b']);
+    let slowDone = false;
+    await expect(
+      settleAll([
+        tick(5).then(() => {
+          throw new Error('first');
+        }),
+        tick(30).then(() => {
+          slowDone = true;
+        }),
+        Promise.reject(new Error('second')),
+      ]),
+    ).rejects.toThrow('first');
+    expect(slowDone).toBe(true);
   });
 });

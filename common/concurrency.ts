@@ -1,3 +1,5 @@
+/** Concurrency helpers: every call settles before a failure is reported. */
+
 /**
  * Run an async function over items with at most `limit` calls in flight, keeping the results in
  * item order. Every call is awaited before the first failure is thrown, so work already started
@@ -20,4 +22,15 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failure) throw failure.error;
   return results;
+}
+
+/**
+ * Wait for every promise, then throw the first rejection, if any; else the values in order.
+ * Promise.all would throw before the rest settled, and an undo could then run beside them.
+ */
+export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
