@@ -58,7 +58,7 @@ export interface LabOptions {
    * default, per installation), so the WAN that both domains ensure is
    * joined between their bridges.
    */
-  vimDriver?: Extract<VimDriverKind, 'netns' | 'docker'>;
+  vimDriver?: VimDriverKind;
 }
 
 /** A running lab. */
