@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { TwoDomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
+import { DomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
 import { configureLogging, mapLimit, toHex } from '../common/index.js';
 import { applyEdits, computeTunnelSas, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, saEntriesOnly, sadEntryName, SpiAllocator, synchroniseTunnelKey, type TunnelPolicy } from '../nfvo/ccips/index.js';
 import type { DomainClient, NsInstance } from '../nfvo/index.js';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   configureLogging({ console: false });
   const dataDir = await mkdtemp(join(tmpdir(), 'qnfv-bench-ccips-'));
   // Each HM in its own thread, as on its own node: its work does not queue behind the NFVO's and the VCAs'.
-  const lab = await TwoDomainLab.start({ dataDir, installationId: `b${randomBytes(8).toString('hex')}`, qkdKeyRate: 2000, qkdPrefill: 900, hmThreads: true, tunnelMaintenance: { drainMs: 500 } });
+  const lab = await DomainLab.start({ dataDir, installationId: `b${randomBytes(8).toString('hex')}`, qkdKeyRate: 2000, qkdPrefill: 900, hmThreads: true, tunnelMaintenance: { drainMs: 500 } });
   const clients: DomainClient[] = [];
   try {
     const ns: NsInstance = await lab.deployBundledVpn('bench-ccips', (t) => t.replace('time: 3000', `time: ${SOFT_S}`).replace('time: 3600', `time: ${2 * SOFT_S}`));

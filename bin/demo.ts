@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { configureLogging, errorMessage } from '../common/index.js';
 import { bundledPackagePaths } from '../nsd/index.js';
 import type { NsInstance } from '../nfvo/index.js';
-import { TwoDomainLab, bridgePort, dockerWanPort, startCapture } from './lab/index.js';
+import { DomainLab, bridgePort, dockerWanPort, startCapture } from './lab/index.js';
 import { DockerVimDriver } from '../vim/index.js';
 import { demoPreflight } from './preflight.js';
 import { readPcapIpv4 } from './pcap.js';
@@ -64,9 +64,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   say(bold('qnfv demo — a QKD + ML-KEM keyed IPsec VPN between two domains, without IKE'));
   const vimDriver = opts.vim ?? 'netns';
   say(`  VIM driver: ${vimDriver} (running as root); data directory ${dataDir}`);
-  let lab: TwoDomainLab;
+  let lab: DomainLab;
   try {
-    lab = await TwoDomainLab.start({ dataDir, installationId, qkdFeed: opts.qkdFeed ?? 'bb84', vimDriver });
+    lab = await DomainLab.start({ dataDir, installationId, qkdFeed: opts.qkdFeed ?? 'bb84', vimDriver });
   } catch (err) {
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     say(`  ${mark(false)} starting the lab: ${errorMessage(err)}`);
@@ -76,7 +76,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const http = (method: string, path: string, body?: unknown, contentType?: string) => lab.client.request(method, path, body, { contentType });
   const follow = (location: string) =>
     lab.client.waitOp(location, { onProgress: (op) => say(`  [${op.operationState}] ${op.progress.stage} ${op.progress.detail}`) });
-  for (const line of lab.link.describe()) say(`  QKD link: ${line}`);
+  for (const line of lab.describeQkd()) say(`  QKD link: ${line}`);
   say(`  NFVO ${api}; domains ${lab.domains.map((d) => `${d.name} (VCA ssh://${d.account!.vca.host}:${d.account!.vca.port})`).join(', ')}`);
   let nsId: string | undefined;
   let terminated = false;

@@ -14,6 +14,7 @@ export * from './key-store.js';
 export * from './link/index.js';
 export * from './qkd-node.js';
 export * from './qkd-link.js';
+export { QkdNetwork, fullMesh, linkStats, type QkdNetworkOptions, type QkdFeedOptions, type NetworkLink } from './qkd-network.js';
 export { KeyStreamTable, Kme004Service, kme004Handler, parseQkdUri } from './kme-004.js';
 export * as sim from './sim/index.js';
 export type { Bb84SimulatorOptions } from './sim/bb84-simulator.js';

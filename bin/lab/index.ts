@@ -1,3 +1,3 @@
-/** The in-process two-domain lab used by the demo and the end-to-end tests. */
-export { TwoDomainLab, type LabDomain, type LabOptions } from './two-domain-lab.js';
+/** The in-process multi-domain lab used by the demo, the end-to-end tests and the benchmarks. */
+export { DomainLab, type LabDomain, type LabDomains, type LabOptions } from './domain-lab.js';
 export { startCapture, bridgePort, dockerWanPort, type Capture } from './wan-capture.js';

@@ -20,7 +20,8 @@ export interface HmHandle {
   port: number;
   /** Where the peer HM reaches this one. */
   peerEndpointUrl: string;
-  setPeerUrl(url: string): Promise<void>;
+  /** Set a peer's HM-to-HM URL (`peerNodeUuid` names the peer; optional with one peer). */
+  setPeerUrl(url: string, peerNodeUuid?: string): Promise<void>;
   stats(): Promise<{ batches: number; offers: number }>;
   stop(): Promise<void>;
 }
@@ -55,9 +56,9 @@ export async function startHmThread(options: HybridizationModuleOptions, logLeve
   return {
     port: started.port as number,
     peerEndpointUrl: started.peerEndpointUrl as string,
-    setPeerUrl: async (url) => {
+    setPeerUrl: async (url, peerNodeUuid) => {
       const done = next('peerSet');
-      send({ type: 'setPeerUrl', url });
+      send({ type: 'setPeerUrl', url, peerNodeUuid });
       await done;
     },
     stats: async () => {

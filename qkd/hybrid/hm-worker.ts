@@ -15,7 +15,7 @@ export interface HmWorkerData {
 }
 
 /** Messages from the parent. */
-export type HmWorkerCommand = { type: 'setPeerUrl'; url: string } | { type: 'stats' } | { type: 'stop' };
+export type HmWorkerCommand = { type: 'setPeerUrl'; url: string; peerNodeUuid?: string } | { type: 'stats' } | { type: 'stop' };
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -31,8 +31,12 @@ async function main(): Promise<void> {
   }
   port.on('message', (cmd: HmWorkerCommand) => {
     if (cmd.type === 'setPeerUrl') {
-      hm.setPeerUrl(cmd.url);
-      port.postMessage({ type: 'peerSet' });
+      try {
+        hm.setPeerUrl(cmd.url, cmd.peerNodeUuid);
+        port.postMessage({ type: 'peerSet' });
+      } catch (err) {
+        port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      }
     } else if (cmd.type === 'stats') {
       port.postMessage({ type: 'stats', stats: hm.peerExchangeStats });
     } else if (cmd.type === 'stop') {

@@ -41,10 +41,11 @@ import { DEFAULT_OFFER_TTL_MS, MAX_OFFERS_ACCEPTED_PER_BATCH, MAX_PENDING_OFFERS
 import { ExpiringMap } from './expiring-map.js';
 import { encodeHybridContext, type SourceBinding } from './hybrid-context.js';
 import type { CombinerName } from './hybrid-uri.js';
-import { generateHmIdentity, hmIdentityFromSecretKey, parsePeerUrl, pinOfKey, pinnedUrl, type HmIdentity, type PeerPin } from './hm-identity.js';
+import { generateHmIdentity, hmIdentityFromSecretKey, pinnedUrl, type HmIdentity } from './hm-identity.js';
+import { HmPeer, type HmPeerConfig } from './hm-peer.js';
 import { SourceUnavailableError, type KeyMaterial, type KeyRequestContext, type KeySource, type PeerFields, type PendingKey } from './key-source.js';
 import { MlKemPeerSource } from './ml-kem-peer-source.js';
-import { PeerClient, PeerServer, type PeerTrust } from './peer-channel.js';
+import { PeerServer } from './peer-channel.js';
 import { toStatusError } from './get-key-status.js';
 import { PeerAuthError, PeerBusyError } from './peer-errors.js';
 import { objectOf, parseOffer } from './peer-offer.js';
@@ -62,18 +63,25 @@ export interface HybridizationModuleOptions {
   peerPort?: number;
   /** This module's node UUID (the `@<node-uuid>` of the hybrid URIs). */
   nodeUuid: string;
-  /** The peer module's node UUID; when set, other peers are refused. */
-  peerNodeUuid?: string;
-  /** This module's SAE id at its QKD node, and the peer module's at its node. */
+  /** This module's SAE id at its QKD node. */
   saeId: string;
-  peerSaeId: string;
+  /**
+   * The peer modules, one per domain this one makes keys with (each with its node UUID). The
+   * single-peer fields below (`peerSaeId`, `peerNodeUuid`, `peerUrl`, `peerVerificationKey`) are
+   * the short form of a one-entry list; give one form or the other.
+   */
+  peers?: readonly HmPeerConfig[];
+  /** Single peer: its node UUID; when set, other nodes are refused. */
+  peerNodeUuid?: string;
+  /** Single peer: its SAE id at its QKD node. */
+  peerSaeId?: string;
   /** Base URL of this domain's QKD node ETSI 014 API. */
   kme014Url: string;
   /** A ready ETSI 014 client; default: a client of `kme014Url` as `saeId` (over HTTPS with `kme014Tls`). */
   kme014Client?: Etsi014Client;
   /** Client certificate, key and CA for an `https:` KME (ETSI GS QKD 014 mutual TLS). */
   kme014Tls?: Etsi014ClientTls;
-  /** The peer module's HM-to-HM URL, usually its `peerEndpointUrl` (may be set later: `setPeerUrl`). */
+  /** Single peer: its HM-to-HM URL, usually its `peerEndpointUrl` (may be set later: `setPeerUrl`). */
   peerUrl?: string;
   /**
    * This module's ML-DSA-65 secret key (4032 bytes, e.g. `loadOrCreateHmIdentity(path)`'s
@@ -82,7 +90,7 @@ export interface HybridizationModuleOptions {
    */
   signingKey?: Uint8Array;
   /**
-   * The peer module's ML-DSA-65 verification key (1952 bytes, e.g. `readHmVerificationKey`).
+   * Single peer: its ML-DSA-65 verification key (1952 bytes, e.g. `readHmVerificationKey`).
    * Without it the peer is pinned by the `#ml-dsa-65=<sha256>` fragment of its URL; with
    * neither, every HM-to-HM exchange is refused.
    */
@@ -105,6 +113,8 @@ export interface HybridizationModuleOptions {
 
 interface LocalStream {
   ksid: string;
+  /** The peer module the URIs name. */
+  peer: HmPeer;
   side: 'A' | 'B';
   source: string;
   destination: string;
@@ -134,21 +144,20 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 /** A running Hybridization Module. */
 export class HybridizationModule {
   readonly nodeUuid: string;
-  private readonly opts: HybridizationModuleOptions;
   private readonly log: Logger;
   private readonly identity: HmIdentity;
-  private readonly keyPin: PeerPin | undefined;
   private readonly combiners: Record<CombinerName, Combiner>;
+  /** The sources shared by all peers (ML-KEM, X25519; or the `sources` option, all of them). */
   private readonly sources = new Map<string, KeySource>();
+  private readonly peers: HmPeer[];
+  /** The KME client the per-peer QKD sources share, when this module made it. */
+  private readonly ownKme014Client: Etsi014Client | undefined;
   private readonly streams = new Map<string, LocalStream>();
   /** Side B: what the peer offered, per KSID and per `ksid/index`. */
   private readonly peerStreams: ExpiringMap<string, PeerStream>;
   private readonly offers: ExpiringMap<string, KeptOffer>;
-  private readonly peerClient: PeerClient;
   private server004!: Etsi004Server;
   private peerServer!: PeerServer;
-  private peerUrl: string | undefined;
-  private urlPin: string | undefined;
 
   private constructor(opts: HybridizationModuleOptions) {
     if (!isUuid(opts.nodeUuid)) throw new ValidationError(`nodeUuid must be a UUID, got '${opts.nodeUuid}'`);
@@ -156,31 +165,29 @@ export class HybridizationModule {
     if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > MAX_OFFERS_ACCEPTED_PER_BATCH)) {
       throw new ValidationError(`maxOffersPerBatch must be an integer in 1..${MAX_OFFERS_ACCEPTED_PER_BATCH} (what a peer accepts), got ${batch}`);
     }
-    this.opts = opts;
     this.nodeUuid = opts.nodeUuid.toLowerCase();
     this.log = createLogger(`qkd.hm.${opts.name ?? this.nodeUuid.slice(0, 8)}`);
     this.identity = opts.signingKey ? hmIdentityFromSecretKey(opts.signingKey) : generateHmIdentity();
-    this.keyPin = opts.peerVerificationKey ? pinOfKey(opts.peerVerificationKey) : undefined;
-    if (opts.peerUrl) this.setPeerUrl(opts.peerUrl);
     this.combiners = { ...COMBINERS, ...opts.combiners };
     const ttl = opts.offerTtlMs ?? DEFAULT_OFFER_TTL_MS;
     this.peerStreams = new ExpiringMap(ttl);
     this.offers = new ExpiringMap(ttl, (slot) => {
       const [ksid, index] = slot.split('/');
-      for (const s of this.sources.values()) s.forget(ksid, Number(index));
+      for (const s of this.allSources()) s.forget(ksid, Number(index));
     });
-    const sources = opts.sources ?? [
-      new QkdEtsi014Source({ client: opts.kme014Client ?? new Etsi014Client({ baseUrl: opts.kme014Url, saeId: opts.saeId, tls: opts.kme014Tls }), peerSaeId: opts.peerSaeId, ownsClient: opts.kme014Client === undefined }),
-      ...ML_KEM_ALGORITHMS.map((algorithm) => new MlKemPeerSource({ algorithm, ttlMs: ttl })),
-      new X25519PeerSource({ ttlMs: ttl }),
-    ];
+    const sources = opts.sources ?? [...ML_KEM_ALGORITHMS.map((algorithm) => new MlKemPeerSource({ algorithm, ttlMs: ttl })), new X25519PeerSource({ ttlMs: ttl })];
     for (const s of sources) this.sources.set(s.name, s);
-    this.peerClient = new PeerClient({
-      trust: this.trust(),
-      peerUrl: () => this.peerUrl,
+    // Each peer has its own QKD source (its own SAE pair at the KME), over one KME client.
+    const kme = opts.sources ? undefined : (opts.kme014Client ?? new Etsi014Client({ baseUrl: opts.kme014Url, saeId: opts.saeId, tls: opts.kme014Tls }));
+    this.ownKme014Client = opts.sources || opts.kme014Client ? undefined : kme;
+    const ctx = {
+      nodeUuid: this.nodeUuid,
+      identity: this.identity,
       maxOffersPerBatch: opts.maxOffersPerBatch,
       maxBatchesInFlight: opts.maxBatchesInFlight,
-    });
+      qkdSource: (peerSaeId: string) => (kme ? new QkdEtsi014Source({ client: kme, peerSaeId }) : undefined),
+    };
+    this.peers = peerConfigs(opts).map((c, i) => new HmPeer(c, ctx, opts.peers ? `peers[${i}]` : 'peer'));
   }
 
   /** Start the ETSI 004 server and the HM-to-HM endpoint. */
@@ -192,8 +199,8 @@ export class HybridizationModule {
       host,
       port: opts.peerPort,
       name,
-      trust: hm.trust(),
-      handler: (offer) => hm.onOffer(offer),
+      trust: { nodeUuid: hm.nodeUuid, identity: hm.identity, peers: () => hm.peers },
+      handler: (offer, from) => hm.onOffer(offer, from as HmPeer),
       replayWindowMs: opts.replayWindowMs,
     });
     try {
@@ -209,7 +216,7 @@ export class HybridizationModule {
       });
     } catch (err) {
       await hm.peerServer.stop();
-      hm.peerClient.close();
+      hm.closePeers();
       throw err;
     }
     hm.log.info('Hybridization Module up (004 plain TCP; HM-to-HM signed with ML-DSA-65)', {
@@ -217,7 +224,7 @@ export class HybridizationModule {
       port: hm.port,
       peerPort: hm.peerPort,
       verificationKey: hm.verificationKeyFingerprint,
-      peerPinned: hm.pin()?.fingerprint ?? null,
+      peers: hm.peers.map((p) => ({ nodeUuid: p.nodeUuid ?? null, pinned: p.pin?.fingerprint ?? null })),
     });
     return hm;
   }
@@ -247,27 +254,28 @@ export class HybridizationModule {
     return this.identity.fingerprint;
   }
 
-  /** Offer batches and offers this module has sent as side A. */
+  /** Offer batches and offers this module has sent as side A, to all its peers. */
   get peerExchangeStats(): { batches: number; offers: number } {
-    return this.peerClient.stats;
+    const all = this.peers.map((p) => p.client.stats);
+    return { batches: all.reduce((n, s) => n + s.batches, 0), offers: all.reduce((n, s) => n + s.offers, 0) };
   }
 
-  /** Set (or change) the peer module's HM-to-HM URL; a `#ml-dsa-65=<sha256>` fragment pins its key. */
-  setPeerUrl(url: string): void {
-    const parsed = parsePeerUrl(url);
-    if (parsed.fingerprint && this.keyPin && parsed.fingerprint !== this.keyPin.fingerprint) {
-      throw new ValidationError(`peer URL pins key ${parsed.fingerprint.slice(0, 16)}…, but peerVerificationKey is ${this.keyPin.fingerprint.slice(0, 16)}…`);
-    }
-    this.peerUrl = parsed.url;
-    this.urlPin = parsed.fingerprint;
+  /**
+   * Set (or change) a peer module's HM-to-HM URL; a `#ml-dsa-65=<sha256>` fragment pins its
+   * key. `peerNodeUuid` names the peer; it may be left out when the module has one peer.
+   */
+  setPeerUrl(url: string, peerNodeUuid?: string): void {
+    if (peerNodeUuid === undefined && this.peers.length > 1) throw new ValidationError(`this module has ${this.peers.length} peers: name the peer whose URL this is`);
+    const peer = peerNodeUuid === undefined ? this.peers[0]! : this.peerNamed(peerNodeUuid);
+    peer.setUrl(url);
   }
 
   /** Stop both servers and zero everything held. */
   async stop(): Promise<void> {
     await Promise.all([this.server004?.stop(), this.peerServer?.stop()]);
-    this.peerClient.close();
     this.offers.close();
     this.peerStreams.close();
+    this.closePeers();
     for (const s of this.sources.values()) s.close();
     this.streams.clear();
     zeroize(this.identity.secretKey);
@@ -276,11 +284,12 @@ export class HybridizationModule {
   // ---- ETSI 004 northbound ------------------------------------------------
 
   private openConnect(req: OpenConnectRequest): OpenConnectResponse {
-    const policy = policyOf(req.source, req.destination, this.nodeUuid, this.opts.peerNodeUuid);
-    this.sourcesOf(policy.sources);
+    const policy = policyOf(req.source, req.destination, this.nodeUuid);
+    const peerModule = this.peerNamed(policy.peerNodeUuid);
+    this.sourcesOf(policy.sources, peerModule);
     const counter = qosCounterProposal(req.qos, policy.combiner);
     if (counter) throw new Etsi004StatusError(Etsi004Status.QOS_NOT_MET, 'QoS cannot be met; see the counter-proposal', { qos: counter });
-    const base = { source: req.source, destination: req.destination, policy, qos: req.qos, delivered: new Set<number>(), busy: new Set<number>() };
+    const base = { peer: peerModule, source: req.source, destination: req.destination, policy, qos: req.qos, delivered: new Set<number>(), busy: new Set<number>() };
     if (req.key_stream_id === undefined) {
       const ksid = randomUUID();
       this.streams.set(ksid, { ksid, side: 'A', connected: true, ...base });
@@ -327,7 +336,7 @@ export class HybridizationModule {
     const local = this.streams.delete(ksid);
     const offered = this.peerStreams.take(ksid) !== undefined;
     for (const [slot] of this.offers.values()) if (slot.startsWith(`${ksid}/`)) this.offers.take(slot);
-    for (const src of this.sources.values()) src.forget(ksid);
+    for (const src of this.allSources()) src.forget(ksid);
     if (!local && !offered) throw new Etsi004StatusError(Etsi004Status.NO_QKD_CONNECTION, `unknown key_stream_id ${ksid}`);
     this.log.info('key stream closed', { ksid });
     return { status: Etsi004Status.SUCCESSFUL };
@@ -340,13 +349,13 @@ export class HybridizationModule {
     // Status 8 is decided before any key is consumed: ids have a fixed length.
     const ids = policy.sources.includes(SOURCE_QKD) ? [ZERO_UUID] : [];
     this.checkMetadataRoom(req, metadataBuffer({ ksid: s.ksid, index: req.index, qkdKeyIds: ids, kem: policy.kem, combiner: policy.combiner, degraded: false }));
-    if (!this.peerUrl) throw new Etsi004StatusError(Etsi004Status.NO_QKD_CONNECTION, 'the peer module URL is not set');
-    if (!this.pin()) throw new PeerAuthError('no verification key of the peer HM is pinned (peerVerificationKey, or #ml-dsa-65=<sha256> in the peer URL)');
+    if (!s.peer.url) throw new Etsi004StatusError(Etsi004Status.NO_QKD_CONNECTION, `the URL of peer module ${s.peer.describe()} is not set`);
+    if (!s.peer.pin) throw new PeerAuthError(`no verification key of peer HM ${s.peer.describe()} is pinned (its verification key, or #ml-dsa-65=<sha256> in its URL)`);
     const ctx = this.contextOf(s.ksid, req.index, s.source, s.destination, policy, s.qos.key_chunk_size);
     const pending = new Map<string, PendingKey>();
     const materials: KeyMaterial[] = [];
     try {
-      const degraded = await this.beginSources(ctx, policy, pending);
+      const degraded = await this.beginSources(ctx, policy, s.peer, pending);
       const offer: PeerFields = {
         key_stream_id: s.ksid,
         index: req.index,
@@ -357,7 +366,7 @@ export class HybridizationModule {
         degraded_sources: degraded,
         sources: Object.fromEntries([...pending].map(([name, p]) => [name, p.offer])),
       };
-      const reply = await this.peerClient.send(offer);
+      const reply = await s.peer.client.send(offer);
       const replied = objectOf(reply.sources, 'reply sources');
       for (const [name, p] of pending) materials.push(await p.finish(objectOf(replied[name] ?? {}, `reply sources.${name}`)));
       return this.deliver(s, ctx, materials, degraded);
@@ -368,8 +377,8 @@ export class HybridizationModule {
   }
 
   /** Begin every source of `policy` into `pending`; returns the sources left out under allow-degraded. */
-  private async beginSources(ctx: KeyRequestContext, policy: HybridPolicy, pending: Map<string, PendingKey>): Promise<string[]> {
-    const sources = this.sourcesOf(policy.sources);
+  private async beginSources(ctx: KeyRequestContext, policy: HybridPolicy, peer: HmPeer, pending: Map<string, PendingKey>): Promise<string[]> {
+    const sources = this.sourcesOf(policy.sources, peer);
     const begun = await Promise.allSettled(sources.map((src) => src.begin(ctx)));
     const degraded: string[] = [];
     const failures: unknown[] = [];
@@ -409,19 +418,19 @@ export class HybridizationModule {
     const ctx = this.contextOf(s.ksid, req.index, peer.source, peer.destination, s.policy, peer.keyChunkSize);
     const materials: KeyMaterial[] = [];
     try {
-      for (const src of this.sourcesOf(s.policy.sources.filter((n) => !offer.degraded.includes(n)))) {
+      for (const src of this.sourcesOf(s.policy.sources.filter((n) => !offer.degraded.includes(n)), s.peer)) {
         materials.push(await src.recover(ctx, offer.sources[src.name] ?? {}));
       }
       return this.deliver(s, ctx, materials, offer.degraded);
     } finally {
       zeroize(...materials.map((m) => m.secret));
-      for (const src of this.sources.values()) src.forget(s.ksid, req.index);
+      for (const src of this.allSources()) src.forget(s.ksid, req.index);
     }
   }
 
-  /** HM-to-HM (after the batch's signature was verified): the peer (side A) offers key `index` of stream `key_stream_id`. */
-  private async onOffer(offer: PeerFields): Promise<PeerFields> {
-    const { ksid, index, source, destination, keyChunkSize: chunk, policy, degraded, used, offered } = parseOffer(offer, this.nodeUuid, this.opts.peerNodeUuid);
+  /** HM-to-HM (after the batch's signature was verified): peer `from` (side A) offers key `index` of stream `key_stream_id`. */
+  private async onOffer(offer: PeerFields, from: HmPeer): Promise<PeerFields> {
+    const { ksid, index, source, destination, keyChunkSize: chunk, policy, degraded, used, offered } = parseOffer(offer, this.nodeUuid, from.nodeUuid);
     const key = ksid;
     const slot = `${key}/${index}`;
     const local = this.streams.get(key);
@@ -440,13 +449,13 @@ export class HybridizationModule {
     const kept: KeptOffer = { degraded, sources: {} };
     const replies: Record<string, PeerFields> = {};
     try {
-      for (const src of this.sourcesOf(used)) {
+      for (const src of this.sourcesOf(used, from)) {
         const fields = objectOf(offered[src.name], `sources.${src.name}`);
         replies[src.name] = await src.answer(ctx, fields);
         kept.sources[src.name] = fields;
       }
     } catch (err) {
-      for (const src of this.sources.values()) src.forget(key, index);
+      for (const src of this.allSources()) src.forget(key, index);
       throw err;
     }
     this.offers.set(slot, kept);
@@ -510,26 +519,53 @@ export class HybridizationModule {
     return { ksid, index, source, destination, combiner: policy.combiner, keyChunkSize: chunk };
   }
 
-  private sourcesOf(names: readonly string[]): KeySource[] {
+  /** The sources named, towards `peer` (its own QKD source). */
+  private sourcesOf(names: readonly string[], peer: HmPeer): KeySource[] {
     return names.map((name) => {
-      const src = this.sources.get(name);
+      const src = (name === SOURCE_QKD ? peer.qkd : undefined) ?? this.sources.get(name);
       if (!src) throw new ValidationError(`key source ${name} is not available in this module`);
       return src;
     });
   }
 
-  /** The pinned peer key: the configured key, else the fingerprint in the peer URL. */
-  private pin(): PeerPin | undefined {
-    if (this.keyPin) return this.keyPin;
-    return this.urlPin ? { fingerprint: this.urlPin } : undefined;
+  /** Every source: the shared ones and each peer's QKD source. */
+  private allSources(): KeySource[] {
+    return [...this.sources.values(), ...this.peers.flatMap((p) => (p.qkd ? [p.qkd] : []))];
   }
 
-  private trust(): PeerTrust {
-    return {
-      nodeUuid: this.nodeUuid,
-      identity: this.identity,
-      pin: () => this.pin(),
-      peerNodeUuid: () => this.opts.peerNodeUuid?.toLowerCase(),
-    };
+  /** The configured peer with this node UUID (a single peer configured without one matches any). */
+  private peerNamed(nodeUuid: string): HmPeer {
+    const id = nodeUuid.toLowerCase();
+    const peer = this.peers.find((p) => p.nodeUuid === id) ?? (this.peers.length === 1 && this.peers[0]!.nodeUuid === undefined ? this.peers[0] : undefined);
+    if (!peer) throw new ValidationError(`node ${id} is not this module's peer (${this.peers.map((p) => p.describe()).join(', ')})`);
+    return peer;
   }
+
+  private closePeers(): void {
+    for (const p of this.peers) p.close();
+    this.ownKme014Client?.close();
+  }
+}
+
+/** The peers of `opts`: the `peers` list, or the single-peer fields as a one-entry list. */
+function peerConfigs(opts: HybridizationModuleOptions): HmPeerConfig[] {
+  const single = opts.peerSaeId !== undefined || opts.peerNodeUuid !== undefined || opts.peerUrl !== undefined || opts.peerVerificationKey !== undefined;
+  if (opts.peers) {
+    if (single) throw new ValidationError('give either peers or the single-peer fields (peerSaeId, peerNodeUuid, peerUrl, peerVerificationKey), not both');
+    if (opts.peers.length === 0) throw new ValidationError('peers must name at least one peer module');
+    if (opts.peers.length > 1) {
+      const nodes = new Set<string>();
+      const saes = new Set<string>();
+      opts.peers.forEach((p, i) => {
+        if (p.nodeUuid === undefined) throw new ValidationError(`peers[${i}].nodeUuid is required when a module has several peers`);
+        if (nodes.has(p.nodeUuid.toLowerCase())) throw new ValidationError(`peers[${i}].nodeUuid ${p.nodeUuid} is listed twice`);
+        if (saes.has(p.saeId)) throw new ValidationError(`peers[${i}].saeId ${p.saeId} is listed twice`);
+        nodes.add(p.nodeUuid.toLowerCase());
+        saes.add(p.saeId);
+      });
+    }
+    return [...opts.peers];
+  }
+  if (opts.peerSaeId === undefined) throw new ValidationError('peerSaeId (or peers) must name the peer module');
+  return [{ nodeUuid: opts.peerNodeUuid, saeId: opts.peerSaeId, url: opts.peerUrl, verificationKey: opts.peerVerificationKey }];
 }

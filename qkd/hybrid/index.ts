@@ -18,5 +18,6 @@ export * from './peer-offer.js';
 export * from './get-key-status.js';
 export * from './policy.js';
 export * from './expiring-map.js';
+export * from './hm-peer.js';
 export * from './hybridization-module.js';
 export * from './hm-thread.js';

@@ -11,8 +11,8 @@
  *     offers: [{key_stream_id, index, source, destination, combiner,
  *     key_chunk_size, degraded_sources, sources: {QKD: {key_IDs}, ML-KEM-512:
  *     {encapsulation_key}, …}}]}, signed under the label "qnfv hm offer v3".
- *  3. B: signer = pinned key? signature valid? `to` = this node? `from` = the
- *     peer? nonce new and timestamp within ±60 s? else HTTP 401, nothing kept.
+ *  3. B: signer = a pinned peer key? signature valid? `to` = this node? `from` =
+ *     that peer's node? nonce new and timestamp within ±60 s? else HTTP 401, nothing kept.
  *  4. B: each offer is handled on its own (refusals per offer: 400/409/503).
  *  5. B: message = {type "qnfv-hm-answer", version 3, from, to, offer_digest =
  *     SHA-256 of the offer message bytes, timestamp, answers: [{status: 200,
@@ -60,8 +60,8 @@ import { PeerAuthError, PeerBusyError, PeerExchangeError } from './peer-errors.j
 import { ReplayGuard } from './replay-guard.js';
 import { openEnvelope, signEnvelope, type SignedEnvelope } from './signed-envelope.js';
 
-/** What the receiving HM does with one verified offer: returns the reply fields. */
-export type PeerOfferHandler = (offer: PeerFields) => Promise<PeerFields>;
+/** What the receiving HM does with one verified offer from `from`: returns the reply fields. */
+export type PeerOfferHandler = (offer: PeerFields, from: AcceptedPeer) => Promise<PeerFields>;
 
 /** One entry of an answer batch: `status` 200 with `reply`, or a refusal with `message`. */
 export interface AnswerItem {
@@ -80,12 +80,27 @@ export interface PeerTrust {
   peerNodeUuid(): string | undefined;
 }
 
+/** A peer whose offers the receiving end accepts. */
+export interface AcceptedPeer {
+  /** Its pinned key (undefined: not pinned yet, so its offers are refused). */
+  pin: PeerPin | undefined;
+  /** Its node UUID when configured (then a batch's `from` must be it). */
+  nodeUuid: string | undefined;
+}
+
+/** Who the receiving end is and whom it accepts (read at each batch: peers may be re-pinned). */
+export interface PeerServerTrust {
+  nodeUuid: string;
+  identity: HmIdentity;
+  peers(): readonly AcceptedPeer[];
+}
+
 /** Options of the receiving end. */
 export interface PeerServerOptions {
   host: string;
   port?: number;
   name: string;
-  trust: PeerTrust;
+  trust: PeerServerTrust;
   handler: PeerOfferHandler;
   replayWindowMs?: number;
 }
@@ -154,13 +169,16 @@ export class PeerServer {
   /** Steps 3–5 of the pipeline. */
   private async exchange(envelope: unknown): Promise<SignedEnvelope> {
     const { trust } = this.opts;
-    const { body, digest } = openEnvelope(envelope, trust.pin(), OFFER_SIGNATURE_LABEL, 'offer batch');
+    const peers = trust.peers();
+    const { body, digest, signer } = openEnvelope(envelope, peers.flatMap((p) => (p.pin ? [p.pin] : [])), OFFER_SIGNATURE_LABEL, 'offer batch');
+    const sender = peers.find((p) => p.pin?.fingerprint === signer.fingerprint)!;
     if (body.type !== OFFER_BATCH_TYPE || body.version !== PEER_PROTOCOL_VERSION) {
       throw new PeerAuthError(`signed message is not a version ${PEER_PROTOCOL_VERSION} offer batch`);
     }
     if (body.to !== null && body.to !== undefined && body.to !== trust.nodeUuid) throw new PeerAuthError(`offer batch is addressed to node ${String(body.to)}, not to this one`);
-    const peer = trust.peerNodeUuid();
-    if (peer !== undefined && body.from !== peer) throw new PeerAuthError(`offer batch comes from node ${String(body.from)}, not from the peer ${peer}`);
+    if (sender.nodeUuid !== undefined && body.from !== sender.nodeUuid) {
+      throw new PeerAuthError(`offer batch signed by the key of peer ${sender.nodeUuid} says it comes from node ${String(body.from)}`);
+    }
     this.replay.check(body.nonce, body.timestamp);
     const offers = body.offers;
     if (!Array.isArray(offers) || offers.length === 0 || offers.length > MAX_OFFERS_ACCEPTED_PER_BATCH) {
@@ -169,7 +187,7 @@ export class PeerServer {
     const answers = await Promise.all(
       offers.map((o: unknown): Promise<AnswerItem> => {
         if (typeof o !== 'object' || o === null || Array.isArray(o)) return Promise.resolve({ status: 400, message: 'offer must be a JSON object' });
-        return this.opts.handler(o as PeerFields).then(
+        return this.opts.handler(o as PeerFields, sender).then(
           (reply) => ({ status: 200, reply }),
           (err: unknown) => ({ status: httpStatusOf(err), message: err instanceof QnfvError ? err.message : 'internal error' }),
         );

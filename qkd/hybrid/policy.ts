@@ -26,6 +26,8 @@ export interface HybridPolicy {
   kem: string | null;
   source: HybridUri;
   destination: HybridUri;
+  /** The other end's node UUID (lowercase). */
+  peerNodeUuid: string;
 }
 
 /** Parse and check source/destination for this node (`nodeUuid`) and its peer (if known). */
@@ -68,6 +70,7 @@ export function policyOf(source: string, destination: string, nodeUuid: string, 
     kem: others.length > 0 ? others.join('+') : null,
     source: src,
     destination: dst,
+    peerNodeUuid: other,
   };
 }
 

@@ -36,6 +36,8 @@ export interface SignedEnvelope {
 export interface OpenedEnvelope {
   body: Record<string, unknown>;
   digest: Uint8Array;
+  /** The pin the signer's key matched. */
+  signer: PeerPin;
 }
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -57,9 +59,13 @@ export function signEnvelope(message: string, identity: HmIdentity, label: strin
   return { message, signature: Buffer.from(signature).toString('base64'), signer_key: Buffer.from(identity.publicKey).toString('base64') };
 }
 
-/** Verify an envelope against `pin` and `label`, then parse its message; `what` names it in errors. */
-export function openEnvelope(envelope: unknown, pin: PeerPin | undefined, label: string, what: string): OpenedEnvelope {
-  if (!pin) throw new PeerAuthError(`no verification key of the peer HM is pinned here: cannot accept its ${what}`);
+/**
+ * Verify an envelope against `pin` (or any of several pins: an HM with several peers) and
+ * `label`, then parse its message; `what` names it in errors.
+ */
+export function openEnvelope(envelope: unknown, pin: PeerPin | readonly PeerPin[] | undefined, label: string, what: string): OpenedEnvelope {
+  const pins = pin === undefined ? [] : 'fingerprint' in pin ? [pin] : pin;
+  if (pins.length === 0) throw new PeerAuthError(`no verification key of the peer HM is pinned here: cannot accept its ${what}`);
   const e = envelope as Partial<Record<keyof SignedEnvelope, unknown>> | undefined;
   if (typeof e !== 'object' || e === null || typeof e.message !== 'string' || typeof e.signature !== 'string' || typeof e.signer_key !== 'string') {
     throw new PeerAuthError(`${what} is not a signed envelope {message, signature, signer_key}`);
@@ -69,8 +75,10 @@ export function openEnvelope(envelope: unknown, pin: PeerPin | undefined, label:
   if (signerKey.length !== ML_DSA_65_SIZES.publicKey || signature.length !== ML_DSA_65_SIZES.signature) {
     throw new PeerAuthError(`${what}: signer_key or signature has the wrong length for ML-DSA-65`);
   }
-  if (!matchesPin(pin, signerKey)) {
-    throw new PeerAuthError(`${what} is signed by key ${verificationKeyFingerprint(signerKey).slice(0, 16)}…, not by the pinned peer key ${pin.fingerprint.slice(0, 16)}…`);
+  const signer = pins.find((p) => matchesPin(p, signerKey));
+  if (!signer) {
+    const pinned = pins.length === 1 ? `the pinned peer key ${pins[0]!.fingerprint.slice(0, 16)}…` : `any of the ${pins.length} pinned peer keys`;
+    throw new PeerAuthError(`${what} is signed by key ${verificationKeyFingerprint(signerKey).slice(0, 16)}…, not by ${pinned}`);
   }
   const bytes = utf8(e.message);
   if (!WASM_ML_DSA_65.verify(signature, labelledMessage(label, bytes), signerKey)) {
@@ -83,5 +91,5 @@ export function openEnvelope(envelope: unknown, pin: PeerPin | undefined, label:
     throw new PeerAuthError(`${what}: signed message is not JSON`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PeerAuthError(`${what}: signed message is not a JSON object`);
-  return { body: body as Record<string, unknown>, digest: sha256(bytes) };
+  return { body: body as Record<string, unknown>, digest: sha256(bytes), signer };
 }

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TwoDomainLab } from '../../bin/lab/index.js';
+import { DomainLab } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { configureLogging } from '../../common/index.js';
 import { NfvoClient } from '../../nfvo/client/index.js';
@@ -27,7 +27,7 @@ const NSD_ID = 'qnfv-qkd-vpn-ns';
 const STEP_MS = 120_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let lab: TwoDomainLab;
+let lab: DomainLab;
 let labDataDir: string;
 let nfvoDir: string;
 let configDir: string;
@@ -76,7 +76,7 @@ beforeAll(async () => {
   configureLogging({ console: false });
   labDataDir = await mkdtemp(join(tmpdir(), 'qnfv-cli-lab-'));
   const installationId = `t${randomBytes(8).toString('hex')}`;
-  lab = await TwoDomainLab.start({ dataDir: labDataDir, installationId });
+  lab = await DomainLab.start({ dataDir: labDataDir, installationId });
   nfvoDir = await mkdtemp(join(tmpdir(), 'qnfv-cli-nfvo-'));
   configDir = await mkdtemp(join(tmpdir(), 'qnfv-cli-config-'));
   await prepareNfvoDataDir(nfvoDir, lab, labDataDir, installationId);

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { TwoDomainLab, dockerWanPort, startCapture } from '../../bin/lab/index.js';
+import { DomainLab, dockerWanPort, startCapture } from '../../bin/lab/index.js';
 import { configureLogging, toHex } from '../../common/index.js';
 import { DockerVimDriver } from '../../vim/index.js';
 import type { NsInstance, NsLcmOpOcc } from '../../nfvo/index.js';
@@ -30,7 +30,7 @@ import type { NsInstance, NsLcmOpOcc } from '../../nfvo/index.js';
 const run = promisify(execFile);
 const ESP_TOOL = join(dirname(fileURLToPath(import.meta.url)), 'esp_tool.py');
 
-let lab: TwoDomainLab;
+let lab: DomainLab;
 let dataDir: string;
 let ns: NsInstance;
 let installationId: string;
@@ -46,7 +46,7 @@ beforeAll(async () => {
   configureLogging({ console: false });
   dataDir = await mkdtemp(join(tmpdir(), 'qnfv-e2e-docker-'));
   installationId = `t${randomBytes(8).toString('hex')}`;
-  lab = await TwoDomainLab.start({ dataDir, installationId, vimDriver: 'docker' });
+  lab = await DomainLab.start({ dataDir, installationId, vimDriver: 'docker' });
 }, 60_000);
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TwoDomainLab } from '../../bin/lab/index.js';
+import { DomainLab } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { configureLogging } from '../../common/index.js';
 import { NfvoClient } from '../../nfvo/client/index.js';
@@ -28,7 +28,7 @@ const ADMIN = { username: 'admin', password: `pw-${randomBytes(12).toString('hex
 const NSD_ID = 'qnfv-qkd-vpn-ns';
 const STAGE_3 = 'stage 3/6 (deploying routers, networks and site hosts in ';
 
-let lab: TwoDomainLab;
+let lab: DomainLab;
 let labDataDir: string;
 let installationId: string;
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   configureLogging({ console: false });
   labDataDir = await mkdtemp(join(tmpdir(), 'qnfv-crash-lab-'));
   installationId = `t${randomBytes(8).toString('hex')}`;
-  lab = await TwoDomainLab.start({ dataDir: labDataDir, installationId });
+  lab = await DomainLab.start({ dataDir: labDataDir, installationId });
 }, 120_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TwoDomainLab } from '../../bin/lab/index.js';
+import type { DomainLab } from '../../bin/lab/index.js';
 
 /** The repository root (this file is `tests/e2e/nfvo-process.ts`). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,7 +111,7 @@ export async function startNfvoProcess(opts: { dataDir: string; env?: NodeJS.Pro
  * with), and the lab NFVO's SSH private key (mode 0600) as the child's
  * identity, which the lab's VCAs authorise.
  */
-export async function prepareNfvoDataDir(dir: string, lab: TwoDomainLab, labDataDir: string, installationId: string): Promise<void> {
+export async function prepareNfvoDataDir(dir: string, lab: DomainLab, labDataDir: string, installationId: string): Promise<void> {
   const labInstallation = lab.domains[0].vim.installationId;
   if (installationId !== labInstallation) {
     throw new Error(`installation id '${installationId}' is not the lab's ('${labInstallation}'): the child NFVO's labels would not match the lab's VIMs`);

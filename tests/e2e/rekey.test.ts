@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { TwoDomainLab, bridgePort, startCapture } from '../../bin/lab/index.js';
+import { DomainLab, bridgePort, startCapture } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { configureLogging, toHex } from '../../common/index.js';
 import type { SadEntry } from '../../common/ikeless/types.js';
@@ -28,7 +28,7 @@ const ESP_TOOL = join(here, 'esp_tool.py');
 const SOFT_S = 5;
 const STREAM_S = 30;
 
-let lab: TwoDomainLab;
+let lab: DomainLab;
 let dataDir: string;
 let ns: NsInstance;
 
@@ -53,7 +53,7 @@ async function waitOp(location: string): Promise<NsLcmOpOcc> {
 beforeAll(async () => {
   configureLogging({ console: false });
   dataDir = await mkdtemp(join(tmpdir(), 'qnfv-rekey-'));
-  lab = await TwoDomainLab.start({ dataDir, installationId: `t${randomBytes(8).toString('hex')}`, tunnelMaintenance: { drainMs: 500 } });
+  lab = await DomainLab.start({ dataDir, installationId: `t${randomBytes(8).toString('hex')}`, tunnelMaintenance: { drainMs: 500 } });
   const paths = bundledPackagePaths();
   expect((await rest('POST', '/vnfpkgm/v1/vnf_packages_content', await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8'), 'application/yaml')).status).toBe(201);
   // The bundled NSD with short lifetimes: soft 5 s, hard 10 s.

@@ -18,14 +18,14 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { TwoDomainLab } from '../../bin/lab/index.js';
+import { DomainLab } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { configureLogging } from '../../common/index.js';
 import type { NsInstance } from '../../nfvo/index.js';
 import type { RouterIpsecState } from '../../vca/index.js';
 
 const run = promisify(execFile);
-let lab: TwoDomainLab;
+let lab: DomainLab;
 let dataDir: string;
 let ns: NsInstance;
 
@@ -41,7 +41,7 @@ async function namespaces(): Promise<string[]> {
 beforeAll(async () => {
   configureLogging({ console: false });
   dataDir = await mkdtemp(join(tmpdir(), 'qnfv-e2e-scale-'));
-  lab = await TwoDomainLab.start({ dataDir, installationId: `t${randomBytes(6).toString('hex')}` });
+  lab = await DomainLab.start({ dataDir, installationId: `t${randomBytes(6).toString('hex')}` });
   const paths = bundledPackagePaths();
   const vnfd = (await readFile(join(paths.routerVnf, 'qnfv_router_vnfd.yaml'), 'utf8')).replace(
     '          config-primitive:\n',

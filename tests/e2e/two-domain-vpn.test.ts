@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { TwoDomainLab, bridgePort, startCapture } from '../../bin/lab/index.js';
+import { DomainLab, bridgePort, startCapture } from '../../bin/lab/index.js';
 import { bundledPackagePaths } from '../../nsd/index.js';
 import { addLogSink, configureLogging, toHex, toYangHexString } from '../../common/index.js';
 import { ipsecConfigFromXml } from '../../common/ikeless/index.js';
@@ -32,7 +32,7 @@ const ESP_TOOL = join(here, 'esp_tool.py');
 /** Everything the NFVO logs, sends to and receives from the VCAs, and answers over REST. */
 const nfvoSeen: string[] = [];
 
-let lab: TwoDomainLab;
+let lab: DomainLab;
 let dataDir: string;
 let api: string;
 let ns: NsInstance;
@@ -95,7 +95,7 @@ beforeAll(async () => {
       };
     },
   });
-  lab = await TwoDomainLab.start({ dataDir, installationId: `t${randomBytes(8).toString('hex')}`, wrapConnector: recording });
+  lab = await DomainLab.start({ dataDir, installationId: `t${randomBytes(8).toString('hex')}`, wrapConnector: recording });
   api = lab.nfvoUrl;
 }, 60_000);
 

@@ -235,7 +235,7 @@ describe('HM-to-HM endpoint (side B) against hand-made signed batches', () => {
     ['a stale timestamp', { timestamp: Date.now() - 120_000 }, /from this HM's clock .*stale or replayed/],
     ['a timestamp from the future', { timestamp: Date.now() + 120_000 }, /stale or replayed/],
     ['another addressee', { to: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, /addressed to node cccccccc/],
-    ['another sender node', { from: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, /not from the peer/],
+    ['another sender node', { from: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, /signed by the key of peer a.* says it comes from node cccccccc/],
     ['an answer type', { type: 'qnfv-hm-answer' }, /not a version 3 offer batch/],
   ])('refuses a whole batch with %s (401), before looking at its offers', async (_what, over, msg) => {
     const res = await postBatch(p.hmB.peerEndpointUrl, p.idA, [offer(ksidOf())], over);
@@ -279,7 +279,7 @@ describe('HM-to-HM pins', () => {
       expect(refused).toMatchObject({ status: 401, body: { message: expect.stringMatching(/no verification key of the peer HM is pinned/) } });
       lone.setPeerUrl('http://127.0.0.1:1/');
       const { key_stream_id: ksid } = await cl.openConnect(uri('L', NODE_B), uri('L', NODE_A));
-      await expect(cl.getKey(ksid, 0)).rejects.toMatchObject({ status: 4, detail: expect.stringMatching(/no verification key of the peer HM is pinned/) });
+      await expect(cl.getKey(ksid, 0)).rejects.toMatchObject({ status: 4, detail: expect.stringMatching(/no verification key of peer HM .* is pinned/) });
     } finally {
       await cl.end();
       await lone.stop();
@@ -291,7 +291,7 @@ describe('HM-to-HM pins', () => {
     const p = await startPair({ prefill: 2 });
     try {
       const other = generateHmIdentity();
-      expect(() => p.hmA.setPeerUrl(`http://127.0.0.1:1/#ml-dsa-65=${other.fingerprint}`)).toThrow(/but peerVerificationKey is/);
+      expect(() => p.hmA.setPeerUrl(`http://127.0.0.1:1/#ml-dsa-65=${other.fingerprint}`)).toThrow(/but the configured verification key is/);
     } finally {
       await p.stop();
     }

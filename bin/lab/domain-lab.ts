@@ -1,17 +1,18 @@
 /**
- * The two-domain lab of the walking skeleton, everything real on one host:
- * a QKD link (two KMEs serving ETSI 014, fed by the stand-in CSPRNG link),
- * per domain a Hybridization Module (ETSI 004 northbound, ML-KEM with its
- * peer), a VIM (`netns` driver, or `docker`: routers and hosts in
- * containers on per-domain Open vSwitch bridges) and a VCA (SSH, JSON-RPC),
- * and the NFVO (REST) that knows the domains as VIM accounts. The demo and
- * the end-to-end tests start it; each component talks to the others over its
- * real protocol.
+ * The multi-domain lab, everything real on one host: a QKD network (one node
+ * per domain, a QKD link between every pair of nodes, each node's KME serving
+ * ETSI 014 over all its links), per domain a Hybridization Module (ETSI 004
+ * northbound; ML-KEM with every other domain's HM, its peers), a VIM (`netns`
+ * driver, or `docker`: routers and hosts in containers on per-domain Open
+ * vSwitch bridges) and a VCA (SSH, JSON-RPC), and the NFVO (REST) that knows
+ * the domains as VIM accounts. Two domains by default (the demo's); the
+ * ten-site mesh benchmark starts ten. The demo and the end-to-end tests start
+ * it; each component talks to the others over its real protocol.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { QkdLink, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity, startHmThread, type HmHandle, type HybridizationModuleOptions } from '../../qkd/index.js';
+import { QkdNetwork, describeLinkStats, fullMesh, HybridizationModule, createEtsi014Pki, etsi014ClientTls, loadOrCreateHmIdentity, startHmThread, type HmHandle, type HybridizationModuleOptions } from '../../qkd/index.js';
 import { createVimDriver, type VimDriver, type VimDriverKind } from '../../vim/index.js';
 import { VcaService } from '../../vca/index.js';
 import { NfvoApiError, NfvoClient, NfvoServer, SshDomainConnector, type DomainConnector, type NfvoOptions, type NsInstance, type VimAccount, type VnfInstance } from '../../nfvo/index.js';
@@ -20,7 +21,7 @@ import { loadOrCreateKeyPair, readPrivateKey } from '../../common/ssh/index.js';
 import { NetconfClient } from '../../common/netconf/index.js';
 import { ipsecConfigFromXml } from '../../common/ikeless/index.js';
 import { IKELESS_NS, type SadEntry } from '../../common/ikeless/types.js';
-import { ProtocolError, zeroize } from '../../common/index.js';
+import { ProtocolError, ValidationError, zeroize } from '../../common/index.js';
 
 export interface LabDomain {
   name: string;
@@ -34,9 +35,12 @@ export interface LabDomain {
 export interface LabOptions {
   dataDir: string;
   installationId: string;
-  /** Domain names (default domain-a, domain-b). */
-  domains?: [string, string];
-  /** QKD keys per second of the CSPRNG stand-in link (default 20) and keys ready at start. */
+  /**
+   * Domain names (default domain-a, domain-b; at least two, distinct). Every pair of domains
+   * gets a QKD link, and their Hybridization Modules are peers.
+   */
+  domains?: readonly string[];
+  /** QKD keys per second of each CSPRNG stand-in link (default 20) and keys ready at start. */
   qkdKeyRate?: number;
   qkdPrefill?: number;
   /**
@@ -61,11 +65,15 @@ export interface LabOptions {
   vimDriver?: VimDriverKind;
 }
 
+/** The lab's domains: at least two. */
+export type LabDomains = readonly [LabDomain, LabDomain, ...LabDomain[]];
+
 /** A running lab. */
-export class TwoDomainLab {
+export class DomainLab {
   private constructor(
-    readonly link: QkdLink,
-    readonly domains: [LabDomain, LabDomain],
+    /** The QKD network between the domains' nodes (node i belongs to domain i). */
+    readonly qkd: QkdNetwork,
+    readonly domains: LabDomains,
     readonly nfvo: NfvoServer,
     readonly nfvoUrl: string,
     /** A client of the NFVO's REST API, logged in as the lab's admin. */
@@ -103,22 +111,28 @@ export class TwoDomainLab {
     }
   }
 
-  /** Start every component and register both domains with the NFVO. */
-  static async start(opts: LabOptions): Promise<TwoDomainLab> {
+  /** The QKD links' figures as lines (rate, QBER, pools), each prefixed with its link. */
+  describeQkd(): string[] {
+    const stats = this.qkd.stats();
+    return this.qkd.links.flatMap((l, i) => describeLinkStats(stats[i]!).map((line) => (stats.length > 1 ? `${l.name}: ${line}` : line)));
+  }
+
+  /** Start every component and register every domain with the NFVO. */
+  static async start(opts: LabOptions): Promise<DomainLab> {
     const names = opts.domains ?? ['domain-a', 'domain-b'];
+    if (names.length < 2 || new Set(names).size !== names.length) throw new ValidationError(`domains must name at least two distinct domains, got [${names.join(', ')}]`);
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     const stops: (() => Promise<unknown>)[] = [];
+    const each = names.map((_, i) => i);
     try {
-      // 1. The QKD link between the domains' nodes.
+      // 1. The QKD network: a node per domain, a link between every pair.
       const sae = names.map((n) => `sae-hm-${n}`);
       // ETSI GS QKD 014 over HTTPS with client certificates: a CA, one certificate per KME and per SAE.
       const kmeIds = names.map((n) => `kme-${n}`);
       const pki = await createEtsi014Pki({ dir: join(opts.dataDir, 'qkd-pki'), kmeIds, saeIds: sae });
-      const link = await QkdLink.start({
-        nodes: [
-          { kmeId: kmeIds[0]!, saeIds: [sae[0]!] },
-          { kmeId: kmeIds[1]!, saeIds: [sae[1]!] },
-        ],
+      const link = await QkdNetwork.start({
+        nodes: each.map((i) => ({ kmeId: kmeIds[i]!, saeIds: [sae[i]!] })),
+        links: fullMesh(names.length),
         tls: pki,
         ...(opts.qkdFeed === 'bb84'
           ? { feed: { kind: 'bb84-simulator' as const, simulator: { channel: { kind: 'fibre' as const, lengthKm: opts.qkdFibreKm ?? 25 } } } }
@@ -128,28 +142,26 @@ export class TwoDomainLab {
       stops.push(() => link.stop());
 
       // 2. The Hybridization Modules, introduced to each other: each signs the HM-to-HM channel
-      //    with its ML-DSA-65 key (seed file 0600 under the data dir) and pins the other's key.
-      const uuids = [randomUUID(), randomUUID()];
+      //    with its ML-DSA-65 key (seed file 0600 under the data dir) and pins its peers' keys.
+      const uuids = names.map(() => randomUUID());
       await mkdir(join(opts.dataDir, 'hm'), { recursive: true, mode: 0o700 });
       const ids = await Promise.all(names.map((n) => loadOrCreateHmIdentity(join(opts.dataDir, 'hm', `${n}.ml-dsa-65`))));
       const hms: HmHandle[] = [];
       const startHm = async (o: HybridizationModuleOptions): Promise<HmHandle> => {
         if (opts.hmThreads) return startHmThread(o);
         const hm = await HybridizationModule.start(o);
-        return { port: hm.port, peerEndpointUrl: hm.peerEndpointUrl, setPeerUrl: async (url) => hm.setPeerUrl(url), stats: async () => hm.peerExchangeStats, stop: () => hm.stop() };
+        return { port: hm.port, peerEndpointUrl: hm.peerEndpointUrl, setPeerUrl: async (url, peer) => hm.setPeerUrl(url, peer), stats: async () => hm.peerExchangeStats, stop: () => hm.stop() };
       };
       try {
-        for (const i of [0, 1]) {
+        for (const i of each) {
           const hm = await startHm({
             nodeUuid: uuids[i]!,
-            peerNodeUuid: uuids[1 - i]!,
             saeId: sae[i]!,
-            peerSaeId: sae[1 - i]!,
+            peers: each.filter((j) => j !== i).map((j) => ({ nodeUuid: uuids[j]!, saeId: sae[j]!, verificationKey: ids[j]!.publicKey })),
             kme014Url: link.nodes[i]!.kme014Url,
             name: names[i],
             kme014Tls: etsi014ClientTls(pki, sae[i]!),
             signingKey: ids[i]!.secretKey,
-            peerVerificationKey: ids[1 - i]!.publicKey,
           });
           stops.push(() => hm.stop());
           hms.push(hm);
@@ -157,15 +169,14 @@ export class TwoDomainLab {
       } finally {
         zeroize(...ids.map((id) => id.secretKey)); // the modules keep their own copies
       }
-      await hms[0]!.setPeerUrl(hms[1]!.peerEndpointUrl);
-      await hms[1]!.setPeerUrl(hms[0]!.peerEndpointUrl);
+      for (const i of each) for (const j of each) if (i !== j) await hms[i]!.setPeerUrl(hms[j]!.peerEndpointUrl, uuids[j]);
 
       // 3. The NFVO's SSH identity, then each domain's VIM and VCA.
       await mkdir(join(opts.dataDir, 'nfvo'), { recursive: true, mode: 0o700 });
       const nfvoKey = await loadOrCreateKeyPair(join(opts.dataDir, 'nfvo', 'ssh_client_ed25519_key'), 'qnfv-nfvo');
       const domains: LabDomain[] = [];
       const vimKind = opts.vimDriver ?? 'netns';
-      for (const i of [0, 1]) {
+      for (const i of each) {
         const vim = createVimDriver(vimKind, { installationId: opts.installationId, domain: names[i]! });
         await vim.checkPrerequisites();
         const vca = new VcaService({
@@ -194,7 +205,7 @@ export class TwoDomainLab {
         const { id: _omit, ...body } = d.account!;
         d.account = (await client.request<VimAccount>('POST', '/admin/v1/vim_accounts', body)).body;
       }
-      return new TwoDomainLab(link, domains as [LabDomain, LabDomain], nfvo, url, client, connector, opts.dataDir);
+      return new DomainLab(link, domains as [LabDomain, LabDomain, ...LabDomain[]], nfvo, url, client, connector, opts.dataDir);
     } catch (err) {
       for (const s of stops.reverse()) await s().catch(() => undefined);
       throw err;
@@ -232,6 +243,6 @@ export class TwoDomainLab {
       await d.vim.reconcile([]).catch(() => undefined);
       await d.hm.stop().catch(() => undefined);
     }
-    await this.link.stop();
+    await this.qkd.stop();
   }
 }
