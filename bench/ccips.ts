@@ -18,7 +18,7 @@
  * Needs root (it runs the two-domain lab). Last line: one JSON object.
  * Usage: node dist/bench/ccips.js [--pairs N] [--concurrency C] [--batch B] [--stream-seconds S]
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -50,6 +50,33 @@ const POLICY: TunnelPolicy = { encryption: 'AES-GCM-16-256', esn: false, replayW
 
 /** Milliseconds between marks i and i + 1. */
 const ms = (t: number[], i: number): string => ((t[i + 1] ?? t[i]!) - t[i]!).toFixed(0);
+
+/** Pids of the router processes of NS instance `nsId` (their command line names its day-0 folder). */
+async function routerPids(nsId: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('virtual-router/main.js') && cmd.includes(nsId)) pids.push(Number(d));
+  }
+  return pids;
+}
+
+/**
+ * CPU time (ms) used so far by this process (NFVO, VCAs, KMEs, HM threads) and the routers:
+ * divided by the SA pairs keyed in between, a figure that does not depend on what else runs.
+ */
+async function cpuMs(routers: number[]): Promise<number> {
+  const u = process.cpuUsage();
+  if (process.env.QNFV_BENCH_TRACE) say(`   trace: lab process CPU ${((u.user + u.system) / 1000).toFixed(0)} ms`);
+  let ticks = 0;
+  for (const pid of routers) {
+    // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100/s), all threads.
+    const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (u.user + u.system) / 1000 + ticks * 10;
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -97,13 +124,19 @@ async function main(): Promise<void> {
     const keyBatch = async (k: number): Promise<void> => {
       const items = Array.from({ length: k }, () => next++);
       const ids = items.map((i) => `bench-${i}`);
+      const T = [performance.now()];
       await mapLimit(ids, KEYING_CONCURRENCY, (id) => synchroniseTunnelKey(ns.id, id, { vnfId: 'site-a', client: ca, uri: uri(id, 0) }, { vnfId: 'site-b', client: cb, uri: uri(id, 1) }));
+      T.push(performance.now());
       const all = ids.map((id, j) => tunnelSas(id, items[j]!));
       try {
         await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saEntriesOnly(s.inbound))), clientOf);
+        T.push(performance.now());
         await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saEntriesOnly(s.outbound))), clientOf);
+        T.push(performance.now());
       } finally {
         await Promise.all(ids.map((id) => releaseTunnelKey(ns.id, id, [ca, cb])));
+        T.push(performance.now());
+        if (process.env.QNFV_BENCH_TRACE) say(`   trace: batch of ${k}: key sync ${ms(T, 0)}, inbound SAs ${ms(T, 1)}, outbound SAs ${ms(T, 2)}, key release ${ms(T, 3)}`);
       }
       all.forEach((s, j) => installed.push(sadEntryName(ids[j]!, 'site-a', 'site-b', s.spiOut), sadEntryName(ids[j]!, 'site-b', 'site-a', s.spiIn)));
     };
@@ -142,6 +175,9 @@ async function main(): Promise<void> {
 
     // 2. Throughput with several tunnels at once.
     say(`2. ${PAIRS} SA pairs, ${CONCURRENCY} tunnels keyed at once, each with its own QKD key and ML-KEM-512 exchange`);
+    const routers = await routerPids(ns.id);
+    if (routers.length !== 2) throw new Error(`expected the NS's 2 router processes, found ${routers.length}`);
+    const c0 = await cpuMs(routers);
     const t0 = process.hrtime.bigint();
     let left = PAIRS;
     await Promise.all(
@@ -154,15 +190,18 @@ async function main(): Promise<void> {
     );
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const pairsPerS = PAIRS / seconds;
-    say(`   ${pairsPerS.toFixed(1)} SA pairs/s (${seconds.toFixed(2)} s; target ≥ 300; strongSwan rekeys ≈ 240/s with PFS, ≈ 450/s without)`);
+    const cpuPerPair = ((await cpuMs(routers)) - c0) / PAIRS;
+    say(`   ${pairsPerS.toFixed(1)} SA pairs/s (${seconds.toFixed(2)} s; target ≥ 300; strongSwan rekeys ≈ 240/s with PFS, ≈ 450/s without); CPU ${cpuPerPair.toFixed(1)} ms per SA pair`);
 
     // 2b. Throughput in batches, as an instantiation keys its tunnels.
     say(`2b. ${PAIRS} SA pairs in batches of ${BATCH} tunnels (keys ${KEYING_CONCURRENCY} at a time, one <edit-config> per router per phase)`);
+    const c1 = await cpuMs(routers);
     const t1 = process.hrtime.bigint();
     for (let left2 = PAIRS; left2 > 0; left2 -= BATCH) await keyBatch(Math.min(BATCH, left2));
     const seconds2 = Number(process.hrtime.bigint() - t1) / 1e9;
     const batchedPerS = PAIRS / seconds2;
-    say(`   ${batchedPerS.toFixed(1)} SA pairs/s (${seconds2.toFixed(2)} s)`);
+    const cpuPerPairBatched = ((await cpuMs(routers)) - c1) / PAIRS;
+    say(`   ${batchedPerS.toFixed(1)} SA pairs/s (${seconds2.toFixed(2)} s); CPU ${cpuPerPairBatched.toFixed(1)} ms per SA pair`);
     // The benchmark's SAs leave again (not counted).
     for (let i = 0; i < installed.length; i += 50) {
       const batch = installed.slice(i, i + 50);
@@ -217,6 +256,8 @@ async function main(): Promise<void> {
       JSON.stringify({
         sa_pairs_per_s: Number(pairsPerS.toFixed(1)),
         sa_pairs_per_s_batched: Number(batchedPerS.toFixed(1)),
+        cpu_ms_per_sa_pair: Number(cpuPerPair.toFixed(2)),
+        cpu_ms_per_sa_pair_batched: Number(cpuPerPairBatched.toFixed(2)),
         batch: BATCH,
         concurrency: CONCURRENCY,
         pairs: PAIRS,
