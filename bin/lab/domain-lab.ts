@@ -63,6 +63,11 @@ export interface LabOptions {
    * joined between their bridges.
    */
   vimDriver?: VimDriverKind;
+  /**
+   * docker only: how the domains' OVS bridges share the WAN — OVS patch ports (default) or
+   * Linux VXLAN devices over per-domain underlay namespaces, domain i's VTEP at 198.51.100.(i+1).
+   */
+  interDomain?: 'patch' | 'vxlan';
 }
 
 /** The lab's domains: at least two. */
@@ -120,6 +125,7 @@ export class DomainLab {
   /** Start every component and register every domain with the NFVO. */
   static async start(opts: LabOptions): Promise<DomainLab> {
     const names = opts.domains ?? ['domain-a', 'domain-b'];
+    if (opts.interDomain !== undefined && opts.vimDriver !== 'docker') throw new ValidationError(`interDomain applies to the docker VIM driver, not to '${opts.vimDriver ?? 'netns'}'`);
     if (names.length < 2 || new Set(names).size !== names.length) throw new ValidationError(`domains must name at least two distinct domains, got [${names.join(', ')}]`);
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     const stops: (() => Promise<unknown>)[] = [];
@@ -177,7 +183,8 @@ export class DomainLab {
       const domains: LabDomain[] = [];
       const vimKind = opts.vimDriver ?? 'netns';
       for (const i of each) {
-        const vim = createVimDriver(vimKind, { installationId: opts.installationId, domain: names[i]! });
+        const interDomain = opts.interDomain === 'vxlan' ? { kind: 'vxlan' as const, underlayAddress: `198.51.100.${i + 1}` } : undefined;
+        const vim = createVimDriver(vimKind, { installationId: opts.installationId, domain: names[i]!, interDomain });
         await vim.checkPrerequisites();
         const vca = new VcaService({
           domain: names[i]!,

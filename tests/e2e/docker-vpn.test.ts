@@ -3,13 +3,16 @@
  * VCAs over SSH → docker VIM → router programs in containers (TUN +
  * userspace ESP), site hosts in containers, each domain's links on its own
  * Open vSwitch bridge, the WAN joined between the two bridges by patch
- * ports. Checks:
+ * ports, and again by VXLAN (Linux vxlan devices over per-domain underlay
+ * namespaces, the lab's `interDomain: 'vxlan'`). Checks:
  *  - instantiate COMPLETED, both accounts and VCAs report the docker driver;
  *  - a ping from site A's host to site B's host gets its replies, and a
  *    capture on router A's WAN port (host end of its veth) holds ESP only,
  *    which Scapy decrypts with the SA keys read back from the routers over
  *    NETCONF (admin user) to the hosts' ICMP packets;
  *  - the routers' SA counters (through the VCAs) count those packets;
+ *  - with VXLAN: both domains' vxlan devices of the instance's WAN carried
+ *    those packets (their kernel counters);
  *  - terminate COMPLETED, nothing with the instance's label is left in
  *    either domain, and no container carries the instance label.
  * Needs root, dockerd, Open vSwitch, tcpdump, ping, python3-scapy and a built dist/ (the
@@ -30,32 +33,43 @@ import type { NsInstance, NsLcmOpOcc } from '../../nfvo/index.js';
 const run = promisify(execFile);
 const ESP_TOOL = join(dirname(fileURLToPath(import.meta.url)), 'esp_tool.py');
 
-let lab: DomainLab;
-let dataDir: string;
-let ns: NsInstance;
-let installationId: string;
-
-/** The docker driver of a lab domain. */
-function dockerVim(i: 0 | 1): DockerVimDriver {
-  const vim = lab.domains[i].vim;
-  if (!(vim instanceof DockerVimDriver)) throw new Error(`domain ${lab.domains[i].name} does not run the docker driver`);
-  return vim;
+/** Packets through each of an instance's VXLAN devices (OVS ports labelled `qnfv.kind=vxlan`), from the kernel's counters. */
+async function vxlanPackets(instanceId: string): Promise<Record<string, { tx: number; rx: number }>> {
+  const { stdout } = await run('ovs-vsctl', ['--format=csv', '--no-headings', '--columns=name', 'find', 'interface', `external_ids:qnfv.instance=${instanceId}`, 'external_ids:qnfv.kind=vxlan']);
+  const out: Record<string, { tx: number; rx: number }> = {};
+  for (const name of stdout.split('\n').map((l) => l.trim().replace(/"/g, '')).filter((l) => l !== '')) {
+    const stat = async (k: string) => Number((await run('cat', [`/sys/class/net/${name}/statistics/${k}_packets`])).stdout);
+    out[name] = { tx: await stat('tx'), rx: await stat('rx') };
+  }
+  return out;
 }
 
-beforeAll(async () => {
-  configureLogging({ console: false });
-  dataDir = await mkdtemp(join(tmpdir(), 'qnfv-e2e-docker-'));
-  installationId = `t${randomBytes(8).toString('hex')}`;
-  lab = await DomainLab.start({ dataDir, installationId, vimDriver: 'docker' });
-}, 60_000);
+describe.each(['patch', 'vxlan'] as const)('two-domain QKD VPN on the docker VIM driver, end to end (WAN between the bridges: %s)', (interDomain) => {
+  let lab: DomainLab;
+  let dataDir: string;
+  let ns: NsInstance;
+  let installationId: string;
 
-afterAll(async () => {
-  if (ns?.nsState === 'INSTANTIATED') await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
-  await lab?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-}, 60_000);
+  /** The docker driver of a lab domain. */
+  function dockerVim(i: 0 | 1): DockerVimDriver {
+    const vim = lab.domains[i].vim;
+    if (!(vim instanceof DockerVimDriver)) throw new Error(`domain ${lab.domains[i].name} does not run the docker driver`);
+    return vim;
+  }
 
-describe('two-domain QKD VPN on the docker VIM driver, end to end', () => {
+  beforeAll(async () => {
+    configureLogging({ console: false });
+    dataDir = await mkdtemp(join(tmpdir(), 'qnfv-e2e-docker-'));
+    installationId = `t${randomBytes(8).toString('hex')}`;
+    lab = await DomainLab.start({ dataDir, installationId, vimDriver: 'docker', interDomain });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (ns?.nsState === 'INSTANTIATED') await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
+    await lab?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
   it('registers both domains as docker VIM accounts', async () => {
     for (const d of lab.domains) {
       expect(d.vim.kind).toBe('docker');
@@ -89,10 +103,22 @@ describe('two-domain QKD VPN on the docker VIM driver, end to end', () => {
     const pcap = join(dataDir, 'wan.pcap');
     const capture = await startCapture(undefined, await dockerWanPort(vimA, ns.id, 'site-a'), pcap);
     const dst = hostB.address.split('/')[0]!;
+    const vxlanBefore = await vxlanPackets(ns.id);
     const ping = await vimA.exec(hostA.namespace, ['ping', '-c', '4', '-i', '0.2', '-W', '2', dst], { allowFailure: true });
     await new Promise((r) => setTimeout(r, 300));
     await capture.stop();
     expect(ping.stdout).toMatch(/4 received/);
+    if (interDomain === 'vxlan') {
+      // One vxlan device per domain for the WAN; each sent and received the 4 ESP packets of its side.
+      const after = await vxlanPackets(ns.id);
+      expect(Object.keys(after)).toHaveLength(2);
+      for (const [dev, c] of Object.entries(after)) {
+        expect(c.tx - vxlanBefore[dev]!.tx).toBeGreaterThanOrEqual(4);
+        expect(c.rx - vxlanBefore[dev]!.rx).toBeGreaterThanOrEqual(4);
+      }
+    } else {
+      expect(await vxlanPackets(ns.id)).toEqual({});
+    }
 
     // On router A's WAN port: the 8 ICMP packets as ESP, nothing in clear from the site subnets.
     const { stdout: esp } = await run('tcpdump', ['-n', '-r', pcap, 'esp']);

@@ -32,6 +32,18 @@ export const PRIORITY_DROP = 0;
 /** The largest value of a 32-bit register; networks per bridge are numbered 1..n. */
 export const REGISTER_MAX = 0xffff_ffff;
 
+/** IANA UDP port of VXLAN (RFC 7348 §5). */
+export const VXLAN_PORT = 4789;
+
+/** VXLAN network identifiers are 24 bits (RFC 7348 §5); 0 is left unused. */
+export const VNI_MAX = 0xff_ffff;
+
+/** Bytes VXLAN adds over IPv4: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 (RFC 7348 §5). */
+export const VXLAN_OVERHEAD = 50;
+
+/** MTU of the container ports and so of the overlay (Ethernet's default, RFC 894). */
+export const OVERLAY_MTU = 1500;
+
 // ---- Names ----
 
 /** Role suffix of a domain's OVS bridge (`q<6hex>ovs`, hash of installation + domain). */
@@ -40,11 +52,33 @@ export const OVS_BRIDGE_ROLE = 'ovs';
 /** Role suffix of an inter-domain patch port (`q<6hex>p`). */
 export const PATCH_ROLE = 'p';
 
+/** Role suffix of an inter-domain VXLAN device (`q<6hex>x`). */
+export const VXLAN_ROLE = 'x';
+
+/** Role suffix of an underlay veth end between two domains' underlay namespaces (`q<6hex>u`). */
+export const UNDERLAY_ROLE = 'u';
+
+/** A domain's underlay namespace is `qnfv-<install8>-underlay-<domain>`. */
+export const UNDERLAY_NAMESPACE_ROLE = 'underlay';
+
 /** External id on OVS bridges, ports and Docker images naming what the resource is. */
 export const KIND_KEY = 'qnfv.kind';
 
-/** External id on a patch port: the domain whose bridge is at the other end. */
+/** External id on an inter-domain port (patch or VXLAN): the domain whose bridge is at the other end. */
 export const PEER_DOMAIN_KEY = 'qnfv.peer-domain';
+
+/** External id on a domain bridge: how it joins other domains' bridges (`patch` or `vxlan`). */
+export const INTER_DOMAIN_KEY = 'qnfv.inter-domain';
+
+/** External id on a domain bridge in VXLAN mode: the domain's VTEP address on the underlay. */
+export const UNDERLAY_ADDRESS_KEY = 'qnfv.underlay-address';
+
+/** External id on a VXLAN port: its VNI. */
+export const VNI_KEY = 'qnfv.vni';
+
+/** `qnfv.kind` of what the VXLAN underlay consists of (namespace `lo` and veth aliases, VXLAN ports). */
+export const UNDERLAY_KIND = 'underlay';
+export const VXLAN_KIND = 'vxlan';
 
 /** External id carrying a port's virtual link id (the instance id is a label of its own). */
 export const NETWORK_KEY = 'qnfv.vl';

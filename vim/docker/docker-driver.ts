@@ -6,7 +6,11 @@
  *  - one OVS bridge `q<6hex>ovs` (`datapath_type=netdev`, `fail_mode=secure`);
  *    a virtual link is a network number on it (ovs.ts); a link that another
  *    domain on this host also ensured (the WAN) is joined to that domain's
- *    bridge with a pair of patch ports;
+ *    bridge with a pair of patch ports, or — when both domains chose
+ *    `interDomain: { kind: 'vxlan', … }` (inter-domain.ts) — a pair of Linux
+ *    VXLAN devices over a per-domain underlay namespace (vxlan-underlay.ts);
+ *    either way the ends are OVS ports labelled with both domains and get
+ *    the network's number, so only that network crosses;
  *  - a router is a container of the locally built router image
  *    (router-image.ts) with `NetworkMode: none`, `Init: true`, NET_ADMIN,
  *    /dev/net/tun and forwarding sysctls, labelled with installation,
@@ -26,7 +30,8 @@
  * domain (state-store.ts) is written before anything is created; removal and
  * reconciliation find resources by their labels (containers, OVS ports,
  * labelled host links) as well as by the records (removal-plan.ts), and
- * delete a domain bridge once no port and no record of its domain is left.
+ * delete a domain bridge (and its underlay namespace) once no port and no
+ * record of its domain is left.
  * Scale-in (`removeNodes`) takes the same path for some routers, hosts and
  * networks; the flows of what stays are recomputed from the same numbers, so
  * they stay as they were.
@@ -81,12 +86,17 @@ import {
   START_FLAG_PATH,
   START_GATE_POLL_S,
   STOP_TIMEOUT_S,
+  UNDERLAY_ADDRESS_KEY,
+  VNI_KEY,
+  VXLAN_KIND,
 } from './docker-constants.js';
-import { domainBridgeName, labelMap, labelsFromMap, patchPortName, portMac } from './docker-names.js';
+import { domainBridgeName, labelMap, labelsFromMap, patchPortName, portMac, vxlanDeviceName } from './docker-names.js';
+import { checkInterDomain, checkPeering, interDomainIds, interDomainOfBridge, vxlanVni, type InterDomainOptions, type VxlanInterDomain } from './inter-domain.js';
 import { externalIdArgs, networkNumber, Ovs, REGISTER_KEY, type OvsInventory, type OvsPort } from './ovs.js';
 import { checkDockerPrerequisites } from './prerequisites.js';
 import { domainSelector, networksInUse, nodeSelector, planRemoval, type LiveResources, type RemovalPlan } from './removal-plan.js';
 import { CONTAINER_PATH, ensureRouterImage, findBinary, type RouterImage } from './router-image.js';
+import { applyUnderlayPlan, listUnderlay, removeUnderlayNamespaces, underlayPlan, type VxlanEnd } from './vxlan-underlay.js';
 
 /** Where the docker driver keeps its records by default (`<installationId>` is appended). */
 export const DOCKER_STATE_ROOT = join(dirname(DEFAULT_STATE_ROOT), 'vim-docker');
@@ -108,6 +118,13 @@ export interface DockerVimDriverOptions extends VimDriverOptions {
   probe?: HostProbe;
   /** dockerd liveness check; default: dockerode's ping. */
   pingDocker?: () => Promise<void>;
+  /**
+   * How this domain's bridge joins other domains' bridges on this host for a
+   * network they share: `{ kind: 'patch' }` (default) or `{ kind: 'vxlan',
+   * underlayAddress: '198.51.100.1' }` (inter-domain.ts). Domains joined
+   * must choose the same kind.
+   */
+  interDomain?: InterDomainOptions;
 }
 
 /** The nearest folder at or above this module that holds a package.json. */
@@ -153,6 +170,8 @@ export class DockerVimDriver implements VimDriver {
   readonly domain: string;
   /** The domain's OVS bridge. */
   readonly bridge: string;
+  /** How the bridge joins other domains' bridges. */
+  readonly interDomain: InterDomainOptions;
   readonly docker: Docker;
   readonly ovs: Ovs;
   private readonly runner: CommandRunner;
@@ -173,6 +192,7 @@ export class DockerVimDriver implements VimDriver {
     checkInstallationId(opts.installationId);
     checkId(opts.domain, 'domain');
     if (opts.mgmtPool !== undefined) parseCidr(opts.mgmtPool, 'mgmtPool');
+    this.interDomain = checkInterDomain(opts.interDomain);
     this.installationId = opts.installationId;
     this.domain = opts.domain;
     this.bridge = domainBridgeName(opts.installationId, opts.domain);
@@ -434,25 +454,43 @@ export class DockerVimDriver implements VimDriver {
     return this.busyboxPath;
   }
 
-  /** ovs-vsctl commands that create or complete a domain's bridge. */
+  /** ovs-vsctl commands that create or complete this domain's bridge, its inter-domain choice in its external_ids. */
   private bridgeCommands(domain: string): string[][] {
     const br = domainBridgeName(this.installationId, domain);
+    const ids = { 'qnfv.install': this.installationId, 'qnfv.domain': domain, [KIND_KEY]: BRIDGE_KIND, ...interDomainIds(this.interDomain) };
     return [
       ['--may-exist', 'add-br', br],
-      ['set', 'bridge', br, 'datapath_type=netdev', 'fail_mode=secure', ...externalIdArgs({ 'qnfv.install': this.installationId, 'qnfv.domain': domain, [KIND_KEY]: BRIDGE_KIND })],
+      ['set', 'bridge', br, 'datapath_type=netdev', 'fail_mode=secure', ...externalIdArgs(ids)],
+      ...(this.interDomain.kind === 'patch' ? [['remove', 'bridge', br, 'external_ids', UNDERLAY_ADDRESS_KEY]] : []),
     ];
   }
 
-  /** Patch-port pairs between this domain's bridge and each other domain's bridge for one network; flows of all of them. */
+  /**
+   * Join this domain's bridge to each other domain's bridge for one network
+   * (patch ports or VXLAN, as both domains chose); reload the flows of all of them.
+   */
   private async linkDomains(instanceId: string, vl: string, domains: string[]): Promise<void> {
     const inv = await this.ovs.inventory();
+    const peers: { domain: string; bridge: string; choice: InterDomainOptions }[] = [];
+    for (const other of domains) {
+      const bridge = inv.bridges.find((b) => b.name === domainBridgeName(this.installationId, other));
+      if (!bridge) continue;
+      const choice = interDomainOfBridge(bridge.externalIds);
+      checkPeering(this.domain, this.interDomain, other, choice);
+      peers.push({ domain: other, bridge: bridge.name, choice });
+    }
+    if (peers.length === 0) return;
+    const cmds = this.interDomain.kind === 'vxlan' ? await this.vxlanLinks(instanceId, vl, this.interDomain, peers, inv) : this.patchLinks(instanceId, vl, peers, inv);
+    await this.ovs.vsctl(cmds);
+    const after = await this.ovs.inventory();
+    for (const b of [this.bridge, ...peers.map((p) => p.bridge)]) await this.ovs.syncFlows(b, after);
+  }
+
+  /** ovs-vsctl commands for a patch-port pair between this domain's bridge and each peer's, for one network. */
+  private patchLinks(instanceId: string, vl: string, peers: readonly { domain: string; bridge: string }[], inv: OvsInventory): string[][] {
     const ports = [...inv.ports];
     const cmds: string[][] = [];
-    const bridges = [this.bridge];
-    for (const other of domains) {
-      const otherBridge = domainBridgeName(this.installationId, other);
-      if (!inv.bridges.some((b) => b.name === otherBridge)) continue;
-      bridges.push(otherBridge);
+    for (const { domain: other, bridge: otherBridge } of peers) {
       for (const [mine, peer, bridge] of [
         [this.domain, other, this.bridge],
         [other, this.domain, otherBridge],
@@ -464,10 +502,51 @@ export class DockerVimDriver implements VimDriver {
         cmds.push(['--may-exist', 'add-port', bridge, name], ['set', 'interface', name, 'type=patch', `options:peer=${peerName}`, ...externalIdArgs(ids)]);
       }
     }
-    if (cmds.length === 0) return;
-    await this.ovs.vsctl(cmds);
-    const after = await this.ovs.inventory();
-    for (const b of bridges) await this.ovs.syncFlows(b, after);
+    return cmds;
+  }
+
+  /**
+   * A VXLAN device pair between this domain's bridge and each peer's, for one
+   * network: the underlay (namespaces, veths, devices) is made here; the
+   * ovs-vsctl commands that add the devices as ports are returned. A pair
+   * that exists keeps its VNI (read from its port).
+   */
+  private async vxlanLinks(instanceId: string, vl: string, mine: VxlanInterDomain, peers: readonly { domain: string; bridge: string; choice: InterDomainOptions }[], inv: OvsInventory): Promise<string[][]> {
+    const ports = [...inv.ports];
+    // VNIs are unique per underlay namespace, i.e. among the VXLAN ports of one domain's bridge.
+    const vnis = new Map<string, Set<number>>();
+    const vnisOn = (bridge: string): Set<number> => {
+      let set = vnis.get(bridge);
+      if (!set) vnis.set(bridge, (set = new Set(inv.ports.filter((p) => p.bridge === bridge && p.externalIds[VNI_KEY] !== undefined).map((p) => Number(p.externalIds[VNI_KEY])))));
+      return set;
+    };
+    const cmds: string[][] = [];
+    const ends: VxlanEnd[] = [];
+    const domains = [{ domain: this.domain, address: mine.underlayAddress }];
+    for (const { domain: other, bridge: otherBridge, choice } of peers) {
+      if (choice.kind !== 'vxlan') continue; // checkPeering made sure it is
+      domains.push({ domain: other, address: choice.underlayAddress });
+      const sides = [
+        { me: this.domain, peer: other, bridge: this.bridge, local: mine.underlayAddress, remote: choice.underlayAddress },
+        { me: other, peer: this.domain, bridge: otherBridge, local: choice.underlayAddress, remote: mine.underlayAddress },
+      ];
+      const devices = sides.map((s) => vxlanDeviceName(this.installationId, instanceId, vl, s.me, s.peer));
+      const known = ports.find((p) => devices.includes(p.name) && p.externalIds[VNI_KEY] !== undefined);
+      const vni = known ? Number(known.externalIds[VNI_KEY]) : vxlanVni(this.installationId, instanceId, vl, this.domain, other, new Set([...vnisOn(this.bridge), ...vnisOn(otherBridge)]));
+      vnisOn(this.bridge).add(vni);
+      vnisOn(otherBridge).add(vni);
+      sides.forEach((s, i) => {
+        const device = devices[i] as string;
+        const labels: ResourceLabels = { installationId: this.installationId, instanceId, domain: s.me, role: 'network', id: vl };
+        const reg = this.allocateNumber(ports, s.bridge, instanceId, vl, device);
+        const ids = { ...labelMap(labels), [PEER_DOMAIN_KEY]: s.peer, [REGISTER_KEY]: String(reg), [VNI_KEY]: String(vni), [KIND_KEY]: VXLAN_KIND };
+        ends.push({ device, domain: s.me, peerDomain: s.peer, local: s.local, remote: s.remote, vni, labels });
+        cmds.push(['--may-exist', 'add-port', s.bridge, device], ['set', 'interface', device, ...externalIdArgs(ids)]);
+      });
+    }
+    const [namespaces, rootLinks] = await Promise.all([listUnderlay(this.runner, this.installationId), listLinks(this.runner)]);
+    await applyUnderlayPlan(this.runner, underlayPlan(this.installationId, domains, ends, { namespaces, rootLinks: new Set(rootLinks.map((l) => l.ifname)) }, process.pid));
+    return cmds;
   }
 
   /** The network number of (instance, vl) on a bridge, recording the new port in `ports` so later picks see it. */
@@ -647,11 +726,11 @@ export class DockerVimDriver implements VimDriver {
     const stateRecords = await updateRecords();
     const after = await this.ovs.inventory();
     for (const b of new Set(plan.ports.map((p) => p.bridge))) await this.ovs.syncFlows(b, after);
-    const bridges = await this.removeEmptyBridges(after);
+    const { bridges, namespaces } = await this.removeEmptyBridges(after);
     const report: RemovalReport = {
       instanceId,
       domains,
-      namespaces: [],
+      namespaces,
       links,
       pids: plan.pids,
       stateRecords,
@@ -663,23 +742,31 @@ export class DockerVimDriver implements VimDriver {
     return report;
   }
 
-  /** Delete this installation's bridges that have no port left and whose domain has no record left. */
-  private async removeEmptyBridges(inv: OvsInventory): Promise<string[]> {
+  /**
+   * Delete this installation's bridges that have no port left and whose
+   * domain has no record left, then the underlay namespaces of domains
+   * without a bridge (their veths and VXLAN devices go with them).
+   */
+  private async removeEmptyBridges(inv: OvsInventory): Promise<{ bridges: string[]; namespaces: string[] }> {
     const records = await this.store.readAll();
     const busy = new Set(records.map((r) => domainBridgeName(this.installationId, r.domain)));
     const empty = inv.bridges.filter(
       (b) => b.externalIds['qnfv.install'] === this.installationId && b.externalIds[KIND_KEY] === BRIDGE_KIND && !busy.has(b.name) && b.ports.every((p) => p === b.name),
     );
     await this.ovs.vsctl(empty.map((b) => ['--if-exists', 'del-br', b.name]));
-    return empty.map((b) => b.name).sort();
+    const staying = new Set(inv.bridges.filter((b) => !empty.includes(b)).map((b) => b.name));
+    const doomed = (await listUnderlay(this.runner, this.installationId)).filter((n) => !staying.has(domainBridgeName(this.installationId, n.domain))).map((n) => n.name);
+    await removeUnderlayNamespaces(this.runner, doomed);
+    return { bridges: empty.map((b) => b.name).sort(), namespaces: doomed };
   }
 
-  /** Everything of this installation, read from dockerd, OVSDB and the host's links. */
+  /** Everything of this installation, read from dockerd, OVSDB, the host's links and the underlay namespaces. */
   private async inventoryResources(filter: ResourceFilter = {}): Promise<VimResource[]> {
-    const [containers, inv, links] = await Promise.all([
+    const [containers, inv, links, underlay] = await Promise.all([
       this.docker.listContainers({ all: true, filters: { label: [`qnfv.install=${this.installationId}`] } }),
       this.ovs.inventory(),
       listLabelledRootLinks(this.runner),
+      listUnderlay(this.runner, this.installationId),
     ]);
     const mine = (l: ResourceLabels | undefined): l is ResourceLabels => l !== undefined && l.installationId === this.installationId;
     const all: VimResource[] = [];
@@ -697,6 +784,12 @@ export class DockerVimDriver implements VimDriver {
       if (b.externalIds['qnfv.install'] === this.installationId && b.externalIds[KIND_KEY] === BRIDGE_KIND && domain !== undefined) {
         all.push({ kind: 'bridge', name: b.name, installationId: this.installationId, instanceId: '', domain, role: 'network', id: domain });
       }
+    }
+    // A domain's underlay serves every instance, like its bridge: instanceId '', a veth end's id is the peer domain.
+    for (const n of underlay) {
+      const base = { installationId: this.installationId, instanceId: '', domain: n.domain, role: 'network' as const };
+      all.push({ kind: 'namespace', name: n.name, ...base, id: n.domain });
+      for (const v of n.veths) all.push({ kind: 'link', name: v.name, ...base, id: v.peerDomain });
     }
     return all.filter(
       (r) =>

@@ -6,11 +6,12 @@
  * labelled in `external_ids`, and virtual networks isolated by an OpenFlow
  * 1.3 table computed from those labels alone:
  *  - table 0 classifies by ingress port: REG0 := the port's network number,
- *    REG1 := 1 for an inter-domain patch port; anything else is dropped;
+ *    REG1 := 1 for an inter-domain port (patch port or VXLAN device, marked
+ *    by `qnfv.peer-domain`); anything else is dropped;
  *  - table 1 sends a frame for a known MAC of the same network to its port,
  *    and floods everything else (broadcast, multicast, unknown unicast, e.g.
- *    a MAC behind a patch port) to the network's ports only — but a frame that
- *    came through a patch port never leaves through another one (split
+ *    a MAC behind an inter-domain port) to the network's ports only — but a frame that
+ *    came through an inter-domain port never leaves through another one (split
  *    horizon: three domains' bridges in a full mesh do not loop).
  * Network numbers are per bridge, stored on each port (`qnfv.reg`) when it is
  * added and reused by later ports of the same network, so flows stay put.
@@ -26,6 +27,7 @@ import {
   NETWORK_REGISTER,
   OPENFLOW_VERSION,
   OVS_VSCTL_TIMEOUT_S,
+  PEER_DOMAIN_KEY,
   PRIORITY_DROP,
   PRIORITY_FLOOD,
   PRIORITY_PORT,
@@ -67,9 +69,9 @@ export interface FlowPort {
   ofport: number;
   /** Network number on this bridge (1..2^32-1). */
   network: number;
-  /** MAC address behind the port (container ports); none for patch ports. */
+  /** MAC address behind the port (container ports); none for inter-domain ports. */
   mac?: string;
-  /** True for an inter-domain patch port. */
+  /** True for an inter-domain port (patch or VXLAN). */
   trunk: boolean;
 }
 
@@ -254,7 +256,7 @@ export class Ovs {
         .map((p) => ({
           ofport: p.ofport,
           network: Number(p.externalIds[REGISTER_KEY]),
-          trunk: p.type === 'patch',
+          trunk: p.type === 'patch' || p.externalIds[PEER_DOMAIN_KEY] !== undefined,
           ...(p.externalIds[ATTACHED_MAC_KEY] ? { mac: p.externalIds[ATTACHED_MAC_KEY] } : {}),
         })),
     );

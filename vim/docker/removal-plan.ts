@@ -5,9 +5,10 @@
  * instance, every domain's part (reconcile), or some of its routers, hosts
  * and networks (scale-in, `removeNodes`). Resources are found by their labels
  * as well as by the records, so that a crash between recording and creating
- * leaves nothing behind. A patch port is labelled with its own domain and with
- * its peer's (`qnfv.peer-domain`), so both ends of a pair go with either
- * domain's part of the network.
+ * leaves nothing behind. An inter-domain port (patch or VXLAN) is labelled
+ * with its own domain and with its peer's (`qnfv.peer-domain`), so both ends
+ * of a pair go with either domain's part of the network; a host link that is
+ * a port taken (a VXLAN device) goes with it.
  */
 import type { HostRecord, InstanceRecord, RouterRecord } from '../state-store.js';
 import type { ResourceLabels } from '../types.js';
@@ -56,15 +57,17 @@ export function planRemoval(installationId: string, instanceId: string, live: Li
   }
   recorded.hosts.forEach((h) => links.add(h.port.peer));
   for (const l of live.rootLinks) if (chosen(l.labels, {})) links.add(l.name);
+  const ports = live.ports.filter((p) => chosen(labelsFromMap(p.externalIds), p.externalIds)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const p of ports) if (live.rootLinks.some((l) => l.name === p.name)) links.add(p.name);
   return {
     containers: [...containers].filter((c) => c !== '').sort(),
     links: [...links].sort(),
-    ports: live.ports.filter((p) => chosen(labelsFromMap(p.externalIds), p.externalIds)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    ports,
     pids: recorded.routers.flatMap((x) => (x.pid !== undefined ? [x.pid] : [])),
   };
 }
 
-/** Chooses an instance's part in one domain (with the far ends of its patch ports), or in every domain when `domain` is undefined. */
+/** Chooses an instance's part in one domain (with the far ends of its inter-domain ports), or in every domain when `domain` is undefined. */
 export function domainSelector(domain: string | undefined): LabelSelector {
   return (l, ids) => domain === undefined || l.domain === domain || ids[PEER_DOMAIN_KEY] === domain;
 }
@@ -77,7 +80,7 @@ export interface NodeSelection {
   networks: ReadonlySet<string>;
 }
 
-/** Chooses the named routers (with their management links) and hosts of `domain`, and the named networks' patch ports at both ends. */
+/** Chooses the named routers (with their management links) and hosts of `domain`, and the named networks' inter-domain ports at both ends. */
 export function nodeSelector(domain: string, sel: NodeSelection): LabelSelector {
   return (l, ids) => {
     if (l.role === 'network') return sel.networks.has(l.id) && (l.domain === domain || ids[PEER_DOMAIN_KEY] === domain);
