@@ -31,10 +31,15 @@ interface HeldKey {
   ids: KeyIds;
 }
 
+/** Idle ETSI 004 connections to the HM kept for the next keys (each key's requests use one connection, in order). */
+const MAX_IDLE_HM_CONNECTIONS = 16;
+
 export class ProxyAgent {
   private readonly keys = new Map<string, HeldKey>();
   /** Tunnels whose key is being obtained right now. */
   private readonly obtaining = new Set<string>();
+  /** Open 004 connections to the HM between keys: a key costs no TCP set-up. */
+  private readonly idle: Etsi004Client[] = [];
 
   constructor(
     private readonly hm: HmEndpoint,
@@ -50,7 +55,7 @@ export class ProxyAgent {
     let client: Etsi004Client | undefined;
     let ksid: string | undefined;
     try {
-      client = await Etsi004Client.connect({ host: this.hm.host, port: this.hm.port });
+      client = await this.connection();
       const qos = { key_chunk_size: req.keyChunkSize, metadata_mimetype: 'application/json' };
       const opened = await client.openConnect(req.source, req.destination, qos, req.ids?.keyStreamId);
       ksid = opened.key_stream_id;
@@ -77,9 +82,26 @@ export class ProxyAgent {
       this.obtaining.delete(k);
       if (client) {
         if (ksid) await client.close(ksid).catch(() => undefined);
-        await client.end().catch(() => undefined);
+        this.putBack(client);
       }
     }
+  }
+
+  /** Close the idle connections to the HM. */
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((c) => c.end().catch(() => undefined)));
+  }
+
+  /** An idle connection to the HM, else a new one. */
+  private async connection(): Promise<Etsi004Client> {
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) if (c.usable) return c;
+    return Etsi004Client.connect({ host: this.hm.host, port: this.hm.port });
+  }
+
+  /** Keep a connection for the next key, unless it failed or enough are kept. */
+  private putBack(client: Etsi004Client): void {
+    if (client.usable && this.idle.length < MAX_IDLE_HM_CONNECTIONS) this.idle.push(client);
+    else void client.end().catch(() => undefined);
   }
 
   /** Fill keys into the controller's SAD entries and push the edit to the router over NETCONF. */

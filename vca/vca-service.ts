@@ -76,6 +76,7 @@ export class VcaService {
   async stop(): Promise<void> {
     await this.ssh?.close();
     await this.routers?.closeAll();
+    await this.proxy?.close();
   }
 
   /** Forward a router's notification to every subscribed NFVO channel. */

@@ -110,6 +110,11 @@ export class Etsi004Client {
     });
   }
 
+  /** True while the connection can carry requests (no transport failure, socket open): a pool may reuse it. */
+  get usable(): boolean {
+    return this.failure === undefined && !this.socket.destroyed && this.pending.length === 0;
+  }
+
   /** Close the connection. */
   async end(): Promise<void> {
     if (this.socket.destroyed) return;

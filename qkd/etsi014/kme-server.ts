@@ -18,6 +18,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { ValidationError, createLogger } from '../../common/index.js';
 import { DEFAULT_HOST } from '../constants.js';
 import { closeHttp, listenHttp, readJsonBody, sendJson } from '../http-json.js';
@@ -83,6 +84,9 @@ export class Etsi014KmeServer {
           handler,
         )
       : http.createServer(handler);
+    // An SAE's identity is its connection's client certificate, read once per connection
+    // (sae-identity.ts): no TLS 1.2 renegotiation may swap the certificate under it.
+    if (opts.tls) this.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
   }
 
   /** Start a KME server listening on `host:port`. */

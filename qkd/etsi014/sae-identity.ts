@@ -33,11 +33,17 @@ export function fixedSaeIdentity(saeId: string): SaeIdentityResolver {
  * chain verified against the server's CA (`socket.authorized`); otherwise undefined (HTTP 401).
  */
 export function clientCertificateSaeIdentity(): SaeIdentityResolver {
+  // Read once per connection, not per request on a keep-alive connection: the KME server
+  // disables TLS renegotiation, so a connection's client certificate cannot change.
+  const known = new WeakMap<object, string | undefined>();
   return (req) => {
     const socket = req.socket as Partial<TLSSocket>;
     if (typeof socket.getPeerCertificate !== 'function' || socket.authorized !== true) return undefined;
+    if (known.has(socket)) return known.get(socket);
     const cn = socket.getPeerCertificate().subject?.CN;
     const id = Array.isArray(cn) ? cn[0] : cn;
-    return typeof id === 'string' && id !== '' ? id : undefined;
+    const sae = typeof id === 'string' && id !== '' ? id : undefined;
+    known.set(socket, sae);
+    return sae;
   };
 }

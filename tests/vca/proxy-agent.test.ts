@@ -10,7 +10,7 @@ import { hkdfSync } from 'node:crypto';
 import { addLogSink, ConflictError, NotFoundError, ProtocolError, ValidationError, type LogRecord } from '../../common/index.js';
 import { ikelessEditFromXml, ipsecConfigToJson, type IkelessConfig, type IkelessEdit } from '../../common/ikeless/index.js';
 import { parseXml, serializeXml, type XmlInput } from '../../common/netconf/index.js';
-import { Etsi004Server, Etsi004StatusError, type Etsi004Handler } from '../../qkd/index.js';
+import { Etsi004Client, Etsi004Server, Etsi004StatusError, type Etsi004Handler } from '../../qkd/index.js';
 import { ProxyAgent } from '../../vca/proxy-agent.js';
 import type { RouterSessions } from '../../vca/router-sessions.js';
 import type { ApplyIpsecRequest, KeyBinding, KeyIds, ObtainKeyRequest } from '../../vca/index.js';
@@ -44,6 +44,11 @@ function held(agent: ProxyAgent): Map<string, { secret: Uint8Array; ids: KeyIds 
   return (agent as unknown as { keys: Map<string, { secret: Uint8Array; ids: KeyIds }> }).keys;
 }
 
+/** The agent's idle ETSI 004 connections to its HM (test-only view of a private field). */
+function idle(agent: ProxyAgent): Etsi004Client[] {
+  return (agent as unknown as { idle: Etsi004Client[] }).idle;
+}
+
 /** Decode a captured edit (keys included) after yanglint accepted it. */
 function decodeEdit(xml: string): IkelessEdit {
   yanglint('edit', xml, 'xml');
@@ -73,6 +78,7 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
   });
   afterAll(async () => {
     removeSink();
+    await Promise.all([agentA.close(), agentB.close()]);
     await d.stop();
   });
 
@@ -111,6 +117,23 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
     }));
     return { instanceId, vnfId, ikeless: ipsecConfigToJson(config, { withKeys: false }), keyBindings };
   }
+
+  it('keys over one kept ETSI 004 connection to its HM, and over a new one once that one is closed', async () => {
+    await keyBoth('t-conn-1');
+    expect(idle(agentA)).toHaveLength(1);
+    const kept = idle(agentA)[0]!;
+    expect(kept.usable).toBe(true);
+    await keyBoth('t-conn-2');
+    expect(idle(agentA)).toEqual([kept]);
+    // The HM side going away (here: the connection closed) costs nothing but a new connection.
+    await kept.end();
+    expect(kept.usable).toBe(false);
+    const { a, b } = await keyBoth('t-conn-3');
+    expect(b).toEqual(a);
+    expect(idle(agentA)).toHaveLength(1);
+    expect(idle(agentA)[0]).not.toBe(kept);
+    for (const t of ['t-conn-1', 't-conn-2', 't-conn-3']) for (const agent of [agentA, agentB]) agent.releaseKey(instanceId, t);
+  });
 
   it('first end: a new key stream, ids only; second end: the same ids and the same secret', async () => {
     const a = await agentA.obtainKey(first('t-ids'));
