@@ -39,6 +39,7 @@ export class CcipsAgent implements NetconfDatastore {
   private queue: Promise<unknown> = Promise.resolve();
   /** The router's tunnel addresses, compared as numbers (an IPv6 address has many spellings). */
   private readonly local: LocalAddresses;
+  private readonly spiKeys = new WeakMap<SadEntry, string>();
 
   constructor(
     private readonly backend: AgentBackend,
@@ -134,13 +135,27 @@ export class CcipsAgent implements NetconfDatastore {
     }
     const bySpi = new Map<string, string>();
     for (const sa of candidate.sad) {
-      const key = `${sa.tunnel && this.local.hasText(sa.tunnel.remote, 'tunnel.remote') ? 'inbound' : 'outbound'}/${sa.spi}`;
+      const key = this.spiKey(sa);
       const other = bySpi.get(key);
       if (other !== undefined) {
         throw rpcError('invalid-value', `${key.split('/')[0]} SPI 0x${sa.spi.toString(16)} of sad-entry '${sa.name}' is already used by sad-entry '${other}'`, { type: 'application' });
       }
       bySpi.set(key, sa.name);
     }
+  }
+
+  /**
+   * `inbound/<spi>` or `outbound/<spi>` of an entry. Remembered per entry object: installed
+   * entries stay the same objects from edit to edit, so their addresses are parsed once, not at
+   * every edit (an edit's cost would grow with the SAs the router holds).
+   */
+  private spiKey(sa: SadEntry): string {
+    let key = this.spiKeys.get(sa);
+    if (key === undefined) {
+      key = `${sa.tunnel && this.local.hasText(sa.tunnel.remote, 'tunnel.remote') ? 'inbound' : 'outbound'}/${sa.spi}`;
+      this.spiKeys.set(sa, key);
+    }
+    return key;
   }
 
   private mayReadKeys(session: NetconfSessionInfo): boolean {
