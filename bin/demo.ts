@@ -1,12 +1,16 @@
 /**
  * `qnfv demo`: the two-domain QKD-VPN, end to end, on embedded defaults.
  *   1. start the lab: QKD link, per domain a Hybridization Module, VIM
- *      (netns, or docker with `--vim docker`) and VCA, and the NFVO;
+ *      (netns when running as root, `local` — child processes on loopback,
+ *      no root — otherwise; or as `--vim` says) and VCA, and the NFVO;
  *   2. over the NFVO's REST API: onboard the bundled VNF package and NSD,
  *      create the NS instance, instantiate it with one site per domain, and
  *      follow the operation occurrence's progress;
  *   3. send traffic from site A's host to site B's host while capturing the
- *      WAN link, and check that only ESP with the installed SPIs crossed it;
+ *      WAN link, and check that only ESP with the installed SPIs crossed it
+ *      (tcpdump on the WAN bridge or OVS port; with `local`, which has no
+ *      root for tcpdump, router A's own record of every datagram on its WAN
+ *      socket — the demo says which check it used);
  *   4. report key ids, SPIs and router counters; terminate over REST and
  *      check nothing with the instance's label is left.
  * Exits 0 only when every check passed. `--keep` stays up until Ctrl-C.
@@ -19,8 +23,9 @@ import { configureLogging, errorMessage } from '../common/index.js';
 import { bundledPackagePaths } from '../nsd/index.js';
 import type { NsInstance } from '../nfvo/index.js';
 import { DomainLab, bridgePort, dockerWanPort, startCapture } from './lab/index.js';
-import { DockerVimDriver } from '../vim/index.js';
-import { demoPreflight } from './preflight.js';
+import { DockerVimDriver, LOCAL_CAPTURE_ENV } from '../vim/index.js';
+import { describeDatagram, readWireCapture } from '../virtual-router/wire/index.js';
+import { chooseDemoVim, demoPreflight, type DemoVim } from './preflight.js';
 import { readPcapIpv4 } from './pcap.js';
 
 
@@ -39,15 +44,20 @@ export interface DemoOptions {
   dataDir?: string;
   /** What feeds the QKD link (default: the BB84 decoy-state simulator). */
   qkdFeed?: 'csprng' | 'bb84';
-  /** The domains' VIM driver (default netns; docker needs dockerd and Open vSwitch: scripts/setup.sh --test). */
-  vim?: 'netns' | 'docker';
+  /**
+   * The domains' VIM driver; default netns when running as root (and it can run), local otherwise.
+   * docker needs dockerd and Open vSwitch (scripts/setup.sh --test); local needs only `npm run build`.
+   */
+  vim?: DemoVim;
 }
 
 /** Run the demo; resolves to the process exit code. */
 export async function runDemo(opts: DemoOptions): Promise<number> {
-  const problems = demoPreflight();
+  const choice = chooseDemoVim(opts.vim);
+  const vimDriver = choice.vim;
+  const problems = demoPreflight(vimDriver);
   if (problems.length > 0) {
-    say('qnfv demo cannot run here:');
+    say(`qnfv demo cannot run here with the ${vimDriver} VIM driver:`);
     for (const p of problems) say(`  - ${p}`);
     return 2;
   }
@@ -62,12 +72,16 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   };
 
   say(bold('qnfv demo — a QKD + ML-KEM keyed IPsec VPN between two domains, without IKE'));
-  const vimDriver = opts.vim ?? 'netns';
-  say(`  VIM driver: ${vimDriver} (running as root); data directory ${dataDir}`);
+  say(`  VIM driver: ${vimDriver} (${choice.reason}); data directory ${dataDir}`);
+  // local: the drivers (created by the lab) record every datagram of the routers' WAN ports here.
+  const wireCaptureDir = join(dataDir, 'wan-capture');
+  const captureEnvBefore = process.env[LOCAL_CAPTURE_ENV];
+  if (vimDriver === 'local') process.env[LOCAL_CAPTURE_ENV] = wireCaptureDir;
   let lab: DomainLab;
   try {
     lab = await DomainLab.start({ dataDir, installationId, qkdFeed: opts.qkdFeed ?? 'bb84', vimDriver });
   } catch (err) {
+    restoreEnv(LOCAL_CAPTURE_ENV, captureEnvBefore);
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     say(`  ${mark(false)} starting the lab: ${errorMessage(err)}`);
     return 1;
@@ -111,8 +125,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const hostB = ns.qkdVpn!.hosts.find((h) => h.id === 'host-site-b-lan')!;
     const vimA = lab.domains[0].vim;
     const pcap = join(dataDir, 'wan.pcap');
-    let capture: Awaited<ReturnType<typeof startCapture>>;
-    if (vimA instanceof DockerVimDriver) {
+    let capture: { stop(): Promise<void> };
+    if (vimDriver === 'local') {
+      // No tcpdump without root: router A's wire records its WAN socket's datagrams itself (since the lab started).
+      capture = { stop: async () => undefined };
+    } else if (vimA instanceof DockerVimDriver) {
       // Router A's WAN port: the host end of its veth on domain A's Open vSwitch bridge.
       capture = await startCapture(undefined, await dockerWanPort(vimA, nsId, 'site-a'), pcap);
     } else {
@@ -126,14 +143,26 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await capture.stop();
     const received = Number(/(\d+) received/.exec(ping)?.[1] ?? 0);
     check(`ping ${hostA.address.split('/')[0]} → ${dst}`, received >= 4, `${received}/5 replies through the tunnel`);
-    const packets = await readPcapIpv4(pcap);
-    const esp = packets.filter((p) => p.protocol === 50);
     const t = ns.qkdVpn!.tunnels[0]!;
-    const spis = new Set(esp.map((p) => p.spi));
     const known = new Set([t.spiOut, t.spiIn]);
-    const plaintext = packets.filter((p) => p.protocol !== 50 && (p.src.startsWith('10.') || p.dst.startsWith('10.')));
-    check('only ESP on the WAN', esp.length >= 2 * received && plaintext.length === 0, `${esp.length} ESP packets (IP protocol 50), ${plaintext.length} plaintext site packets`);
-    check('SPIs on the wire are the installed ones', esp.length > 0 && [...spis].every((s) => known.has(s!)), [...spis].map((s) => hex(s!)).join(', '));
+    let spis: Set<number | undefined>;
+    if (vimDriver === 'local') {
+      const file = join(wireCaptureDir, `${nsId}-site-a-wan0.pcap`);
+      say(`  check used: router A's WAN wire capture (${file}) — every UDP datagram its WAN socket sent or received, recorded by the router process itself; tcpdump on lo needs root`);
+      const datagrams = (await readWireCapture(file)).map((r) => describeDatagram(r.payload, 'esp-in-udp'));
+      const esp = datagrams.filter((d) => d.kind === 'esp');
+      spis = new Set(esp.map((d) => d.spi));
+      const other = datagrams.length - esp.length;
+      check('only ESP on the WAN', esp.length >= 2 * received && other === 0, `${esp.length} ESP-in-UDP datagrams (RFC 3948), ${other} others (plain IP after the non-ESP marker, keepalives)`);
+    } else {
+      const packets = await readPcapIpv4(pcap);
+      const esp = packets.filter((p) => p.protocol === 50);
+      spis = new Set(esp.map((p) => p.spi));
+      const plaintext = packets.filter((p) => p.protocol !== 50 && (p.src.startsWith('10.') || p.dst.startsWith('10.')));
+      say(`  check used: tcpdump on the WAN link (${pcap})`);
+      check('only ESP on the WAN', esp.length >= 2 * received && plaintext.length === 0, `${esp.length} ESP packets (IP protocol 50), ${plaintext.length} plaintext site packets`);
+    }
+    check('SPIs on the wire are the installed ones', spis.size > 0 && [...spis].every((s) => known.has(s!)), [...spis].map((s) => hex(s!)).join(', '));
 
     // 4. Keys and SAs (ids and counters only: the NFVO never holds keys).
     say(bold('\n4. Keys and security associations'));
@@ -147,7 +176,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     if (opts.keep) {
       say(bold('\nThe VPN stays up (--keep). Try:'));
-      say(vimDriver === 'docker' ? `  nsenter -t $(docker inspect -f '{{.State.Pid}}' ${hostA.namespace}) -n ping ${dst}` : `  ip netns exec ${hostA.namespace} ping ${dst}`);
+      if (vimDriver === 'local') say(`  (local driver: the hosts are processes without a shell; their built-in ping runs through the VIM's exec, as above)`);
+      else say(vimDriver === 'docker' ? `  nsenter -t $(docker inspect -f '{{.State.Pid}}' ${hostA.namespace}) -n ping ${dst}` : `  ip netns exec ${hostA.namespace} ping ${dst}`);
       say(`  curl -H 'Authorization: Bearer ${lab.client.token ?? ''}' ${api}/nslcm/v1/ns_instances/${nsId}`);
       say('Press Ctrl-C to terminate it and stop.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -167,8 +197,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   } finally {
     if (nsId && !terminated) await lab.nfvo.lcm.terminate(nsId, {}).then(() => lab.nfvo.lcm.settle(nsId!)).catch(() => undefined);
     await lab.stop();
+    restoreEnv(LOCAL_CAPTURE_ENV, captureEnvBefore);
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }
 
 function finish(checks: Check[], started: number): number {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `qnfv` command line.
- *   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng] [--vim netns|docker]   run the two-domain QKD-VPN demo
+ *   qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng] [--vim netns|docker|local]   run the two-domain QKD-VPN demo
  *   qnfv qkd-link [--km N] [--seconds S] [--interval S]   run a simulated BB84 QKD link and print its rate, QBER and pools
  *   qnfv package validate PATH            check a package (folder, .tar.gz, CSAR, YAML)
  *   qnfv package build FOLDER [--out FILE]   write FOLDER.tar.gz with a fresh checksums.txt
@@ -13,8 +13,8 @@ import { ValidationError, errorMessage } from '../common/index.js';
 import { CLI_GROUPS, CLI_USAGE } from './cli/usage.js';
 
 const USAGE = `usage:
-  qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng] [--vim netns|docker]
-                                        run the two-domain QKD-VPN demo (root)
+  qnfv demo [--keep] [--data-dir DIR] [--qkd bb84|csprng] [--vim netns|docker|local]
+                                        run the two-domain QKD-VPN demo (netns as root, local without)
   qnfv qkd-link [--km N] [--seconds S] [--interval S]
                                         run a simulated BB84 QKD link and print its rate, QBER and pools
   qnfv package validate PATH            validate a package: folder, OSM .tar.gz, SOL004 CSAR or descriptor
@@ -38,9 +38,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const { runDemo } = await import('./demo.js');
     const v = rest.indexOf('--vim');
-    const vim = v >= 0 ? rest[v + 1] : 'netns';
-    if (vim !== 'netns' && vim !== 'docker') {
-      process.stderr.write(`--vim must be 'netns' (network namespaces) or 'docker' (containers on Open vSwitch; needs scripts/setup.sh --test)\n`);
+    // Without --vim the demo picks netns when it runs as root (and netns can run), local otherwise.
+    const vim = v >= 0 ? rest[v + 1] : undefined;
+    if (vim !== undefined && vim !== 'netns' && vim !== 'docker' && vim !== 'local') {
+      process.stderr.write(`--vim must be 'netns' (network namespaces, root), 'docker' (containers on Open vSwitch; needs scripts/setup.sh --test) or 'local' (child processes on loopback, no root)\n`);
       return 2;
     }
     return runDemo({ keep: rest.includes('--keep'), dataDir: i >= 0 ? rest[i + 1] : undefined, qkdFeed, vim });

@@ -5,6 +5,10 @@
  * the NETCONF admin) and the router itself, started by the VIM in its
  * namespace or container; then the site hosts, while the routers boot.
  * Waits until every router answers NETCONF (all routers at once).
+ * A driver may choose the router's NETCONF port (RouterInfo.netconfPort: the
+ * `local` driver, whose routers run without root) and give it UDP wires
+ * instead of a TUN (RouterInfo.packetIo, copied into the day-0 config as
+ * `io`); otherwise the router gets a TUN and NETCONF listens on 830.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,7 +43,7 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
 
   const result: DeployResult = { routers: [], hosts: [] };
   const main = routerMainPath();
-  const started: { vnfId: string; namespace: string; mgmtAddress: string; fingerprint: string; pid?: number }[] = [];
+  const started: { vnfId: string; namespace: string; mgmtAddress: string; netconfPort: number; fingerprint: string; pid?: number }[] = [];
   for (const r of intent.routers) {
     const dir = join(opts.workDir, intent.instanceId, r.vnfId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -61,14 +65,15 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
         env: { QNFV_LOG_LEVEL: process.env.QNFV_LOG_LEVEL ?? 'info', ...(process.env.QNFV_LOG !== undefined ? { QNFV_LOG: process.env.QNFV_LOG } : {}) },
       },
     });
+    const netconfPort = info.netconfPort ?? NETCONF_PORT;
     const config: RouterConfig = {
       name: r.vnfId,
       instanceId: intent.instanceId,
-      tun: { name: DEFAULT_TUN_NAME, mtu: DEFAULT_TUN_MTU },
+      ...(info.packetIo ? { io: info.packetIo } : { tun: { name: DEFAULT_TUN_NAME, mtu: DEFAULT_TUN_MTU } }),
       tunnelAddresses: [r.tunnelAddress],
       netconf: {
         listenAddress: info.mgmt.routerAddress,
-        port: NETCONF_PORT,
+        port: netconfPort,
         hostKeyFile,
         users: [{ name: 'admin', groups: ['admin'], authorizedKeys: [opts.clientPublicKey] }],
       },
@@ -77,7 +82,7 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
     // Written atomically: the router (started with --wait-for-config) polls for the file.
     await writeFile(`${configFile}.tmp`, JSON.stringify(config, null, 2), { mode: 0o600 });
     await rename(`${configFile}.tmp`, configFile);
-    started.push({ vnfId: r.vnfId, namespace: info.namespace, mgmtAddress: info.mgmt.routerAddress, fingerprint: fingerprint(hostKey.publicKey), ...(info.pid !== undefined ? { pid: info.pid } : {}) });
+    started.push({ vnfId: r.vnfId, namespace: info.namespace, mgmtAddress: info.mgmt.routerAddress, netconfPort, fingerprint: fingerprint(hostKey.publicKey), ...(info.pid !== undefined ? { pid: info.pid } : {}) });
   }
   // The routers boot (Node start-up, NETCONF server) while the hosts are made.
   for (const h of intent.hosts) {
@@ -85,17 +90,17 @@ export async function deployIntent(opts: DeployerOptions, intent: DomainIntent):
     result.hosts.push({ id: h.id, namespace: info.namespace, address: info.address });
   }
   // Every router's NETCONF session at once; all settle before a failure is reported, so none opens after a teardown.
-  await settleAll(started.map((r) => connectRouter(opts, intent.instanceId, r.vnfId, r.mgmtAddress, r.fingerprint)));
+  await settleAll(started.map((r) => connectRouter(opts, intent.instanceId, r.vnfId, r.mgmtAddress, r.netconfPort, r.fingerprint)));
   for (const r of started) {
     log.info('router up', { instanceId: intent.instanceId, vnfId: r.vnfId, namespace: r.namespace, mgmt: r.mgmtAddress });
-    result.routers.push({ vnfId: r.vnfId, namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: NETCONF_PORT, hostKeyFingerprint: r.fingerprint, pid: r.pid });
+    result.routers.push({ vnfId: r.vnfId, namespace: r.namespace, mgmtAddress: r.mgmtAddress, netconfPort: r.netconfPort, hostKeyFingerprint: r.fingerprint, pid: r.pid });
   }
   return result;
 }
 
 /** Open the VCA's NETCONF session to a router (retried while it boots) and subscribe to its notifications. */
-async function connectRouter(opts: DeployerOptions, instanceId: string, vnfId: string, host: string, hostKeyFingerprint: string): Promise<void> {
-  const session = await opts.routers.open(instanceId, vnfId, { host, port: NETCONF_PORT, hostKeyFingerprint });
+async function connectRouter(opts: DeployerOptions, instanceId: string, vnfId: string, host: string, port: number, hostKeyFingerprint: string): Promise<void> {
+  const session = await opts.routers.open(instanceId, vnfId, { host, port, hostKeyFingerprint });
   if (opts.onRouterEvent) {
     const onEvent = opts.onRouterEvent;
     // RFC 5277 on the same session (:interleave): SA lifetimes, acquires, bad SPIs.

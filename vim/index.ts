@@ -1,13 +1,14 @@
 /**
  * The VIM layer (ARCHITECTURE.md §2): the VimDriver interface, its drivers
  * and their building blocks. Other modules import only this file.
- * `createVimDriver(kind, options)` picks a driver: `netns` (namespaces) or
- * `docker` (containers + Open vSwitch); `local` (no root) comes later and
- * throws NotSupportedError until then.
+ * `createVimDriver(kind, options)` picks a driver: `netns` (namespaces),
+ * `docker` (containers + Open vSwitch) or `local` (child processes on
+ * loopback UDP wires, no root).
  */
-import { NotSupportedError, ValidationError } from '../common/index.js';
+import { ValidationError } from '../common/index.js';
 import { NetnsDriver, type NetnsDriverOptions } from './netns/netns-driver.js';
 import { DockerVimDriver, type DockerVimDriverOptions } from './docker/docker-driver.js';
+import { LocalVimDriver, type LocalVimDriverOptions } from './local/local-driver.js';
 import type { VimDriver, VimDriverKind } from './types.js';
 
 export * from './types.js';
@@ -31,18 +32,22 @@ export { NetnsDriver, type NetnsDriverOptions } from './netns/netns-driver.js';
 export { realHostProbe, type HostProbe } from './netns/prerequisites.js';
 export { DockerVimDriver, DOCKER_STATE_ROOT, type DockerVimDriverOptions } from './docker/docker-driver.js';
 export { ensureRouterImage, pruneRouterImages, type RouterImage, type RouterImageOptions } from './docker/router-image.js';
+export { LocalVimDriver, LOCAL_CAPABILITIES, LOCAL_CAPTURE_ENV, type LocalVimDriverOptions } from './local/local-driver.js';
+export { defaultLocalRoot } from './local/local-paths.js';
+export { LABEL_ENV } from './local/local-processes.js';
+export { HOST_COMMANDS } from './local/host-commands.js';
 
 const KINDS: readonly VimDriverKind[] = ['netns', 'docker', 'local'];
 
-/** A VIM driver of the given kind; `local` is not implemented yet (NotSupportedError). */
-export function createVimDriver(kind: VimDriverKind, options: NetnsDriverOptions & DockerVimDriverOptions): VimDriver {
+/** A VIM driver of the given kind. */
+export function createVimDriver(kind: VimDriverKind, options: NetnsDriverOptions & DockerVimDriverOptions & LocalVimDriverOptions): VimDriver {
   switch (kind) {
     case 'netns':
       return new NetnsDriver(options);
     case 'docker':
       return new DockerVimDriver(options);
     case 'local':
-      throw new NotSupportedError(`the '${kind}' VIM driver is not implemented yet; use 'netns' or 'docker'`);
+      return new LocalVimDriver(options);
     default:
       throw new ValidationError(`unknown VIM driver kind '${String(kind)}' (expected one of ${KINDS.join(', ')})`);
   }

@@ -3,7 +3,7 @@
  * Virtual Infrastructure Manager does for its VCA — virtual links, virtual
  * routers, site hosts, and cleanup by label. Drivers: `netns` (Linux network
  * namespaces, veth pairs, Linux bridges), `docker` (containers + Open
- * vSwitch), later `local` (child processes on loopback, no root). Each declares
+ * vSwitch), `local` (child processes on loopback UDP wires, no root). Each declares
  * what it can do as a capability set; an operation outside it throws
  * NotSupportedError, never silently does nothing.
  * Addresses are IPv4 `a.b.c.d/len` strings; ids are the NFV ids (NS instance,
@@ -49,9 +49,9 @@ export interface NetworkSpec {
 export interface NetworkInfo {
   id: string;
   kind: NetworkKind;
-  /** netns: the namespace holding the bridge; docker: '' (the network is a segment of the domain's OVS bridge). */
+  /** netns: the namespace holding the bridge; docker: '' (the network is a segment of the domain's OVS bridge); local: ''. */
   namespace: string;
-  /** netns: the bridge inside that namespace; docker: the domain's OVS bridge. */
+  /** netns: the bridge inside that namespace; docker: the domain's OVS bridge; local: `udp:<link port>` (the wire). */
   bridge: string;
 }
 
@@ -126,12 +126,43 @@ export interface ManagementLink {
 
 /** What `createRouter` returns. */
 export interface RouterInfo {
-  /** netns: the router's namespace; docker: its container's name. Either is the `exec` sandbox. */
+  /** netns: the router's namespace; docker: its container's name; local: a name of the same form. The `exec` sandbox. */
   namespace: string;
   mgmt: ManagementLink;
   ports: PortSpec[];
   /** The program's pid (as seen from the host), when `spec.program` was given. */
   pid?: number;
+  /**
+   * The port the router's NETCONF server must listen on at `mgmt.routerAddress`, when the
+   * driver chose it (local: a free unprivileged port — 830 needs root). Absent: 830.
+   */
+  netconfPort?: number;
+  /**
+   * local: the router's packet I/O — UDP wires on loopback instead of a TUN and veths. The
+   * VCA copies it into the router's day-0 config as `io` (virtual-router UdpWireConfig).
+   */
+  packetIo?: RouterPacketIo;
+}
+
+/** A router port on a UDP wire (local driver): see virtual-router/wire/. */
+export interface WirePortInfo {
+  name: string;
+  network: string;
+  /** `a.b.c.d/len` as in the PortSpec. */
+  address: string;
+  /** The link's UDP port; the port's socket is 127.<low 24 bits of address>:linkPort. */
+  linkPort: number;
+  /** `esp-in-udp` on WAN links (RFC 3948), `ip` (raw IPv4 per datagram) on the others. */
+  framing: 'ip' | 'esp-in-udp';
+  /** A pcap file recording the port's datagrams (set when the driver was asked to capture WAN ports). */
+  capture?: string;
+}
+
+/** What a router on UDP wires needs to know of its links (local driver). */
+export interface RouterPacketIo {
+  kind: 'udp-wire';
+  ports: WirePortInfo[];
+  routes: RouteSpec[];
 }
 
 /** A site host: one port on a LAN, default route via the site's router. */
@@ -170,7 +201,8 @@ export type ResourceRole = 'router' | 'host' | 'network' | 'management';
  * `instanceId` is '' and its `id` the domain.
  */
 export interface VimResource extends ResourceLabels {
-  kind: 'namespace' | 'link' | 'container' | 'bridge' | 'port';
+  /** local: `process` (a router's or host's process, `name` its sandbox name) and `wire` (a link's UDP port claim, `name` `udp:<port>`). */
+  kind: 'namespace' | 'link' | 'container' | 'bridge' | 'port' | 'process' | 'wire';
   name: string;
 }
 
@@ -209,6 +241,9 @@ export interface RemovalReport {
   containers?: string[];
   ports?: string[];
   bridges?: string[];
+  /** local: sandboxes (routers, hosts) whose processes were stopped, and wires (`udp:<port>`) released. */
+  sandboxes?: string[];
+  wires?: string[];
 }
 
 /** What `reconcile` did. */
@@ -225,7 +260,7 @@ export interface VimDriverOptions {
   /** The domain this VIM serves. */
   domain: string;
   runner?: CommandRunner;
-  /** Directory for state records; default `/run/qnfv/vim/<installationId>`. */
+  /** Directory for state records; default `/run/qnfv/vim/<installationId>` (local: a per-user folder, vim/local/local-paths.ts). */
   stateDir?: string;
   logger?: Logger;
   /** IPv4 pool for management /30s; default 100.64.0.0/10. */
@@ -247,7 +282,7 @@ export interface VimDriver {
   createRouter(spec: RouterSpec): Promise<RouterInfo>;
   /** Create a site host on a LAN. */
   createHost(spec: HostSpec): Promise<HostInfo>;
-  /** Run a command inside a sandbox (namespace/container) this driver created. */
+  /** Run a command inside a sandbox (namespace/container) this driver created; local: a site host's built-in command (ping, send-udp, stats). */
   exec(sandbox: string, argv: string[], opts?: CommandOptions): Promise<CommandResult>;
   /** Remove everything this domain created for the instance; idempotent. */
   removeInstance(instanceId: string): Promise<RemovalReport>;

@@ -4,20 +4,27 @@
  * names the TUN device, the router's own ESP tunnel addresses, where the
  * NETCONF server listens and who may log in. Interfaces, addresses and static
  * routes are the VIM's job; SAs and policies arrive later over NETCONF.
+ * Under the `local` VIM driver there is no TUN: `io` (from the VIM's
+ * RouterInfo.packetIo) names the router's UDP wires instead, and the router
+ * does its own forwarding between them (virtual-router/wire/).
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { ValidationError, type Problem } from '../common/index.js';
+import { checkUdpWireConfig, type UdpWireConfig } from './wire/wire-config.js';
 
 export interface RouterConfig {
   /** VNF name (the NS's VNF profile id, e.g. `site-a`). */
   name: string;
   instanceId: string;
-  tun: {
+  /** The TUN the data path reads (netns, docker); exactly one of `tun` and `io`. */
+  tun?: {
     name: string;
     /** Inner MTU; outer ESP packets add up to ~60 bytes (default 1400). */
     mtu: number;
   };
+  /** Packet I/O on UDP wires instead of a TUN (the `local` VIM driver). */
+  io?: UdpWireConfig;
   /** ESP tunnel endpoint addresses of this router (routed into its TUN). */
   tunnelAddresses: string[];
   netconf: {
@@ -54,8 +61,11 @@ export function checkRouterConfig(raw: unknown): Problem[] {
   if (typeof c !== 'object' || c === null) return [{ path: '', message: 'must be a JSON object' }];
   if (typeof c.name !== 'string' || c.name === '') p.push({ path: 'name', message: 'must be a non-empty string' });
   if (typeof c.instanceId !== 'string') p.push({ path: 'instanceId', message: 'must be a string' });
-  if (typeof c.tun?.name !== 'string' || !/^[A-Za-z0-9_.-]{1,15}$/.test(c.tun.name)) p.push({ path: 'tun.name', message: 'must be an interface name of 1-15 characters' });
-  if (!Number.isInteger(c.tun?.mtu) || c.tun!.mtu < 576 || c.tun!.mtu > 9000) p.push({ path: 'tun.mtu', message: 'must be an integer 576-9000' });
+  if (c.io === undefined) {
+    if (typeof c.tun?.name !== 'string' || !/^[A-Za-z0-9_.-]{1,15}$/.test(c.tun.name)) p.push({ path: 'tun.name', message: 'must be an interface name of 1-15 characters' });
+    if (!Number.isInteger(c.tun?.mtu) || c.tun!.mtu < 576 || c.tun!.mtu > 9000) p.push({ path: 'tun.mtu', message: 'must be an integer 576-9000' });
+  } else if (c.tun !== undefined) p.push({ path: 'io', message: 'give either tun (a TUN device) or io (UDP wires), not both' });
+  else p.push(...checkUdpWireConfig(c.io, 'io'));
   if (!Array.isArray(c.tunnelAddresses) || c.tunnelAddresses.length === 0) p.push({ path: 'tunnelAddresses', message: 'must list at least one address' });
   else c.tunnelAddresses.forEach((a, i) => isIpAddress(a) || p.push({ path: `tunnelAddresses[${i}]`, message: 'must be an IPv4 or IPv6 address' }));
   if (typeof c.netconf?.listenAddress !== 'string') p.push({ path: 'netconf.listenAddress', message: 'must be an address' });

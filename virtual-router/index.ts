@@ -4,6 +4,7 @@
  * network (NETCONF); they may import its config type to write day-0 files.
  */
 export type { RouterConfig } from './config.js';
+export type { UdpWireConfig, UdpWirePortConfig, UdpWireRoute, WireFraming } from './wire/wire-config.js';
 export { checkRouterConfig } from './config.js';
 export * from './constants.js';
 export { routerMainPath } from './program.js';

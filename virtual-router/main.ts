@@ -1,8 +1,10 @@
 /**
  * The virtual router process (one per router namespace or container):
  *   1. read the day-0 config written by the VCA,
- *   2. start the data path worker on the TUN (ESP engine),
- *   3. route the router's tunnel addresses into the TUN,
+ *   2. start the data path worker on the TUN (ESP engine) — or, when the
+ *      config has `io` (the `local` VIM), on the router's UDP wires,
+ *   3. route the router's tunnel addresses into the TUN (on UDP wires the
+ *      worker's own route table does that, and follows the SPD the same way),
  *   4. serve NETCONF over SSH (the CCIPS agent) on the management address,
  *   5. forward data path notifications (sadb-expire, …) to subscribers,
  *   6. on SIGTERM/SIGINT: stop serving, stop the data path, exit.
@@ -18,7 +20,7 @@ import { notificationToXml } from '../common/ikeless/index.js';
 import { createLogger, errorMessage } from '../common/index.js';
 import { loadRouterConfig } from './config.js';
 import { Datapath } from './datapath/datapath.js';
-import { RouteTable } from './route-table.js';
+import { networkPrefix, RouteTable } from './route-table.js';
 import { CcipsAgent } from './ccips-agent.js';
 import { IKELESS_CAPABILITY } from './constants.js';
 import { QNFV_ROUTER_CAPABILITY } from './counters-xml.js';
@@ -36,7 +38,8 @@ async function main(argv: string[]): Promise<void> {
   let stopping = false;
 
   const holder: { netconf?: NetconfServer; agent?: CcipsAgent } = {};
-  const datapath = await Datapath.start(config.tun.name, config.tunnelAddresses, (n) => {
+  const io = config.io ?? config.tun!.name;
+  const datapath = await Datapath.start(io, config.tunnelAddresses, (n) => {
     log.info('notification', { type: n.type, ...('ipsecSaName' in n ? { sa: n.ipsecSaName } : {}) });
     if (n.type === 'sadb-expire' && !n.softLifetimeExpire) void holder.agent?.forgetExpired(n.ipsecSaName);
     holder.netconf?.notify(notificationToXml(n));
@@ -48,15 +51,20 @@ async function main(argv: string[]): Promise<void> {
     log.error('data path ended, exiting', { code });
     process.exit(1);
   });
-  const routes = new RouteTable(config.tun.name);
-  await routes.init(config.tun.mtu, config.tunnelAddresses);
+  // Routes into the tunnel follow the SPD: the kernel's on a TUN, the worker's own on UDP wires.
+  let syncRoutes: (prefixes: string[]) => Promise<void>;
+  if (config.tun && !config.io) {
+    const routes = new RouteTable(config.tun.name);
+    await routes.init(config.tun.mtu, config.tunnelAddresses);
+    syncRoutes = (p) => routes.sync(p);
+  } else syncRoutes = (p) => datapath.setTunnelRoutes(p.map(networkPrefix));
 
   const agent = new CcipsAgent(
     {
       localAddresses: config.tunnelAddresses,
       apply: (e) => datapath.apply(e),
       state: () => datapath.state(),
-      syncRoutes: (p) => routes.sync(p),
+      syncRoutes,
     },
     config.keyReaderGroups,
   );
@@ -69,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
     subsystems: { netconf: netconf.handler },
   });
   const bound = await ssh.listen(config.netconf.port, config.netconf.listenAddress);
-  log.info('router ready', { netconf: `${bound.address}:${bound.port}`, tun: config.tun.name, tunnelAddresses: config.tunnelAddresses });
+  log.info('router ready', { netconf: `${bound.address}:${bound.port}`, io: config.io ? 'udp-wire' : `tun ${config.tun!.name}`, tunnelAddresses: config.tunnelAddresses });
 
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;

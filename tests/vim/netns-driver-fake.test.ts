@@ -7,13 +7,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configureLogging, NotFoundError, NotSupportedError, PrerequisiteError, ValidationError } from '../../common/index.js';
+import { configureLogging, NotFoundError, PrerequisiteError, ValidationError } from '../../common/index.js';
 import {
   DockerVimDriver,
   ALL_CAPABILITIES,
   bridgeName,
   createVimDriver,
   formatLabels,
+  LocalVimDriver,
   mgmtLinkName,
   NetnsDriver,
   networkNamespace,
@@ -313,13 +314,13 @@ describe('exec, factory and capabilities', () => {
     expect(runner.argvs().some((a) => a.includes('exec'))).toBe(false);
   });
 
-  it('createVimDriver builds netns and docker, and refuses local for now', () => {
+  it('createVimDriver builds netns, docker and local', () => {
     const opts = { installationId: install, domain: 'a', stateDir, runner: new RecordingRunner() };
     const d = createVimDriver('netns', opts);
     expect(d).toBeInstanceOf(NetnsDriver);
     expect([...d.capabilities].sort()).toEqual([...ALL_CAPABILITIES].sort());
     expect(createVimDriver('docker', opts)).toBeInstanceOf(DockerVimDriver);
-    expect(() => createVimDriver('local', opts)).toThrow(NotSupportedError);
+    expect(createVimDriver('local', opts)).toBeInstanceOf(LocalVimDriver);
     expect(() => createVimDriver('vmware' as never, opts)).toThrow(ValidationError);
     expect(() => createVimDriver('netns', { ...opts, installationId: 'short' })).toThrow(/installationId/);
   });

@@ -9,118 +9,61 @@
  *   4. between batches, apply control requests from the main thread
  *      (all-or-nothing SAD/SPD edits, state reads) and tick lifetimes.
  * The loop ends when the shared stop flag is set; the TUN closes with it.
+ * With `wire` in the worker data (the `local` VIM's routers) there is no TUN:
+ * the worker's event loop runs the UDP-wire data path (wire/wire-datapath.ts),
+ * which batches packets for the engine the same way; control requests arrive
+ * as messages, and a timer ticks lifetimes and watches the stop flag.
  */
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { EspEngine, PacketBatch, isWrite } from '../esp/index.js';
 import { openTun, StopFlag, type TunDevice } from '../tun/index.js';
+import { WireDatapath } from '../wire/wire-datapath.js';
 import { errorMessage } from '../../common/index.js';
-import type { ControlRequest, ControlResponse, DatapathEdit, DatapathEvent, DatapathState, DatapathWorkerData } from './control-messages.js';
+import type { UdpWireConfig } from '../wire/wire-config.js';
+import { handleRequest, type ControlContext } from './engine-control.js';
+import type { ControlRequest, DatapathEvent, DatapathWorkerData } from './control-messages.js';
 
 /** Poll timeout of a TUN read: also the longest a SAD/SPD edit waits to be applied (the loop
  * checks control messages between reads), so an SA is installed within a few ms. */
 const READ_TIMEOUT_MS = 5;
 /** How often time-based lifetimes are checked: a soft expiry is noticed within this time. */
 const TICK_INTERVAL_MS = 250;
+/** On UDP wires: how often the stop flag is looked at (the stop latency). */
+const STOP_POLL_MS = 20;
 const BATCH = 64;
 
 function post(ev: DatapathEvent): void {
   parentPort!.postMessage(ev);
 }
 
-/** Apply an edit; on failure undo what this edit already did, so it is all-or-nothing. */
-function applyEdit(engine: EspEngine, edit: DatapathEdit): void {
-  const addedSas: string[] = [];
-  const addedPolicies: string[] = [];
-  // An outbound SA replaced under the same name keeps counting where it was: restarting its
-  // sequence number would repeat AES-GCM IVs (IV = sequence number) under a key that may be unchanged.
-  const carried = new Map<string, bigint>();
-  for (const sa of engine.listSas()) {
-    if (sa.direction === 'outbound' && edit.addSa.some((e) => e.name === sa.name)) carried.set(sa.name, sa.state.replayStats.seqNumberCounter);
-  }
-  try {
-    // Deleting first lets an edit replace an entry under the same name.
-    for (const name of edit.deletePolicy) engine.deletePolicy(name);
-    for (const name of edit.deleteSa) engine.deleteSa(name);
-    for (const sa of edit.addSa) {
-      const seq = carried.get(sa.name);
-      engine.addSa(sa, seq === undefined ? {} : { seqNumberCounter: seq });
-      addedSas.push(sa.name);
-    }
-    for (const sp of edit.addPolicy) {
-      engine.addPolicy(sp);
-      addedPolicies.push(sp.name);
-    }
-  } catch (err) {
-    for (const n of addedPolicies) engine.deletePolicy(n);
-    for (const n of addedSas) engine.deleteSa(n);
-    throw err;
-  } finally {
-    for (const sa of edit.addSa) {
-      sa.espSa.encryption.key?.fill(0);
-      sa.espSa.integrity.key?.fill(0);
-    }
-  }
-}
-
-function stateOf(engine: EspEngine, tun: TunDevice): DatapathState {
-  const c = engine.counters();
-  return {
-    sas: engine.listSas().map((s) => ({
-      name: s.name,
-      spi: s.spi,
-      direction: s.direction,
-      state: s.state,
-      authFailures: s.counters.authFailures,
-      replayDrops: s.counters.replayDrops + s.counters.tooOldDrops,
-    })),
-    counters: { encrypted: c.encrypted, decrypted: c.decrypted, bypassed: c.bypassed, drops: { ...c.drops } },
-    tun: tun.stats(),
-  };
-}
-
-function handleControl(engine: EspEngine, tun: TunDevice, port: MessagePort, stop: StopFlag): void {
+/** Answer every control request waiting on the port (between two TUN reads). */
+function drainControl(ctx: ControlContext, data: DatapathWorkerData): void {
   for (;;) {
-    const msg = receiveMessageOnPort(port);
+    const msg = receiveMessageOnPort(data.controlPort);
     if (!msg) return;
-    const req = msg.message as ControlRequest;
-    let res: ControlResponse;
-    try {
-      if (req.op === 'apply') {
-        applyEdit(engine, req.edit);
-        res = { id: req.id, ok: true };
-      } else if (req.op === 'state') {
-        res = { id: req.id, ok: true, result: stateOf(engine, tun) };
-      } else {
-        stop.stop();
-        res = { id: req.id, ok: true };
-      }
-    } catch (err) {
-      res = { id: req.id, ok: false, error: errorMessage(err) };
-    }
-    port.postMessage(res);
+    data.controlPort.postMessage(handleRequest(ctx, msg.message as ControlRequest));
   }
 }
 
-function main(): void {
-  const data = workerData as DatapathWorkerData;
-  const stop = new StopFlag(data.stop);
+function runTun(data: DatapathWorkerData, engine: EspEngine, stop: StopFlag): void {
   let tun: TunDevice;
   try {
     tun = openTun(data.tunName);
   } catch (err) {
+    engine.close();
     post({ type: 'fatal', error: errorMessage(err) });
     return;
   }
-  const engine = new EspEngine({ localAddresses: data.localAddresses, onEvent: (n) => post({ type: 'notification', notification: n }) });
+  const ctx: ControlContext = { engine, stop, ioState: () => ({ tun: tun.stats() }) };
   const batch = new PacketBatch({ size: BATCH });
   // Results to write: where each starts in the batch's one allocation, and its length.
   const outStarts = new Uint32Array(BATCH);
   const outLengths = new Uint32Array(BATCH);
-  post({ type: 'ready', tun: tun.name });
+  post({ type: 'ready', device: tun.name });
   let lastTick = Date.now();
   try {
     while (!stop.stopped) {
-      handleControl(engine, tun, data.controlPort, stop);
+      drainControl(ctx, data);
       const n = tun.readSlots(batch.memory, batch.slotSize, batch.headroom, batch.mtu, BATCH, batch.lengths, READ_TIMEOUT_MS);
       if (n > 0) {
         for (let i = 0; i < n; i++) batch.setPacket(i, batch.lengths[i]!);
@@ -148,6 +91,43 @@ function main(): void {
     engine.close();
     tun.close();
   }
+}
+
+async function runWire(data: DatapathWorkerData, wireConfig: UdpWireConfig, engine: EspEngine, stop: StopFlag): Promise<void> {
+  let wire: WireDatapath;
+  try {
+    wire = await WireDatapath.open(wireConfig, engine, data.localAddresses);
+  } catch (err) {
+    engine.close();
+    post({ type: 'fatal', error: errorMessage(err) });
+    data.controlPort.close();
+    return;
+  }
+  const ctx: ControlContext = { engine, stop, ioState: () => ({ wire: wire.stats() }), setTunnelRoutes: (p) => wire.setTunnelPrefixes(p) };
+  data.controlPort.on('message', (req: ControlRequest) => data.controlPort.postMessage(handleRequest(ctx, req)));
+  post({ type: 'ready', device: `udp-wire ${wire.describe()}` });
+  let lastTick = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (stop.stopped) {
+      clearInterval(timer);
+      data.controlPort.close();
+      void wire.close().finally(() => engine.close());
+      return;
+    }
+    if (now - lastTick >= TICK_INTERVAL_MS) {
+      engine.tick(now);
+      lastTick = now;
+    }
+  }, STOP_POLL_MS);
+}
+
+function main(): void {
+  const data = workerData as DatapathWorkerData;
+  const stop = new StopFlag(data.stop);
+  const engine = new EspEngine({ localAddresses: data.localAddresses, onEvent: (n) => post({ type: 'notification', notification: n }) });
+  if (data.wire) void runWire(data, data.wire, engine, stop);
+  else runTun(data, engine, stop);
 }
 
 main();

@@ -3,12 +3,16 @@
  * all-or-nothing SAD/SPD edits and state reads, and passes its RFC 9061
  * notifications on. Stopping sets the shared flag; the worker leaves its
  * read loop within one poll timeout and closes the TUN.
+ * On UDP wires (`local` VIM) the worker binds the wire's sockets instead of
+ * opening a TUN, and `setTunnelRoutes` tells it which prefixes go into the
+ * tunnel (on a TUN that is the kernel's route table).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { once } from 'node:events';
 import { QnfvError, ValidationError, createLogger } from '../../common/index.js';
 import type { IkelessNotification } from '../../common/ikeless/types.js';
 import { StopFlag } from '../tun/index.js';
+import type { UdpWireConfig } from '../wire/wire-config.js';
 import type { ControlRequest, ControlResponse, DatapathEdit, DatapathEvent, DatapathState, DatapathWorkerData } from './control-messages.js';
 
 const log = createLogger('router.datapath');
@@ -38,11 +42,17 @@ export class Datapath {
     });
   }
 
-  /** Start the worker on TUN `tunName`; resolves once the TUN is open. */
-  static async start(tunName: string, localAddresses: string[], onNotification: (n: IkelessNotification) => void): Promise<Datapath> {
+  /** Start the worker on TUN `io` (its name) or on UDP wires; resolves once the TUN is open or the wire's sockets are bound. */
+  static async start(io: string | UdpWireConfig, localAddresses: string[], onNotification: (n: IkelessNotification) => void): Promise<Datapath> {
     const stop = new StopFlag();
     const { port1, port2 } = new MessageChannel();
-    const data: DatapathWorkerData = { tunName, localAddresses, stop: stop.buffer, controlPort: port2 };
+    const data: DatapathWorkerData = {
+      tunName: typeof io === 'string' ? io : '',
+      ...(typeof io === 'string' ? {} : { wire: io }),
+      localAddresses,
+      stop: stop.buffer,
+      controlPort: port2,
+    };
     const worker = new Worker(new URL('./datapath-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
     const dp = new Datapath(worker, port1, stop);
     const ready = new Promise<void>((resolve, reject) => {
@@ -68,6 +78,11 @@ export class Datapath {
   /** Apply an edit all-or-nothing; rejects with the engine's reason. */
   apply(edit: DatapathEdit): Promise<void> {
     return this.request({ op: 'apply', edit }) as Promise<void>;
+  }
+
+  /** UDP wires only: route exactly these prefixes into the tunnel (the SPD's protected remote prefixes). */
+  setTunnelRoutes(prefixes: string[]): Promise<void> {
+    return this.request({ op: 'tunnel-routes', prefixes }) as Promise<void>;
   }
 
   /** Counters and SA state. */
