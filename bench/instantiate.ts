@@ -4,6 +4,8 @@
  * routers up → key-id synchronisation through both Hybridization Modules →
  * SAs over NETCONF → verified → COMPLETED; POST …/terminate → COMPLETED):
  *   (a) the bundled two-site NS, one site per domain, on the `netns` VIM;
+ *   (a') the same on the `local` VIM (routers and hosts are child
+ *       processes, links UDP on loopback: what runs without root);
  *   (b) the same on the `docker` VIM (routers and hosts in containers, each
  *       domain on its Open vSwitch bridge; the router image is built before
  *       the clock starts and its build time reported apart), the WAN joined
@@ -196,7 +198,7 @@ function report(label: string, r: CaseResult): void {
 }
 
 /** Run the lab's cases; each is instantiated and terminated REPS times. */
-async function withLab<T>(vimDriver: 'netns' | 'docker', body: (lab: DomainLab) => Promise<T>, extra: Pick<LabOptions, 'domains' | 'interDomain'> = {}): Promise<T> {
+async function withLab<T>(vimDriver: 'netns' | 'docker' | 'local', body: (lab: DomainLab) => Promise<T>, extra: Pick<LabOptions, 'domains' | 'interDomain'> = {}): Promise<T> {
   configureLogging({ console: false });
   const dataDir = await mkdtemp(join(tmpdir(), `qnfv-bench-instantiate-${vimDriver}-`));
   // Up to five tunnels at once per domain pair, one QKD key each: a fast stand-in link with a deep prefill.
@@ -232,6 +234,18 @@ async function main(): Promise<void> {
     if (left.count > 0) say(`   leftovers: ${left.what.join(', ')}`);
     two.leftovers = left.count;
     return { two, conc };
+  });
+
+  say(`1b. local VIM (child processes, UDP on loopback, no root needed): two-site NS ×${REPS}`);
+  const local = await withLab('local', async (lab) => {
+    await onboardBundled(lab);
+    const ids = new Set<string>();
+    const res = await cycles(lab, ids, TWO_SITE_NSD_ID, 'bench-local-2', twoSitePlacement(lab));
+    const left = await leftovers(lab, ids);
+    if (left.count > 0) say(`   leftovers: ${left.what.join(', ')}`);
+    res.leftovers = left.count;
+    report('two-domain', res);
+    return res;
   });
 
   say(`2. netns VIM, ${SITES} domains: a ${SITES}-site full mesh (${(SITES * (SITES - 1)) / 2} tunnels, one site per domain) ×${REPS}`);
@@ -288,6 +302,8 @@ async function main(): Promise<void> {
     reps: REPS,
     netns_two_domain_s: secs(median(netns.two.instantiate)),
     netns_two_domain_terminate_s: secs(median(netns.two.terminate)),
+    local_two_domain_s: secs(median(local.instantiate)),
+    local_two_domain_terminate_s: secs(median(local.terminate)),
     docker_two_domain_s: dockerTwo ? secs(median(dockerTwo.instantiate)) : null,
     docker_two_domain_terminate_s: dockerTwo ? secs(median(dockerTwo.terminate)) : null,
     docker_vxlan_two_domain_s: dockerVxlan ? secs(median(dockerVxlan.instantiate)) : null,
@@ -300,7 +316,7 @@ async function main(): Promise<void> {
     netns_concurrent_two_site_ns: Math.floor(SITES / 2),
     netns_concurrent_two_site_s: secs(median(netns.conc.instantiate)),
     netns_concurrent_two_site_terminate_s: secs(median(netns.conc.terminate)),
-    terminate_leftovers: netns.two.leftovers + mesh.leftovers + (dockerTwo?.leftovers ?? 0) + (dockerVxlan?.leftovers ?? 0),
+    terminate_leftovers: netns.two.leftovers + local.leftovers + mesh.leftovers + (dockerTwo?.leftovers ?? 0) + (dockerVxlan?.leftovers ?? 0),
     target_netns_two_domain_s: 3,
     target_docker_two_domain_s: 8,
   };
