@@ -195,13 +195,16 @@ async function main(): Promise<void> {
 
     // 2b. Throughput in batches, as an instantiation keys its tunnels.
     say(`2b. ${PAIRS} SA pairs in batches of ${BATCH} tunnels (keys ${KEYING_CONCURRENCY} at a time, one <edit-config> per router per phase)`);
+    const hmBefore = await lab.domains[0].hm.stats();
     const c1 = await cpuMs(routers);
     const t1 = process.hrtime.bigint();
     for (let left2 = PAIRS; left2 > 0; left2 -= BATCH) await keyBatch(Math.min(BATCH, left2));
     const seconds2 = Number(process.hrtime.bigint() - t1) / 1e9;
     const batchedPerS = PAIRS / seconds2;
     const cpuPerPairBatched = ((await cpuMs(routers)) - c1) / PAIRS;
-    say(`   ${batchedPerS.toFixed(1)} SA pairs/s (${seconds2.toFixed(2)} s); CPU ${cpuPerPairBatched.toFixed(1)} ms per SA pair`);
+    const hmAfter = await lab.domains[0].hm.stats();
+    const offersPerBatch = (hmAfter.offers - hmBefore.offers) / Math.max(1, hmAfter.batches - hmBefore.batches);
+    say(`   ${batchedPerS.toFixed(1)} SA pairs/s (${seconds2.toFixed(2)} s); CPU ${cpuPerPairBatched.toFixed(1)} ms per SA pair; ${offersPerBatch.toFixed(1)} offers per signed HM-to-HM batch`);
     // The benchmark's SAs leave again (not counted).
     for (let i = 0; i < installed.length; i += 50) {
       const batch = installed.slice(i, i + 50);
@@ -258,6 +261,7 @@ async function main(): Promise<void> {
         sa_pairs_per_s_batched: Number(batchedPerS.toFixed(1)),
         cpu_ms_per_sa_pair: Number(cpuPerPair.toFixed(2)),
         cpu_ms_per_sa_pair_batched: Number(cpuPerPairBatched.toFixed(2)),
+        hm_offers_per_batch: Number(offersPerBatch.toFixed(2)),
         batch: BATCH,
         concurrency: CONCURRENCY,
         pairs: PAIRS,
