@@ -22,27 +22,15 @@ import { DomainLab } from '../../bin/lab/index.js';
 import { configureLogging } from '../../common/index.js';
 import type { SadEntry } from '../../common/ikeless/types.js';
 import type { NsInstance, NsLcmOpOcc } from '../../nfvo/index.js';
-import { defaultLocalRoot, LABEL_ENV, LOCAL_CAPTURE_ENV } from '../../vim/index.js';
+import { defaultLocalRoot, LOCAL_CAPTURE_ENV } from '../../vim/index.js';
 import { describeDatagram, readWireCapture } from '../../virtual-router/wire/index.js';
+import { labelledPids } from '../vim/local/local-fixture.js';
 
 let lab: DomainLab;
 let dataDir: string;
 let ns: NsInstance;
 const installationId = `t${randomBytes(8).toString('hex')}`;
 const captureEnvBefore = process.env[LOCAL_CAPTURE_ENV];
-
-/** Live processes labelled for this installation (read from /proc independently of the driver). */
-async function labelled(): Promise<number[]> {
-  const out: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const env = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    const zombie = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-    if (!zombie && env.split('\0').some((e) => e.startsWith(`${LABEL_ENV}=`) && e.includes(`qnfv.install=${installationId},`))) out.push(Number(name));
-  }
-  return out;
-}
 
 /** RFC 4106 AES-GCM-16 decryption of one ESP packet (SPI first) with `keymat` = key ‖ 4-byte salt; the inner packet. */
 function openEsp(esp: Buffer, keymat: Uint8Array): Buffer {
@@ -133,7 +121,7 @@ describe('two-domain QKD VPN on the local VIM driver', () => {
     ns = await lab.client.get<NsInstance>(`/nslcm/v1/ns_instances/${ns.id}`);
     expect(ns.nsState).toBe('NOT_INSTANTIATED');
     for (const d of lab.domains) expect(await d.vim.listResources()).toEqual([]);
-    expect(await labelled()).toEqual([]);
+    expect(await labelledPids(installationId)).toEqual([]);
     const stateDir = join(defaultLocalRoot(), installationId);
     expect(existsSync(stateDir) ? await readdir(stateDir, { recursive: true }) : []).toEqual([]);
     const claims = await readdir(join(defaultLocalRoot(), 'wire-ports', 'links')).catch(() => [] as string[]);

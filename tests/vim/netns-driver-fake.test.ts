@@ -25,6 +25,7 @@ import {
   type HostProbe,
   type RouterSpec,
 } from '../../vim/index.js';
+import { siteRouterWiring } from './two-site-topology.js';
 
 const install = 'abcdef0123';
 const inst = 'inst-0001';
@@ -79,11 +80,7 @@ function driver(runner: RecordingRunner, extra: Partial<ConstructorParameters<ty
 const routerSpec: RouterSpec = {
   instanceId: inst,
   vnfId: 'router-a',
-  ports: [
-    { name: 'lan0', network: 'lan-a', address: '10.1.0.1/24' },
-    { name: 'wan0', network: 'wan', address: '203.0.113.1/24' },
-  ],
-  routes: [{ prefix: '10.2.0.0/24', via: '203.0.113.2' }],
+  ...siteRouterWiring('a'),
   program: { argv: ['/usr/bin/router', '--config', '/etc/r.json'], logFile: '/var/log/r.log' },
 };
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { configureLogging, NotFoundError, ValidationError } from '../../common/index.js';
 import { ExecFileRunner, installationPrefix, instancePrefix, intToIpv4, NetnsDriver, type RouterInfo, type VimResource } from '../../vim/index.js';
 import { pingArgv } from './icmp-ping.js';
+import { siteHost, siteRouterWiring } from './two-site-topology.js';
 
 const runner = new ExecFileRunner();
 const install = `t${randomBytes(6).toString('hex')}`;
@@ -92,26 +93,10 @@ describe('netns driver: two-site VPN topology, two domains sharing one WAN', () 
 
     await driverA.ensureNetwork({ instanceId: inst, id: 'lan-a', kind: 'lan' });
     await driverB.ensureNetwork({ instanceId: inst, id: 'lan-b', kind: 'lan' });
-    routerA = await driverA.createRouter({
-      instanceId: inst,
-      vnfId: 'router-a',
-      ports: [
-        { name: 'lan0', network: 'lan-a', address: '10.1.0.1/24' },
-        { name: 'wan0', network: 'wan', address: '203.0.113.1/24' },
-      ],
-      routes: [{ prefix: '10.2.0.0/24', via: '203.0.113.2' }],
-    });
-    routerB = await driverB.createRouter({
-      instanceId: inst,
-      vnfId: 'router-b',
-      ports: [
-        { name: 'lan0', network: 'lan-b', address: '10.2.0.1/24' },
-        { name: 'wan0', network: 'wan', address: '203.0.113.2/24' },
-      ],
-      routes: [{ prefix: '10.1.0.0/24', via: '203.0.113.1' }],
-    });
-    hostA = (await driverA.createHost({ instanceId: inst, id: 'host-a', port: { network: 'lan-a', address: '10.1.0.10/24' }, gateway: '10.1.0.1' })).namespace;
-    hostB = (await driverB.createHost({ instanceId: inst, id: 'host-b', port: { network: 'lan-b', address: '10.2.0.10/24' }, gateway: '10.2.0.1' })).namespace;
+    routerA = await driverA.createRouter({ instanceId: inst, vnfId: 'router-a', ...siteRouterWiring('a') });
+    routerB = await driverB.createRouter({ instanceId: inst, vnfId: 'router-b', ...siteRouterWiring('b') });
+    hostA = (await driverA.createHost(siteHost(inst, 'a'))).namespace;
+    hostB = (await driverB.createHost(siteHost(inst, 'b'))).namespace;
 
     expect(routerA.namespace).toBe(`qnfv-${install.slice(0, 8)}-${inst.slice(0, 8)}-router-a`);
     expect(routerA.pid).toBeUndefined();

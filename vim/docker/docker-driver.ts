@@ -50,7 +50,7 @@ import { checkBatchToken, explainBatchFailure, runIpBatch } from '../ip-batch.js
 import { allocateSubnet, parseCidr, withIpamLock } from '../ipam.js';
 import { checkId, checkInstallationId, formatLabels, mgmtLinkName, nodeNamespace, portPeerName } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
-import { checkNodeRemovalSpec, managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
+import { checkNodeRemovalSpec, filterResources, managementLink, onceUntilFailure, reconcileInstances, usedPrefixes } from '../driver-common.js';
 import { listLabelledRootLinks, listLinks, waitLinksUp } from '../netns/namespace-inventory.js';
 import { hostCommands, nodeBaseCommands, ROUTER_SYSCTLS, routerCommands } from '../netns/netns-commands.js';
 import { realHostProbe, type HostProbe } from '../netns/prerequisites.js';
@@ -184,8 +184,8 @@ export class DockerVimDriver implements VimDriver {
   private readonly pingDocker: () => Promise<void>;
   private readonly lock: Lock;
   private readonly fixedImage?: string;
-  private prerequisites?: Promise<void>;
-  private image?: Promise<RouterImage>;
+  private readonly prerequisites: () => Promise<void>;
+  private readonly image: () => Promise<RouterImage>;
   private busyboxPath?: string;
 
   constructor(opts: DockerVimDriverOptions) {
@@ -208,15 +208,13 @@ export class DockerVimDriver implements VimDriver {
     this.pingDocker = opts.pingDocker ?? (async () => void (await this.docker.ping()));
     this.fixedImage = opts.image;
     this.lock = namedLock(`vim.docker.install.${opts.installationId}`);
+    this.prerequisites = onceUntilFailure(() => checkDockerPrerequisites(this.runner, { ...this.probe, pingDocker: this.pingDocker }, this.socketPath));
+    this.image = onceUntilFailure(() => ensureRouterImage({ docker: this.docker, runner: this.runner, projectRoot: this.projectRoot, logger: this.log }));
   }
 
   /** Check root, dockerd, OVS and the tools once; a failed check is repeated on the next call. */
   checkPrerequisites(): Promise<void> {
-    this.prerequisites ??= checkDockerPrerequisites(this.runner, { ...this.probe, pingDocker: this.pingDocker }, this.socketPath).catch((err: unknown) => {
-      this.prerequisites = undefined;
-      throw err;
-    });
-    return this.prerequisites;
+    return this.prerequisites();
   }
 
   /** The router image for the current project (built once per driver, reused by tag across processes). */
@@ -225,11 +223,7 @@ export class DockerVimDriver implements VimDriver {
       const tag = this.fixedImage;
       return Promise.resolve({ tag, hash: '', cached: true, entries: 0, bytes: 0, hashMs: 0, buildMs: 0 });
     }
-    this.image ??= ensureRouterImage({ docker: this.docker, runner: this.runner, projectRoot: this.projectRoot, logger: this.log }).catch((err: unknown) => {
-      this.image = undefined;
-      throw err;
-    });
-    return this.image;
+    return this.image();
   }
 
   /** Record the network, make sure the domain bridge exists, and join it to other domains' bridges that carry the same network. */
@@ -290,7 +284,7 @@ export class DockerVimDriver implements VimDriver {
         const mgmt = await withIpamLock(async () => {
           const alloc = allocateSubnet(this.pool, await usedPrefixes(this.runner, this.store.readAll()), { prefixLength: MGMT_PREFIX_LENGTH });
           record.mgmt = { hostInterface, ...alloc };
-          await this.saveRouter(spec.instanceId, record);
+          await this.store.saveRouter(spec.instanceId, this.domain, record);
           await runIpBatch(this.runner, [
             ['link', 'add', 'name', ROUTER_MGMT_IFNAME, 'index', String(NODE_IFINDEX_BASE), 'netns', String(pid), 'type', 'veth', 'peer', 'name', hostInterface],
             ['link', 'set', 'dev', hostInterface, 'alias', formatLabels({ ...labels, role: 'management' })],
@@ -314,7 +308,7 @@ export class DockerVimDriver implements VimDriver {
           programPid = await this.releaseProgram(name, pid, spec.program);
           record.pid = programPid;
           record.logFile = spec.program.logFile;
-          await this.saveRouter(spec.instanceId, record);
+          await this.store.saveRouter(spec.instanceId, this.domain, record);
         }
         this.log.info('router created', {
           instanceId: spec.instanceId,
@@ -439,9 +433,7 @@ export class DockerVimDriver implements VimDriver {
     await this.checkPrerequisites();
     const live = new Set(liveInstanceIds);
     return this.lock(async () => {
-      const resources = await this.inventoryResources();
-      const ids = [...resources.map((r) => r.instanceId), ...(await this.store.instanceIds())];
-      const report = await reconcileInstances(ids, live, (id) => this.removeResources(id, undefined), this.log);
+      const report = await reconcileInstances(live, { resources: await this.inventoryResources(), recorded: await this.store.instanceIds(), remove: (id) => this.removeResources(id, undefined), log: this.log });
       await this.removeEmptyBridges(await this.ovs.inventory());
       return report;
     });
@@ -655,12 +647,6 @@ export class DockerVimDriver implements VimDriver {
     return { name: p.name, network: p.network, address: p.address, peer: portPeerName(this.installationId, instanceId, nodeId, p.name) };
   }
 
-  private async saveRouter(instanceId: string, record: RouterRecord): Promise<void> {
-    await this.store.update(instanceId, this.domain, (r) => {
-      r.routers = r.routers.map((x) => (x.vnfId === record.vnfId ? record : x));
-    });
-  }
-
   /** Undo a half-built router or host: OVS ports, host links, container, record entry. */
   private async rollbackNode(instanceId: string, container: string, links: string[], drop: (r: InstanceRecord) => void): Promise<void> {
     try {
@@ -696,12 +682,7 @@ export class DockerVimDriver implements VimDriver {
     const mine = (await this.store.readInstance(instanceId)).filter((r) => domain === undefined || r.domain === domain);
     const recorded = { routers: mine.flatMap((r) => r.routers), hosts: mine.flatMap((r) => r.hosts) };
     const plan = planRemoval(this.installationId, instanceId, await this.liveResources(instanceId), recorded, domainSelector(domain));
-    const dropRecords = async (): Promise<number> => {
-      let removed = 0;
-      for (const r of mine) if (await this.store.remove(instanceId, r.domain)) removed++;
-      if (domain === undefined) await this.store.removeInstance(instanceId);
-      return removed;
-    };
+    const dropRecords = (): Promise<number> => this.store.removeRecords(instanceId, mine, domain === undefined);
     return this.teardown(instanceId, mine.map((r) => r.domain), plan, dropRecords, 'instance resources removed');
   }
 
@@ -791,11 +772,7 @@ export class DockerVimDriver implements VimDriver {
       all.push({ kind: 'namespace', name: n.name, ...base, id: n.domain });
       for (const v of n.veths) all.push({ kind: 'link', name: v.name, ...base, id: v.peerDomain });
     }
-    return all.filter(
-      (r) =>
-        (filter.instanceId === undefined || r.instanceId === filter.instanceId) &&
-        (filter.domain === undefined || r.domain === undefined || r.domain === filter.domain),
-    );
+    return filterResources(all, filter);
   }
 
 }

@@ -31,11 +31,13 @@ import { memberEndpointOf, parseCidrText, inSubnet } from '../../virtual-router/
 import { parseIpv4 } from '../../virtual-router/esp/ipv4-packet.js';
 import { requireCapability } from '../capabilities.js';
 import { ExecFileRunner, type CommandOptions, type CommandResult, type CommandRunner } from '../command-runner.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS, STOP_ROUNDS } from '../constants.js';
-import { checkNodeRemovalSpec, reconcileInstances } from '../driver-common.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from '../constants.js';
+import { checkNodeRemovalSpec, filterResources, lockWhenReady, onceUntilFailure, planScaleIn, reconcileInstances } from '../driver-common.js';
 import { checkId, checkInstallationId, formatLabels, nodeNamespace } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
+import { stopInRounds, stopProcesses } from '../process-stop.js';
 import { checkHostSpec, checkNetworkSpec, checkRouterSpec } from '../spec-validation.js';
+import { networksUsedBy, splitByDomain } from '../state-store.js';
 import type {
   HostInfo,
   HostSpec,
@@ -57,8 +59,8 @@ import type {
 import { execOverControl } from './host-control.js';
 import { hostMainPath } from './host-program.js';
 import { defaultLocalRoot, ensurePrivateDir, UNIX_PATH_MAX } from './local-paths.js';
-import { isOurs, LABEL_ENV, labelledProcesses, processStartTime, stopProcesses, type LabelledProcess } from './local-processes.js';
-import { LocalStateStore, usedNetworks, type LocalHostRecord, type LocalInstanceRecord, type LocalPortRecord, type LocalRouterRecord, type ProcessRef } from './local-state.js';
+import { isOurs, LABEL_ENV, labelledProcesses, processStartTime, type LabelledProcess } from './local-processes.js';
+import { LocalStateStore, type LocalHostRecord, type LocalInstanceRecord, type LocalPortRecord, type LocalRouterRecord, type ProcessRef } from './local-state.js';
 import { checkLocalPrerequisites } from './prerequisites.js';
 import { WireClaims, type WireClaim } from './wire-claims.js';
 
@@ -97,8 +99,9 @@ export class LocalVimDriver implements VimDriver {
   private readonly captureDir: string | undefined;
   private readonly runner: CommandRunner;
   private readonly log: Logger;
-  private readonly lock: Lock;
-  private prerequisites?: Promise<void>;
+  /** The installation's lock, taken once the prerequisites hold. */
+  private readonly whenReady: Lock;
+  private readonly prerequisites: () => Promise<void>;
 
   constructor(opts: LocalVimDriverOptions) {
     checkInstallationId(opts.installationId);
@@ -116,23 +119,19 @@ export class LocalVimDriver implements VimDriver {
     this.captureDir = opts.captureDir ?? (process.env[LOCAL_CAPTURE_ENV] || undefined);
     this.runner = opts.runner ?? new ExecFileRunner();
     this.log = opts.logger ?? createLogger(`vim.local.${opts.domain}`);
-    this.lock = namedLock(`vim.local.${opts.installationId}`);
+    this.prerequisites = onceUntilFailure(() => checkLocalPrerequisites([this.stateDir, this.claims.dir]));
+    this.whenReady = lockWhenReady(this.prerequisites, namedLock(`vim.local.${opts.installationId}`));
   }
 
   /** Check the host program, /proc, loopback binding and the state folders once; a failed check is repeated on the next call. */
   checkPrerequisites(): Promise<void> {
-    this.prerequisites ??= checkLocalPrerequisites([this.stateDir, this.claims.dir]).catch((err: unknown) => {
-      this.prerequisites = undefined;
-      throw err;
-    });
-    return this.prerequisites;
+    return this.prerequisites();
   }
 
   /** Claim the link's UDP port (or find the claim another domain made) and record the link. */
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
     checkNetworkSpec(spec);
-    await this.checkPrerequisites();
-    return this.lock(async () => {
+    return this.whenReady(async () => {
       const claim = await this.claims.claim({ installationId: this.installationId, instanceId: spec.instanceId, network: spec.id, kind: spec.kind });
       await this.store.update(spec.instanceId, this.domain, (r) => {
         if (!r.networks.some((n) => n.id === spec.id)) r.networks.push({ id: spec.id, kind: spec.kind, linkPort: claim.port });
@@ -148,8 +147,7 @@ export class LocalVimDriver implements VimDriver {
     if (spec.tun) requireCapability(this, 'tun');
     if (!spec.program) throw new ValidationError("the local driver's router is its program: RouterSpec.program is required", [{ path: 'program', message: 'required by the local driver' }]);
     const program = spec.program;
-    await this.checkPrerequisites();
-    return this.lock(async () => {
+    return this.whenReady(async () => {
       const sandbox = nodeNamespace(this.installationId, spec.instanceId, spec.vnfId);
       await this.checkNewNode(spec.instanceId, sandbox, spec.vnfId);
       const links = await this.linkClaims(spec.instanceId, spec.ports.map((p) => p.network));
@@ -170,7 +168,7 @@ export class LocalVimDriver implements VimDriver {
           wirePorts.push({ name: p.name, network: p.network, address: p.address, linkPort: claim.port, framing: framingOf(claim.kind), ...(capture ? { capture } : {}) });
         }
         record.process = await this.startProcess(program.argv, { env: { ...program.env, [LABEL_ENV]: labels }, cwd: program.cwd, logFile: program.logFile });
-        await this.saveRouter(spec.instanceId, record);
+        await this.store.saveRouter(spec.instanceId, this.domain, record);
         this.log.info('router created', { instanceId: spec.instanceId, vnfId: spec.vnfId, pid: record.process.pid, netconf: `${mgmtAddress}:${netconfPort}` });
         return {
           namespace: sandbox,
@@ -190,8 +188,7 @@ export class LocalVimDriver implements VimDriver {
   /** Start a site host process on its LAN's wire; resolves once it answers on its control socket. */
   async createHost(spec: HostSpec): Promise<HostInfo> {
     checkHostSpec(spec);
-    await this.checkPrerequisites();
-    return this.lock(async () => {
+    return this.whenReady(async () => {
       const sandbox = nodeNamespace(this.installationId, spec.instanceId, spec.id);
       await this.checkNewNode(spec.instanceId, sandbox, spec.id);
       const claim = (await this.linkClaims(spec.instanceId, [spec.port.network])).get(spec.port.network)!;
@@ -208,7 +205,7 @@ export class LocalVimDriver implements VimDriver {
         await probeUdp(port.endpoint, `host ${spec.id}`);
         const argv = [process.execPath, hostMainPath(), '--address', spec.port.address, '--gateway', spec.gateway, '--network', spec.port.network, '--link-port', String(claim.port), '--framing', framingOf(claim.kind), '--control', record.control];
         record.process = await this.startProcess(argv, { env: { [LABEL_ENV]: labels }, logFile: record.logFile });
-        await this.saveHost(spec.instanceId, record);
+        await this.store.saveHost(spec.instanceId, this.domain, record);
         await this.waitHostReady(record);
         this.log.info('host created', { instanceId: spec.instanceId, host: spec.id, pid: record.process.pid, endpoint: port.endpoint });
         return { namespace: sandbox, address: spec.port.address };
@@ -243,8 +240,7 @@ export class LocalVimDriver implements VimDriver {
   /** Stop this domain's processes of the instance, release its links no other domain uses, delete its record; idempotent. */
   async removeInstance(instanceId: string): Promise<RemovalReport> {
     checkId(instanceId, 'instanceId');
-    await this.checkPrerequisites();
-    return this.lock(() => this.removeResources(instanceId, this.domain));
+    return this.whenReady(() => this.removeResources(instanceId, this.domain));
   }
 
   /** Labelled processes and link claims of this installation that exist now. */
@@ -255,21 +251,14 @@ export class LocalVimDriver implements VimDriver {
       ...procs.map((p): VimResource => ({ kind: 'process', name: nodeNamespace(this.installationId, p.labels.instanceId, p.labels.id), ...p.labels })),
       ...claims.map((c): VimResource => ({ kind: 'wire', name: `udp:${c.port}`, installationId: c.installationId, instanceId: c.instanceId, role: 'network', id: c.network })),
     ];
-    return all.filter(
-      (r) =>
-        (filter.instanceId === undefined || r.instanceId === filter.instanceId) &&
-        (filter.domain === undefined || r.domain === undefined || r.domain === filter.domain),
-    );
+    return filterResources(all, filter);
   }
 
   /** Remove every process, link claim and record of this installation whose instance is not live (all domains). */
   async reconcile(liveInstanceIds: Iterable<string>): Promise<ReconcileReport> {
-    await this.checkPrerequisites();
     const live = new Set(liveInstanceIds);
-    return this.lock(async () => {
-      const resources = await this.listResources();
-      const ids = [...resources.map((r) => r.instanceId), ...(await this.store.instanceIds())];
-      const report = await reconcileInstances(ids, live, (id) => this.removeResources(id, undefined), this.log);
+    return this.whenReady(async () => {
+      const report = await reconcileInstances(live, { resources: await this.listResources(), recorded: await this.store.instanceIds(), remove: (id) => this.removeResources(id, undefined), log: this.log });
       await this.tidyFolders(); // the prerequisite check made the installation's folder even if nothing was ever created
       return report;
     });
@@ -278,32 +267,18 @@ export class LocalVimDriver implements VimDriver {
   /** Scale-in: stop some routers and hosts of an instance in this domain, release the named links no remaining node uses. */
   async removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport> {
     checkNodeRemovalSpec(spec);
-    await this.checkPrerequisites();
     const { instanceId } = spec;
-    return this.lock(async () => {
-      const records = await this.store.readInstance(instanceId);
-      const mine = records.find((r) => r.domain === this.domain);
-      const routers = new Set(spec.routers);
-      const hosts = new Set(spec.hosts);
+    return this.whenReady(async () => {
+      const { mine, leaving, released } = planScaleIn(await this.store.readInstance(instanceId), this.domain, spec);
       const going = (p: LabelledProcess): boolean =>
-        p.labels.instanceId === instanceId && p.labels.domain === this.domain && ((p.labels.role === 'router' && routers.has(p.labels.id)) || (p.labels.role === 'host' && hosts.has(p.labels.id)));
+        p.labels.instanceId === instanceId &&
+        p.labels.domain === this.domain &&
+        ((p.labels.role === 'router' && leaving.routers.has(p.labels.id)) || (p.labels.role === 'host' && leaving.hosts.has(p.labels.id)));
       const { pids, sandboxes } = await this.stopLabelled(going);
-      const myUsed = mine ? usedNetworks({ ...mine, routers: mine.routers.filter((x) => !routers.has(x.vnfId)), hosts: mine.hosts.filter((h) => !hosts.has(h.id)), networks: [] }) : new Set<string>();
-      const othersUsed = new Set(records.filter((r) => r !== mine).flatMap((r) => [...usedNetworks(r)]));
-      const unrecorded = spec.networks.filter((vl) => !myUsed.has(vl));
-      const wires = await this.releaseLinks(instanceId, unrecorded.filter((vl) => !othersUsed.has(vl)));
+      const wires = await this.releaseLinks(instanceId, released);
       // Host files by name: the named hosts' sandboxes, whether or not a process or record was left.
       await this.removeHostFiles(spec.hosts.map((id) => nodeNamespace(this.installationId, instanceId, id)));
-      let stateRecords = 0;
-      if (mine) {
-        const left = await this.store.update(instanceId, this.domain, (r) => {
-          r.routers = r.routers.filter((x) => !routers.has(x.vnfId));
-          r.hosts = r.hosts.filter((h) => !hosts.has(h.id));
-          r.networks = r.networks.filter((n) => !unrecorded.includes(n.id));
-        });
-        if (left.routers.length + left.hosts.length + left.networks.length === 0) await this.store.remove(instanceId, this.domain);
-        stateRecords = 1;
-      }
+      const stateRecords = await this.store.dropNodes(mine, leaving);
       await this.tidyFolders();
       const report: RemovalReport = { instanceId, domains: [this.domain], namespaces: [], links: [], pids, stateRecords, sandboxes, wires };
       if (pids.length + wires.length > 0) this.log.info('instance nodes removed', { ...report });
@@ -315,21 +290,17 @@ export class LocalVimDriver implements VimDriver {
 
   /** Remove an instance's resources: one domain's part, or all domains' (`domain` undefined). */
   private async removeResources(instanceId: string, domain: string | undefined): Promise<RemovalReport> {
-    const records = await this.store.readInstance(instanceId);
-    const mine = records.filter((r) => domain === undefined || r.domain === domain);
-    const others = records.filter((r) => !mine.includes(r));
+    const { mine, others } = splitByDomain(await this.store.readInstance(instanceId), domain);
     const ours = (d: string | undefined): boolean => domain === undefined || d === domain;
     // 1. Processes: those with the instance's labels (found in /proc, so also ones a lost record forgot).
     const { pids, sandboxes } = await this.stopLabelled((p) => p.labels.instanceId === instanceId && ours(p.labels.domain));
     // 2. Link ports, unless another domain's part of the instance still uses the link (the shared WAN).
-    const kept = new Set(others.flatMap((r) => [...usedNetworks(r)]));
+    const kept = networksUsedBy(others);
     const claimed = (await this.claims.list(this.installationId)).filter((c) => c.instanceId === instanceId).map((c) => c.network);
     const wires = await this.releaseLinks(instanceId, claimed.filter((vl) => !kept.has(vl)));
     // 3. Host sockets and logs (of recorded hosts, and of hosts found only by their labels), then the records.
     await this.removeHostFiles([...mine.flatMap((r) => r.hosts.map((h) => h.sandbox)), ...sandboxes]);
-    let stateRecords = 0;
-    for (const r of mine) if (await this.store.remove(instanceId, r.domain)) stateRecords++;
-    if (domain === undefined) await this.store.removeInstance(instanceId);
+    const stateRecords = await this.store.removeRecords(instanceId, mine, domain === undefined);
     await this.tidyFolders();
     const report: RemovalReport = { instanceId, domains: mine.map((r) => r.domain), namespaces: [], links: [], pids, stateRecords, sandboxes, wires };
     if (pids.length + wires.length + stateRecords > 0) this.log.info('instance resources removed', { ...report });
@@ -338,21 +309,17 @@ export class LocalVimDriver implements VimDriver {
 
   /** Stop every labelled process of this installation that `select` picks, re-checking each is still ours; pids and sandboxes. */
   private async stopLabelled(select: (p: LabelledProcess) => boolean): Promise<{ pids: number[]; sandboxes: string[] }> {
-    const pids: number[] = [];
     const sandboxes = new Set<string>();
-    for (let round = 0; round < STOP_ROUNDS; round++) {
-      const found = (await labelledProcesses(this.installationId)).filter(select);
-      if (found.length === 0) break;
+    const findOurs = async (): Promise<number[]> => {
       const mine: number[] = [];
-      for (const p of found) {
+      for (const p of (await labelledProcesses(this.installationId)).filter(select)) {
         if (!(await isOurs(p, formatLabels(p.labels)))) continue;
         mine.push(p.pid);
         sandboxes.add(nodeNamespace(this.installationId, p.labels.instanceId, p.labels.id));
       }
-      pids.push(...mine.filter((p) => !pids.includes(p)));
-      const survivors = await stopProcesses(mine);
-      if (survivors.length > 0) this.log.warn('processes survived SIGKILL', { pids: survivors });
-    }
+      return mine;
+    };
+    const pids = await stopInRounds(findOurs, { group: true }, this.log);
     return { pids, sandboxes: [...sandboxes].sort() };
   }
 
@@ -424,22 +391,10 @@ export class LocalVimDriver implements VimDriver {
     throw new DriverError(['host', h.id], null, `did not answer on ${h.control} (${last}); see ${h.logFile}`);
   }
 
-  private async saveRouter(instanceId: string, record: LocalRouterRecord): Promise<void> {
-    await this.store.update(instanceId, this.domain, (r) => {
-      r.routers = r.routers.map((x) => (x.vnfId === record.vnfId ? record : x));
-    });
-  }
-
-  private async saveHost(instanceId: string, record: LocalHostRecord): Promise<void> {
-    await this.store.update(instanceId, this.domain, (r) => {
-      r.hosts = r.hosts.map((x) => (x.id === record.id ? record : x));
-    });
-  }
-
   /** Undo a half-made node: its process (if it is still ours) and its record entry. */
   private async rollbackNode(instanceId: string, proc: ProcessRef | undefined, labels: string, drop: (r: LocalInstanceRecord) => void): Promise<void> {
     try {
-      if (proc && (await isOurs(proc, labels))) await stopProcesses([proc.pid]);
+      if (proc && (await isOurs(proc, labels))) await stopProcesses([proc.pid], { group: true });
       await this.store.update(instanceId, this.domain, drop);
     } catch (err) {
       this.log.error('rollback failed; removeInstance or reconcile will finish it', { instanceId, err: String(err) });

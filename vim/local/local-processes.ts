@@ -5,13 +5,12 @@
  * belongs to an installation even when a state record was lost. A pid is
  * only signalled when `/proc/<pid>/environ` still carries the labels we gave
  * it and, for recorded pids, `/proc/<pid>/stat` the recorded start time —
- * pids get reused. Stopping: SIGTERM to the process group (each was started
- * detached, as a group leader), a grace, SIGKILL, wait until gone (a zombie
- * counts as gone).
+ * pids get reused. Stopping is process-stop.ts, by process group (each was
+ * started detached, as a group leader).
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { KILL_GRACE_MS, KILL_POLL_MS, KILL_WAIT_MS } from '../constants.js';
 import { parseLabels } from '../labels.js';
+import { isAlive } from '../process-stop.js';
 import type { ResourceLabels } from '../types.js';
 import type { ProcessRef } from './local-state.js';
 
@@ -63,45 +62,4 @@ export async function labelledProcesses(installationId: string): Promise<Labelle
 /** True when `ref` is still the process we started with `labelText` (start time and labels match). */
 export async function isOurs(ref: ProcessRef, labelText: string): Promise<boolean> {
   return (await processStartTime(ref.pid)) === ref.startTime && (await processLabelText(ref.pid)) === labelText && (await isAlive(ref.pid));
-}
-
-/** True while the process exists and is not a zombie. */
-export async function isAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, sig);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  }
-}
-
-async function waitGone(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  let left = pids;
-  for (;;) {
-    const alive = await Promise.all(left.map(isAlive));
-    left = left.filter((_, i) => alive[i]);
-    if (left.length === 0 || Date.now() >= deadline) return left;
-    await new Promise((r) => setTimeout(r, KILL_POLL_MS));
-  }
-}
-
-/** SIGTERM each process's group, SIGKILL after the grace; resolves with the pids still alive (normally none). Check ownership first. */
-export async function stopProcesses(pids: readonly number[], graceMs = KILL_GRACE_MS): Promise<number[]> {
-  if (pids.length === 0) return [];
-  pids.forEach((p) => signal(p, 'SIGTERM'));
-  const stubborn = await waitGone([...pids], graceMs);
-  stubborn.forEach((p) => signal(p, 'SIGKILL'));
-  return waitGone(stubborn, KILL_WAIT_MS);
 }

@@ -22,14 +22,15 @@ import { join } from 'node:path';
 import { ConflictError, createLogger, DriverError, NotFoundError, ValidationError, type Logger } from '../../common/index.js';
 import { ALL_CAPABILITIES } from '../capabilities.js';
 import { ExecFileRunner, type CommandOptions, type CommandResult, type CommandRunner } from '../command-runner.js';
-import { DEFAULT_STATE_ROOT, HOST_IFNAME, MGMT_POOL, MGMT_PREFIX_LENGTH, ROUTER_MGMT_IFNAME, STOP_ROUNDS } from '../constants.js';
+import { DEFAULT_STATE_ROOT, HOST_IFNAME, MGMT_POOL, MGMT_PREFIX_LENGTH, ROUTER_MGMT_IFNAME } from '../constants.js';
 import { runIpBatch } from '../ip-batch.js';
 import { allocateSubnet, parseCidr, withIpamLock } from '../ipam.js';
 import { checkId, checkInstallationId, formatLabels, bridgeName, installationPrefix, mgmtLinkName, networkNamespace, nodeNamespace, portPeerName } from '../labels.js';
 import { namedLock, type Lock } from '../lock.js';
-import { checkNodeRemovalSpec, managementLink, reconcileInstances, usedPrefixes } from '../driver-common.js';
+import { checkNodeRemovalSpec, filterResources, lockWhenReady, managementLink, onceUntilFailure, planScaleIn, reconcileInstances, usedPrefixes } from '../driver-common.js';
+import { stopInRounds, stopProcesses } from '../process-stop.js';
 import { checkHostSpec, checkNetworkSpec, checkRouterSpec } from '../spec-validation.js';
-import { recordNamespaces, referencedNetworks, StateStore, type InstanceRecord, type PortRecord, type RouterRecord } from '../state-store.js';
+import { networksUsedBy, recordNamespaces, splitByDomain, StateStore, type InstanceRecord, type PortRecord, type RouterRecord } from '../state-store.js';
 import type {
   HostInfo,
   HostSpec,
@@ -49,7 +50,7 @@ import type {
 } from '../types.js';
 import { attachCommands, hostCommands, mgmtVethCommands, networkCommands, nodeBaseCommands, portVethCommands, ROUTER_SYSCTLS, routerCommands, sysctlCommand } from './netns-commands.js';
 import { listLabelledRootLinks, listLinks, listNamespaces, readNamespaceLabels, waitLinksUp, type LinkGroup } from './namespace-inventory.js';
-import { namespacePids, stopProcesses } from './namespace-processes.js';
+import { namespacePids } from './namespace-processes.js';
 import { checkNetnsPrerequisites, realHostProbe, type HostProbe } from './prerequisites.js';
 
 /** Options of the netns driver: the common ones plus a host probe for prerequisite tests. */
@@ -68,8 +69,9 @@ export class NetnsDriver implements VimDriver {
   private readonly log: Logger;
   private readonly pool: string;
   private readonly probe: HostProbe;
-  private readonly lock: Lock;
-  private prerequisites?: Promise<void>;
+  /** The installation's lock, taken once the prerequisites hold. */
+  private readonly whenReady: Lock;
+  private readonly prerequisites: () => Promise<void>;
 
   constructor(opts: NetnsDriverOptions) {
     checkInstallationId(opts.installationId);
@@ -82,23 +84,19 @@ export class NetnsDriver implements VimDriver {
     this.log = opts.logger ?? createLogger(`vim.netns.${opts.domain}`);
     this.pool = opts.mgmtPool ?? MGMT_POOL;
     this.probe = opts.probe ?? realHostProbe;
-    this.lock = namedLock(`vim.install.${opts.installationId}`);
+    this.prerequisites = onceUntilFailure(() => checkNetnsPrerequisites(this.runner, this.probe));
+    this.whenReady = lockWhenReady(this.prerequisites, namedLock(`vim.install.${opts.installationId}`));
   }
 
   /** Check root, ip, sysctl and /dev/net/tun once; a failed check is repeated on the next call. */
   checkPrerequisites(): Promise<void> {
-    this.prerequisites ??= checkNetnsPrerequisites(this.runner, this.probe).catch((err: unknown) => {
-      this.prerequisites = undefined;
-      throw err;
-    });
-    return this.prerequisites;
+    return this.prerequisites();
   }
 
   /** Create the network's namespace and bridge, or complete/return the existing ones. */
   async ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
     checkNetworkSpec(spec);
-    await this.checkPrerequisites();
-    return this.lock(async () => {
+    return this.whenReady(async () => {
       const info: NetworkInfo = {
         id: spec.id,
         kind: spec.kind,
@@ -133,8 +131,7 @@ export class NetnsDriver implements VimDriver {
   /** Create a router (see the file comment); on failure, what was created is removed again. */
   async createRouter(spec: RouterSpec): Promise<RouterInfo> {
     checkRouterSpec(spec);
-    await this.checkPrerequisites();
-    return this.lock(async () => {
+    return this.whenReady(async () => {
       const ns = nodeNamespace(this.installationId, spec.instanceId, spec.vnfId);
       await this.checkNewNode(ns, spec.instanceId, spec.vnfId, spec.ports.map((p) => p.network));
       const hostInterface = mgmtLinkName(this.installationId, spec.instanceId, spec.vnfId);
@@ -149,7 +146,7 @@ export class NetnsDriver implements VimDriver {
         const mgmt = await withIpamLock(async () => {
           const alloc = allocateSubnet(this.pool, await usedPrefixes(this.runner, this.store.readAll()), { prefixLength: MGMT_PREFIX_LENGTH });
           record.mgmt = { hostInterface, ...alloc };
-          await this.saveRouter(spec.instanceId, record);
+          await this.store.saveRouter(spec.instanceId, this.domain, record);
           await this.runner.run(['ip', 'netns', 'add', ns]);
           await runIpBatch(this.runner, [
             sysctlCommand(ns, ROUTER_SYSCTLS),
@@ -178,7 +175,7 @@ export class NetnsDriver implements VimDriver {
           pid = (await this.runner.start(['ip', 'netns', 'exec', ns, ...argv], { env, cwd, logFile })).pid;
           record.pid = pid;
           record.logFile = logFile;
-          await this.saveRouter(spec.instanceId, record);
+          await this.store.saveRouter(spec.instanceId, this.domain, record);
         }
         this.log.info('router created', { instanceId: spec.instanceId, vnfId: spec.vnfId, namespace: ns, mgmt: mgmt.routerAddress, pid });
         return { namespace: ns, mgmt: managementLink(hostInterface, mgmt), ports: spec.ports.map((p) => ({ ...p })), ...(pid !== undefined ? { pid } : {}) };
@@ -192,8 +189,7 @@ export class NetnsDriver implements VimDriver {
   /** Create a site host: one port on a LAN, default route via the gateway. */
   async createHost(spec: HostSpec): Promise<HostInfo> {
     checkHostSpec(spec);
-    await this.checkPrerequisites();
-    return this.lock(async () => {
+    return this.whenReady(async () => {
       const ns = nodeNamespace(this.installationId, spec.instanceId, spec.id);
       await this.checkNewNode(ns, spec.instanceId, spec.id, [spec.port.network]);
       const port = this.portRecord(spec.instanceId, spec.id, { name: HOST_IFNAME, ...spec.port });
@@ -229,8 +225,7 @@ export class NetnsDriver implements VimDriver {
   /** Remove this domain's part of the instance (processes, namespaces, management veths, record); idempotent. */
   async removeInstance(instanceId: string): Promise<RemovalReport> {
     checkId(instanceId, 'instanceId');
-    await this.checkPrerequisites();
-    return this.lock(() => this.removeResources(instanceId, this.domain));
+    return this.whenReady(() => this.removeResources(instanceId, this.domain));
   }
 
   /** Namespaces and root-side links of this installation that exist now. */
@@ -257,30 +252,21 @@ export class NetnsDriver implements VimDriver {
       ...namespaces.filter((r): r is VimResource => r !== undefined),
       ...links.filter((l) => l.labels.installationId === this.installationId).map((l): VimResource => ({ kind: 'link', name: l.name, ...l.labels })),
     ];
-    return all.filter(
-      (r) =>
-        (filter.instanceId === undefined || r.instanceId === filter.instanceId) &&
-        (filter.domain === undefined || r.domain === undefined || r.domain === filter.domain),
-    );
+    return filterResources(all, filter);
   }
 
   /** Remove every resource and record of this installation whose instance is not live (all domains). */
   async reconcile(liveInstanceIds: Iterable<string>): Promise<ReconcileReport> {
-    await this.checkPrerequisites();
     const live = new Set(liveInstanceIds);
-    return this.lock(async () => {
-      const resources = await this.listResources();
-      const ids = [...resources.map((r) => r.instanceId), ...(await this.store.instanceIds())];
-      return reconcileInstances(ids, live, (id) => this.removeResources(id, undefined), this.log);
-    });
+    return this.whenReady(async () =>
+      reconcileInstances(live, { resources: await this.listResources(), recorded: await this.store.instanceIds(), remove: (id) => this.removeResources(id, undefined), log: this.log }),
+    );
   }
 
   /** Remove an instance's resources: one domain's part, or all domains' (`domain` undefined). */
   private async removeResources(instanceId: string, domain: string | undefined): Promise<RemovalReport> {
-    const records = await this.store.readInstance(instanceId);
-    const mine = records.filter((r) => domain === undefined || r.domain === domain);
-    const others = records.filter((r) => !mine.includes(r));
-    const kept = new Set(others.flatMap((r) => [...referencedNetworks(r)].map((vl) => networkNamespace(this.installationId, instanceId, vl))));
+    const { mine, others } = splitByDomain(await this.store.readInstance(instanceId), domain);
+    const kept = new Set([...networksUsedBy(others)].map((vl) => networkNamespace(this.installationId, instanceId, vl)));
     const ours = (d: string | undefined): boolean => domain === undefined || d === domain;
     const existing = await this.listResources({ instanceId });
     const existingNames = new Set(existing.map((r) => r.name));
@@ -298,10 +284,8 @@ export class NetnsDriver implements VimDriver {
     const doomedLinks = [...links].filter((n) => existingNames.has(n)).sort();
 
     const pids = await this.destroy(instanceId, doomedNs, doomedLinks);
-    // 3. Records.
-    let stateRecords = 0;
-    for (const r of mine) if (await this.store.remove(instanceId, r.domain)) stateRecords++;
-    if (domain === undefined) await this.store.removeInstance(instanceId); // also unreadable leftovers
+    // 3. Records (all domains': also unreadable leftovers).
+    const stateRecords = await this.store.removeRecords(instanceId, mine, domain === undefined);
     const report: RemovalReport = { instanceId, domains: mine.map((r) => r.domain), namespaces: doomedNs, links: doomedLinks, pids, stateRecords };
     if (doomedNs.length + doomedLinks.length + stateRecords > 0) this.log.info('instance resources removed', { ...report });
     return report;
@@ -313,21 +297,13 @@ export class NetnsDriver implements VimDriver {
    */
   async removeNodes(spec: NodeRemovalSpec): Promise<RemovalReport> {
     checkNodeRemovalSpec(spec);
-    await this.checkPrerequisites();
     const { instanceId } = spec;
-    return this.lock(async () => {
-      const records = await this.store.readInstance(instanceId);
-      const mine = records.find((r) => r.domain === this.domain);
-      const routers = new Set(spec.routers);
-      const hosts = new Set(spec.hosts);
-      const goingRouters = mine?.routers.filter((x) => routers.has(x.vnfId)) ?? [];
-      const goingHosts = mine?.hosts.filter((h) => hosts.has(h.id)) ?? [];
+    return this.whenReady(async () => {
       // A named network leaves this domain's record unless its remaining nodes use it, and its
       // namespace goes too unless another domain's record still holds it (the shared WAN).
-      const myUsed = mine ? referencedNetworks({ ...mine, routers: mine.routers.filter((x) => !routers.has(x.vnfId)), hosts: mine.hosts.filter((h) => !hosts.has(h.id)), networks: [] }) : new Set<string>();
-      const othersUsed = new Set(records.filter((r) => r !== mine).flatMap((r) => [...referencedNetworks(r)]));
-      const unrecorded = spec.networks.filter((vl) => !myUsed.has(vl));
-      const goingNetworks = unrecorded.filter((vl) => !othersUsed.has(vl));
+      const { mine, leaving, released: goingNetworks } = planScaleIn(await this.store.readInstance(instanceId), this.domain, spec);
+      const goingRouters = mine?.routers.filter((x) => leaving.routers.has(x.vnfId)) ?? [];
+      const goingHosts = mine?.hosts.filter((h) => leaving.hosts.has(h.id)) ?? [];
       const existingNames = new Set(await listNamespaces(this.runner));
       const doomedNs = [
         ...goingRouters.map((x) => x.namespace),
@@ -340,17 +316,7 @@ export class NetnsDriver implements VimDriver {
       const rootLinks = new Set((await listLabelledRootLinks(this.runner)).map((l) => l.name));
       const doomedLinks = goingRouters.flatMap((x) => (x.mgmt && rootLinks.has(x.mgmt.hostInterface) ? [x.mgmt.hostInterface] : []));
       const pids = await this.destroy(instanceId, doomedNs, doomedLinks);
-      let stateRecords = 0;
-      if (mine) {
-        const left = await this.store.update(instanceId, this.domain, (r) => {
-          r.routers = r.routers.filter((x) => !routers.has(x.vnfId));
-          r.hosts = r.hosts.filter((h) => !hosts.has(h.id));
-          r.networks = r.networks.filter((n) => !unrecorded.includes(n.id));
-        });
-        // Nothing of the instance left in this domain: no record either (terminate will not ask this domain).
-        if (left.routers.length + left.hosts.length + left.networks.length === 0) await this.store.remove(instanceId, this.domain);
-        stateRecords = 1;
-      }
+      const stateRecords = await this.store.dropNodes(mine, leaving);
       const report: RemovalReport = { instanceId, domains: [this.domain], namespaces: doomedNs.sort(), links: doomedLinks.sort(), pids, stateRecords };
       if (doomedNs.length + doomedLinks.length > 0) this.log.info('instance nodes removed', { ...report });
       return report;
@@ -360,14 +326,7 @@ export class NetnsDriver implements VimDriver {
   /** Kill the namespaces' processes, then delete the management veths and the namespaces; the pids signalled. */
   private async destroy(instanceId: string, doomedNs: string[], doomedLinks: string[]): Promise<number[]> {
     // 1. Processes first: a namespace with a live process survives `netns del`. Repeat, in case a dying process forked.
-    const pids: number[] = [];
-    for (let round = 0; round < STOP_ROUNDS; round++) {
-      const found = await namespacePids(this.runner, doomedNs);
-      if (found.length === 0) break;
-      pids.push(...found.filter((p) => !pids.includes(p)));
-      const survivors = await stopProcesses(found);
-      if (survivors.length > 0) this.log.warn('processes survived SIGKILL', { instanceId, pids: survivors });
-    }
+    const pids = await stopInRounds(() => namespacePids(this.runner, doomedNs), {}, this.log, { instanceId });
     // 2. Management veths (deleting one end deletes the pair), then the namespaces.
     await runIpBatch(this.runner, [...doomedLinks.map((l) => ['link', 'del', 'dev', l]), ...doomedNs.map((n) => ['netns', 'del', n])], { force: true, allowFailure: true });
     const left = (await listNamespaces(this.runner)).filter((n) => doomedNs.includes(n));
@@ -386,12 +345,6 @@ export class NetnsDriver implements VimDriver {
 
   private portRecord(instanceId: string, nodeId: string, p: { name: string; network: string; address: string }): PortRecord {
     return { name: p.name, network: p.network, address: p.address, peer: portPeerName(this.installationId, instanceId, nodeId, p.name) };
-  }
-
-  private async saveRouter(instanceId: string, record: RouterRecord): Promise<void> {
-    await this.store.update(instanceId, this.domain, (r) => {
-      r.routers = r.routers.map((x) => (x.vnfId === record.vnfId ? record : x));
-    });
   }
 
   /** One batch per network namespace: label the bridge-side ends, enslave them, raise them. */

@@ -156,16 +156,9 @@ export class WireDatapath {
       this.drops.noTunnelAddress++;
       return;
     }
-    const b = this.current;
     const total = IPV4_HEADER_LEN + esp.length;
-    if (total > b.mtu) {
-      this.drops.tooBig++;
-      return;
-    }
-    if (b.count >= b.size) {
-      this.drops.batchFull++;
-      return;
-    }
+    if (!this.engineTakes(total)) return;
+    const b = this.current;
     const i = b.count;
     const slot = b.buffers[i]!;
     this.ipId = (this.ipId + 1) & 0xffff;
@@ -175,6 +168,20 @@ export class WireDatapath {
     b.count++;
     this.toEngine++;
     this.scheduleFlush();
+  }
+
+  /** Whether the engine's current batch has room for a packet of `len` bytes; counts the drop when not. */
+  private engineTakes(len: number): boolean {
+    const b = this.current;
+    if (len > b.mtu) {
+      this.drops.tooBig++;
+      return false;
+    }
+    if (b.count >= b.size) {
+      this.drops.batchFull++;
+      return false;
+    }
+    return true;
   }
 
   /** Route an IPv4 packet: to the router itself, into the tunnel, or out of a port. */
@@ -198,16 +205,8 @@ export class WireDatapath {
       return;
     }
     if (target.kind === 'tunnel') {
-      const b = this.current;
-      if (len > b.mtu) {
-        this.drops.tooBig++;
-        return;
-      }
-      if (b.count >= b.size) {
-        this.drops.batchFull++;
-        return;
-      }
-      b.push(buf.subarray(off, off + len));
+      if (!this.engineTakes(len)) return;
+      this.current.push(buf.subarray(off, off + len));
       this.toEngine++;
       this.scheduleFlush();
       return;

@@ -15,8 +15,9 @@ import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging, DriverError, NotFoundError, NotSupportedError, PrerequisiteError, ValidationError } from '../../../common/index.js';
-import { createVimDriver, LABEL_ENV, LocalVimDriver, type VimResource } from '../../../vim/index.js';
-import { createTestRouter, routerNetconf, type TestRouter } from './local-fixture.js';
+import { createVimDriver, LocalVimDriver, type VimResource } from '../../../vim/index.js';
+import { siteHost, siteRouterWiring } from '../two-site-topology.js';
+import { createTestRouter, labelledPids, routerNetconf, type TestRouter } from './local-fixture.js';
 
 const install = `t${randomBytes(6).toString('hex')}`;
 let dir: string;
@@ -24,18 +25,8 @@ let stateDir: string;
 let driverA: LocalVimDriver;
 let driverB: LocalVimDriver;
 
-/** Pids of live processes carrying this installation's labels (read from /proc, as the driver does, but independently). */
-async function labelled(): Promise<number[]> {
-  const out: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const env = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    const zombie = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-    if (!zombie && env.split('\0').some((e) => e.startsWith(`${LABEL_ENV}=`) && e.includes(`qnfv.install=${install},`))) out.push(Number(name));
-  }
-  return out;
-}
+/** Pids of live processes carrying this installation's labels. */
+const labelled = (): Promise<number[]> => labelledPids(install);
 
 function alive(pid: number): boolean {
   try {
@@ -118,26 +109,8 @@ describe('local driver: two sites in two domains sharing one WAN', () => {
   });
 
   it('starts routers as child processes on UDP wires, NETCONF on a loopback address and a port the driver chose', async () => {
-    ra = await createTestRouter(driverA, dir, {
-      instanceId: inst,
-      vnfId: 'site-a',
-      ports: [
-        { name: 'lan0', network: 'lan-a', address: '10.1.0.1/24' },
-        { name: 'wan0', network: 'wan', address: '203.0.113.1/24' },
-      ],
-      routes: [{ prefix: '10.2.0.0/24', via: '203.0.113.2' }],
-      tunnelAddress: '198.51.100.1',
-    });
-    rb = await createTestRouter(driverB, dir, {
-      instanceId: inst,
-      vnfId: 'site-b',
-      ports: [
-        { name: 'lan0', network: 'lan-b', address: '10.2.0.1/24' },
-        { name: 'wan0', network: 'wan', address: '203.0.113.2/24' },
-      ],
-      routes: [{ prefix: '10.1.0.0/24', via: '203.0.113.1' }],
-      tunnelAddress: '198.51.100.2',
-    });
+    ra = await createTestRouter(driverA, dir, { instanceId: inst, vnfId: 'site-a', ...siteRouterWiring('a'), tunnelAddress: '198.51.100.1' });
+    rb = await createTestRouter(driverB, dir, { instanceId: inst, vnfId: 'site-b', ...siteRouterWiring('b'), tunnelAddress: '198.51.100.2' });
     expect(ra.info.mgmt).toMatchObject({ hostAddress: '127.0.0.1', hostInterface: 'lo', routerInterface: 'lo' });
     expect(ra.info.mgmt.routerAddress).toMatch(/^127\./);
     expect(ra.info.netconfPort).toBeGreaterThanOrEqual(1024);
@@ -162,8 +135,8 @@ describe('local driver: two sites in two domains sharing one WAN', () => {
   }, 30_000);
 
   it('starts site hosts; they ping each other through both routers by plain forwarding', async () => {
-    hostA = (await driverA.createHost({ instanceId: inst, id: 'host-a', port: { network: 'lan-a', address: '10.1.0.10/24' }, gateway: '10.1.0.1' })).namespace;
-    hostB = (await driverB.createHost({ instanceId: inst, id: 'host-b', port: { network: 'lan-b', address: '10.2.0.10/24' }, gateway: '10.2.0.1' })).namespace;
+    hostA = (await driverA.createHost(siteHost(inst, 'a'))).namespace;
+    hostB = (await driverB.createHost(siteHost(inst, 'b'))).namespace;
     await routerNetconf(rb).then((c) => c.close()); // router B is up
     const gw = await driverA.exec(hostA, ['ping', '-c', '2', '-i', '0.1', '-W', '2', '10.1.0.1']);
     expect(gw.stdout).toMatch(/2 packets transmitted, 2 received, 0% packet loss/);

@@ -3,15 +3,16 @@
  * with the real router program (dist/virtual-router/main.js), whose day-0
  * config this helper writes as the VCA would (UDP wires from
  * RouterInfo.packetIo, NETCONF on RouterInfo.netconfPort, a fresh host key,
- * an admin key kept for NETCONF sessions), and a NETCONF session to it.
- * Not a test file itself.
+ * an admin key kept for NETCONF sessions), and a NETCONF session to it;
+ * and the labelled processes of an installation, read from /proc
+ * independently of the driver. Not a test file itself.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fingerprint, generateKeyPair, writePrivateKey } from '../../../common/ssh/index.js';
 import { NetconfClient } from '../../../common/netconf/index.js';
 import { routerMainPath, type RouterConfig } from '../../../virtual-router/index.js';
-import type { PortSpec, RouteSpec, RouterInfo, VimDriver } from '../../../vim/index.js';
+import { LABEL_ENV, type PortSpec, type RouteSpec, type RouterInfo, type VimDriver } from '../../../vim/index.js';
 
 /** A router the helper made: what the driver returned and how to log in. */
 export interface TestRouter {
@@ -70,4 +71,17 @@ export async function routerNetconf(r: TestRouter, timeoutMs = 10_000): Promise<
       await new Promise((res) => setTimeout(res, 100));
     }
   }
+}
+
+/** Pids of live processes labelled for `installationId` (read from /proc, as the driver does, but independently). */
+export async function labelledPids(installationId: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const env = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const zombie = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    if (!zombie && env.split('\0').some((e) => e.startsWith(`${LABEL_ENV}=`) && e.includes(`qnfv.install=${installationId},`))) out.push(Number(name));
+  }
+  return out;
 }
