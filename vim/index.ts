@@ -31,6 +31,7 @@ export {
 export { NetnsDriver, type NetnsDriverOptions } from './netns/netns-driver.js';
 export { realHostProbe, type HostProbe } from './netns/prerequisites.js';
 export { DockerVimDriver, DOCKER_STATE_ROOT, type DockerVimDriverOptions } from './docker/docker-driver.js';
+export { checkInterDomain, type InterDomainOptions } from './docker/inter-domain.js';
 export { ensureRouterImage, pruneRouterImages, type RouterImage, type RouterImageOptions } from './docker/router-image.js';
 export { LocalVimDriver, LOCAL_CAPABILITIES, LOCAL_CAPTURE_ENV, type LocalVimDriverOptions } from './local/local-driver.js';
 export { defaultLocalRoot } from './local/local-paths.js';
