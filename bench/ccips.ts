@@ -25,8 +25,8 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DomainLab, bridgePort, startCapture } from '../bin/lab/index.js';
-import { configureLogging, mapLimit, toHex } from '../common/index.js';
-import { applyEdits, computeTunnelSas, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, saEntriesOnly, sadEntryName, SpiAllocator, synchroniseTunnelKey, type TunnelPolicy } from '../nfvo/ccips/index.js';
+import { configureLogging, toHex } from '../common/index.js';
+import { applyEdits, computeTunnelSas, mergeRouterEdits, releaseTunnelKey, releaseTunnelKeys, saEntriesOnly, sadEntryName, SpiAllocator, synchroniseTunnelKey, synchroniseTunnelKeys, type TunnelPolicy } from '../nfvo/ccips/index.js';
 import type { DomainClient, NsInstance } from '../nfvo/index.js';
 import { findProjectRoot } from '../virtual-router/tun/index.js';
 
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
     /**
      * Key `k` synthetic tunnels as an instantiation keys its tunnels (nfvo/lcm/instantiate.ts):
-     * key-id synchronisation KEYING_CONCURRENCY at a time, then one <edit-config> per router per
+     * key-id synchronisation in one vca.obtainKeys per domain and side, then one <edit-config> per router per
      * phase carrying every tunnel's SAs, then the keys released. Each tunnel still gets its own
      * QKD key and ML-KEM exchange.
      */
@@ -125,7 +125,9 @@ async function main(): Promise<void> {
       const items = Array.from({ length: k }, () => next++);
       const ids = items.map((i) => `bench-${i}`);
       const T = [performance.now()];
-      await mapLimit(ids, KEYING_CONCURRENCY, (id) => synchroniseTunnelKey(ns.id, id, { vnfId: 'site-a', client: ca, uri: uri(id, 0) }, { vnfId: 'site-b', client: cb, uri: uri(id, 1) }));
+      const keyed = await synchroniseTunnelKeys(ns.id, ids.map((id) => ({ tunnelId: id, master: { vnfId: 'site-a', client: ca, uri: uri(id, 0) }, peer: { vnfId: 'site-b', client: cb, uri: uri(id, 1) } })));
+      const failed = keyed.find((r) => !r.ok);
+      if (failed && !failed.ok) throw failed.error;
       T.push(performance.now());
       const all = ids.map((id, j) => tunnelSas(id, items[j]!));
       try {
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
         await applyEdits(ns.id, mergeRouterEdits(all.flatMap((s) => saEntriesOnly(s.outbound))), clientOf);
         T.push(performance.now());
       } finally {
-        await Promise.all(ids.map((id) => releaseTunnelKey(ns.id, id, [ca, cb])));
+        await releaseTunnelKeys(ns.id, ids.map((id) => ({ tunnelId: id, clients: [ca, cb] })));
         T.push(performance.now());
         if (process.env.QNFV_BENCH_TRACE) say(`   trace: batch of ${k}: key sync ${ms(T, 0)}, inbound SAs ${ms(T, 1)}, outbound SAs ${ms(T, 2)}, key release ${ms(T, 3)}`);
       }
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
     say(`   ${pairsPerS.toFixed(1)} SA pairs/s (${seconds.toFixed(2)} s; target ≥ 300; strongSwan rekeys ≈ 240/s with PFS, ≈ 450/s without); CPU ${cpuPerPair.toFixed(1)} ms per SA pair`);
 
     // 2b. Throughput in batches, as an instantiation keys its tunnels.
-    say(`2b. ${PAIRS} SA pairs in batches of ${BATCH} tunnels (keys ${KEYING_CONCURRENCY} at a time, one <edit-config> per router per phase)`);
+    say(`2b. ${PAIRS} SA pairs in batches of ${BATCH} tunnels (one vca.obtainKeys per domain and side, one <edit-config> per router per phase)`);
     const hmBefore = await lab.domains[0].hm.stats();
     const c1 = await cpuMs(routers);
     const t1 = process.hrtime.bigint();

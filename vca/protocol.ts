@@ -99,6 +99,19 @@ export interface ObtainKeyRequest {
   ids?: KeyIds;
 }
 
+/**
+ * Several tunnels' keys in one call (an instantiation, a scale, rekeys that fall due together):
+ * each item is an `ObtainKeyRequest` of `instanceId`, obtained side by side and settled on its
+ * own.
+ */
+export interface ObtainKeysRequest {
+  instanceId: string;
+  keys: Omit<ObtainKeyRequest, 'instanceId'>[];
+}
+
+/** One item of `vca.obtainKeys`: its ids, or why it failed (the error's code and message). */
+export type ObtainKeyOutcome = { ids: KeyIds } | { error: { code: string; message: string } };
+
 /** Key identifiers — the only thing about a key the NFVO ever sees. */
 export interface KeyIds {
   keyStreamId: string;
@@ -186,7 +199,10 @@ export interface VcaMethods {
   'vca.deploy': { params: DomainIntent; result: DeployResult };
   'vca.obtainKey': { params: ObtainKeyRequest; result: KeyIds };
   'vca.applyIpsec': { params: ApplyIpsecRequest; result: { applied: number } };
+  'vca.obtainKeys': { params: ObtainKeysRequest; result: { results: ObtainKeyOutcome[] } };
   'vca.releaseKey': { params: { instanceId: string; tunnelId: string }; result: { released: boolean } };
+  /** Zero the keys of several tunnels; `released` counts those that were held. */
+  'vca.releaseKeys': { params: { instanceId: string; tunnelIds: string[] }; result: { released: number } };
   'vca.routerState': { params: { instanceId: string; vnfId: string }; result: RouterIpsecState };
   /** Turn this channel into an event stream: the VCA then pushes `vca.event` notifications on it. */
   'vca.subscribe': { params: Record<string, never>; result: { subscribed: true } };

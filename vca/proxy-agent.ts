@@ -13,9 +13,9 @@
 import { Etsi004Client } from '../qkd/index.js';
 import { ipsecConfigFromJson, ikelessEditToXml } from '../common/ikeless/index.js';
 import type { IkelessEdit } from '../common/ikeless/types.js';
-import { ConflictError, NotFoundError, ProtocolError, ValidationError, createLogger, zeroize } from '../common/index.js';
+import { ConflictError, NotFoundError, ProtocolError, QnfvError, ValidationError, createLogger, errorMessage, mapLimit, zeroize } from '../common/index.js';
 import { deriveSaKeys } from './key-expansion.js';
-import type { ApplyIpsecRequest, KeyIds, ObtainKeyRequest } from './protocol.js';
+import type { ApplyIpsecRequest, KeyIds, ObtainKeyOutcome, ObtainKeyRequest, ObtainKeysRequest } from './protocol.js';
 import type { RouterSessions } from './router-sessions.js';
 
 const log = createLogger('vca.proxy');
@@ -33,6 +33,12 @@ interface HeldKey {
 
 /** Idle ETSI 004 connections to the HM kept for the next keys (each key's requests use one connection, in order). */
 const MAX_IDLE_HM_CONNECTIONS = 16;
+
+/** Keys of one `obtainKeys` call obtained side by side (each its own 004 connection). */
+const KEYS_AT_ONCE = 8;
+
+/** Most keys in one `obtainKeys` call. */
+export const MAX_KEYS_PER_CALL = 256;
 
 export class ProxyAgent {
   private readonly keys = new Map<string, HeldKey>();
@@ -104,6 +110,17 @@ export class ProxyAgent {
     else void client.end().catch(() => undefined);
   }
 
+  /** Obtain several tunnels' keys, `KEYS_AT_ONCE` at a time; each item succeeds or fails on its own. */
+  async obtainKeys(req: ObtainKeysRequest): Promise<ObtainKeyOutcome[]> {
+    if (!Array.isArray(req.keys) || req.keys.length > MAX_KEYS_PER_CALL) throw new ValidationError(`obtainKeys: keys must be a list of at most ${MAX_KEYS_PER_CALL} key requests`);
+    return mapLimit(req.keys, KEYS_AT_ONCE, (k) =>
+      this.obtainKey({ ...k, instanceId: req.instanceId }).then(
+        (ids): ObtainKeyOutcome => ({ ids }),
+        (err: unknown): ObtainKeyOutcome => ({ error: { code: err instanceof QnfvError ? err.code : 'INTERNAL', message: errorMessage(err) } }),
+      ),
+    );
+  }
+
   /** Fill keys into the controller's SAD entries and push the edit to the router over NETCONF. */
   async applyIpsec(req: ApplyIpsecRequest): Promise<number> {
     // The request comes over JSON-RPC: refuse malformed lists with a message, not a TypeError.
@@ -153,6 +170,12 @@ export class ProxyAgent {
     zeroize(held.secret);
     this.keys.delete(keyOf(instanceId, tunnelId));
     return true;
+  }
+
+  /** Zero and forget several tunnels' secrets; how many were held. */
+  releaseKeys(instanceId: string, tunnelIds: string[]): number {
+    if (!Array.isArray(tunnelIds)) throw new ValidationError('releaseKeys: tunnelIds must be a list');
+    return tunnelIds.filter((t) => this.releaseKey(instanceId, t)).length;
   }
 
   /** Zero every secret of an instance. */

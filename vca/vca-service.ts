@@ -104,7 +104,9 @@ export class VcaService {
       },
       'vca.obtainKey': async (req: ObtainKeyRequest) => this.proxy.obtainKey(req),
       'vca.applyIpsec': async (req: ApplyIpsecRequest) => ({ applied: await this.proxy.applyIpsec(req) }),
+      'vca.obtainKeys': async (req) => ({ results: await this.proxy.obtainKeys(req) }),
       'vca.releaseKey': async (p) => ({ released: this.proxy.releaseKey(p.instanceId, p.tunnelId) }),
+      'vca.releaseKeys': async (p) => ({ released: this.proxy.releaseKeys(p.instanceId, p.tunnelIds) }),
       'vca.routerState': async (p) => this.routerState(p.instanceId, p.vnfId),
       'vca.subscribe': async (_p, ch) => {
         this.subscribers.add(ch);

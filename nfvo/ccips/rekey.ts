@@ -10,11 +10,11 @@
  * A failure before step 3 removes whatever new SA it installed and leaves
  * the old SAs working; the caller retries.
  */
-import { createLogger, errorMessage, mapLimit } from '../../common/index.js';
+import { createLogger, errorMessage } from '../../common/index.js';
 import type { TunnelRecord } from '../model.js';
 import type { DomainClient } from '../lcm/domain-client.js';
 import { computeTunnelSas, mergeRouterEdits, saEntriesOnly, sadEntryName, SpiAllocator, type TunnelEnd, type TunnelPolicy } from './controller.js';
-import { applyEdits, KEYING_CONCURRENCY, releaseTunnelKey, synchroniseTunnelKey, type KeyingEnd } from './tunnel-keying.js';
+import { applyEdits, releaseTunnelKeys, synchroniseTunnelKeys, type KeyingEnd } from './tunnel-keying.js';
 
 const log = createLogger('nfvo.ccips.rekey');
 
@@ -45,7 +45,7 @@ export async function rekeyTunnel(input: RekeyInput): Promise<TunnelRecord> {
 
 /**
  * Rekey several tunnels of one instance together, the steps of the module comment for all of
- * them at once: their key-id synchronisations KEYING_CONCURRENCY at a time; one `<edit-config>`
+ * them at once: their key-id synchronisations in one `vca.obtainKeys` per domain and side; one `<edit-config>`
  * per router for all new inbound SAs, then one for all new outbound SAs; the old outbound SAs
  * out in one edit per router, one drain, the old inbound SAs out likewise. A tunnel whose key
  * cannot be had fails alone; a failed installation backs out the new SAs of every tunnel of the
@@ -67,19 +67,19 @@ export async function rekeyTunnels(instanceId: string, items: readonly RekeyItem
       [...merged].map(([vnfId, names]) => clientOf(vnfId).call('vca.applyIpsec', { instanceId, vnfId, ikeless: null, keyBindings: [], deleteSad: names, deleteOperation: 'remove' })),
     );
   };
-  const release = (it: RekeyItem) =>
-    releaseTunnelKey(instanceId, it.tunnel.id, [it.master.client, it.peer.client]).catch((e: unknown) => log.warn('key release failed', { tunnel: it.tunnel.id, error: errorMessage(e) }));
+  const release = (its: RekeyItem[]) =>
+    releaseTunnelKeys(instanceId, its.map((it) => ({ tunnelId: it.tunnel.id, clients: [it.master.client, it.peer.client] }))).catch((e: unknown) =>
+      log.warn('key release failed', { tunnels: its.map((it) => it.tunnel.id), error: errorMessage(e) }),
+    );
 
   // 1. A fresh hybrid key per tunnel (if only the master got it, its Proxy Agent must drop it again).
-  const ids = await mapLimit(items, KEYING_CONCURRENCY, async (it, i) => {
-    try {
-      return await synchroniseTunnelKey(instanceId, it.tunnel.id, it.master, it.peer);
-    } catch (err) {
-      await release(it);
-      outcomes[i] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
-      return undefined;
-    }
+  const keyed = await synchroniseTunnelKeys(instanceId, items.map((it) => ({ tunnelId: it.tunnel.id, master: it.master, peer: it.peer })));
+  const ids = keyed.map((r) => (r.ok ? r.ids : undefined));
+  const failed = items.filter((_, i) => !keyed[i]!.ok);
+  keyed.forEach((r, i) => {
+    if (!r.ok) outcomes[i] = { ok: false, error: r.error };
   });
+  if (failed.length > 0) await release(failed);
   const live = items.flatMap((_, i) => (ids[i] ? [i] : []));
 
   // 2. New SA pairs: SPIs unlike the ones in place (and unlike each other), the same reqids; SAD entries only.
@@ -105,7 +105,7 @@ export async function rekeyTunnels(instanceId: string, items: readonly RekeyItem
     for (const i of live) outcomes[i] = { ok: false, error };
     return outcomes as RekeyOutcome[];
   } finally {
-    await Promise.all(live.map((i) => release(items[i]!)));
+    if (live.length > 0) await release(live.map((i) => items[i]!));
   }
 
   // 3. Old SAs out: outbound at once (the newest SA is chosen already), inbound after the drain.

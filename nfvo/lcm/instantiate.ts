@@ -7,8 +7,8 @@
  * Every step registers its undo; the NFVO never holds key bytes.
  */
 import type { DomainIntent, KeyIds } from '../../vca/index.js';
-import { applyEdits, computeTunnelSas, hybridUri, KEYING_CONCURRENCY, mergeRouterEdits, releaseTunnelKey, SpiAllocator, synchroniseTunnelKey, type TunnelSas } from '../ccips/index.js';
-import { errorMessage, mapLimit, ProtocolError, settleAll } from '../../common/index.js';
+import { applyEdits, computeTunnelSas, hybridUri, mergeRouterEdits, releaseTunnelKeys, SpiAllocator, synchroniseTunnelKeys, type TunnelSas } from '../ccips/index.js';
+import { errorMessage, ProtocolError, settleAll } from '../../common/index.js';
 import type { NsInstance, TunnelRecord, VimAccount, VnfInstance } from '../model.js';
 import type { OperationContext } from './operation-runner.js';
 import { deleteTunnelEntries } from './terminate.js';
@@ -145,7 +145,8 @@ export async function deploySites(
 
 /**
  * Key-id synchronisation of each tunnel (source paper's order: the master obtains keys, the peer
- * fetches them by id), KEYING_CONCURRENCY tunnels at a time.
+ * fetches them by id): one `vca.obtainKeys` per domain for the master ends, then one for the peer
+ * ends, each domain's Proxy Agent keying its items side by side.
  */
 export async function keyTunnels(
   ctx: OperationContext,
@@ -167,23 +168,28 @@ export async function keyTunnels(
   const label =
     tunnels.length === 1
       ? `key-id synchronisation for tunnel ${only!.id}: ${only!.master.vnfId} obtains keys, ${only!.peer.vnfId} fetches them by id`
-      : `key-id synchronisation for ${tunnels.length} tunnels, ${Math.min(KEYING_CONCURRENCY, tunnels.length)} at a time: each master obtains keys, its peer fetches them by id`;
+      : `key-id synchronisation for ${tunnels.length} tunnels, side by side: each master obtains keys, its peer fetches them by id`;
   // One stage for all (a cancel request is seen before the keying, not between tunnels: they run side by side).
   await ctx.stage(stage, label);
-  await mapLimit(tunnels, KEYING_CONCURRENCY, async (t) => {
-    const masterUri = hybridUri(t.id, placement.get(t.master.vnfId)!.hybridNodeUuid, t.profile);
-    const peerUri = hybridUri(t.id, placement.get(t.peer.vnfId)!.hybridNodeUuid, t.profile);
-    try {
-      const ids = await synchroniseTunnelKey(nsId, t.id, { vnfId: t.master.vnfId, client: domainOf(t.master.vnfId), uri: masterUri }, { vnfId: t.peer.vnfId, client: domainOf(t.peer.vnfId), uri: peerUri });
-      ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: ids.keyStreamId, qkdKeyIds: ids.qkdKeyIds, combiner: ids.combiner });
-      keyIds.set(t.id, ids);
-    } catch (err) {
-      // With several tunnels in one stage, the error says which one failed (unless it does already).
-      const message = errorMessage(err);
-      if (tunnels.length === 1 || message.startsWith(`tunnel ${t.id}:`)) throw err;
-      throw new ProtocolError(`tunnel ${t.id}: ${message}`, { cause: err });
+  const end = (t: PlannedTunnel, vnfId: string) => ({ vnfId, client: domainOf(vnfId), uri: hybridUri(t.id, placement.get(vnfId)!.hybridNodeUuid, t.profile) });
+  const results = await synchroniseTunnelKeys(
+    nsId,
+    tunnels.map((t) => ({ tunnelId: t.id, master: end(t, t.master.vnfId), peer: end(t, t.peer.vnfId) })),
+  );
+  let failure: Error | undefined;
+  results.forEach((r, i) => {
+    const t = tunnels[i]!;
+    if (r.ok) {
+      ctx.log.info('key ids synchronised', { tunnel: t.id, keyStreamId: r.ids.keyStreamId, qkdKeyIds: r.ids.qkdKeyIds, combiner: r.ids.combiner });
+      keyIds.set(t.id, r.ids);
+      return;
     }
+    // With several tunnels in one stage, the error says which one failed (unless it does already).
+    const message = errorMessage(r.error);
+    failure ??= tunnels.length === 1 || message.startsWith(`tunnel ${t.id}:`) ? r.error : new ProtocolError(`tunnel ${t.id}: ${message}`, { cause: r.error });
   });
+  // The undo steps registered above release every tunnel's keys, those obtained included.
+  if (failure) throw failure;
   return keyIds;
 }
 
@@ -212,7 +218,7 @@ export async function installTunnels(
     // One <edit-config> per router for all tunnels of the phase.
     await applyEdits(nsId, mergeRouterEdits(sas.flatMap((s) => s[phase])), domainOf);
   }
-  await Promise.all(tunnels.map((t) => releaseTunnelKey(nsId, t.id, [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)])));
+  await releaseTunnelKeys(nsId, tunnels.map((t) => ({ tunnelId: t.id, clients: [domainOf(t.master.vnfId), domainOf(t.peer.vnfId)] })));
   return sas;
 }
 

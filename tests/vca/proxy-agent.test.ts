@@ -135,6 +135,25 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
     for (const t of ['t-conn-1', 't-conn-2', 't-conn-3']) for (const agent of [agentA, agentB]) agent.releaseKey(instanceId, t);
   });
 
+  it('obtainKeys: several tunnels in one call, each item settled on its own; releaseKeys zeroes them', async () => {
+    const names = ['t-many-1', 't-many-2', 't-many-3'];
+    const strip = ({ instanceId: _i, ...k }: ObtainKeyRequest) => k;
+    const bad = { ...strip(first('t-many-bad')), destination: 'hybrid://t-many-bad@not-a-node?hybridization=kdf&key_sources=ML-KEM-512,QKD' };
+    const masters = await agentA.obtainKeys({ instanceId, keys: [...names.map((n) => strip(first(n))), bad] });
+    expect(masters).toHaveLength(4);
+    expect(masters[3]).toEqual({ error: { code: expect.any(String), message: expect.stringMatching(/.+/) } });
+    const ids = masters.slice(0, 3).map((r) => ('ids' in r ? r.ids : undefined));
+    expect(ids.every((x) => x !== undefined)).toBe(true);
+    const peers = await agentB.obtainKeys({ instanceId, keys: names.map((n, i) => strip(second(n, ids[i]!))) });
+    expect(peers.map((r) => ('ids' in r ? r.ids : r))).toEqual(ids);
+    for (const n of names) expect(hex(held(agentA).get(`${instanceId}/${n}`)!.secret)).toBe(hex(held(agentB).get(`${instanceId}/${n}`)!.secret));
+    const secrets = names.map((n) => held(agentA).get(`${instanceId}/${n}`)!.secret);
+    expect(agentA.releaseKeys(instanceId, [...names, 't-never-keyed'])).toBe(3);
+    expect(agentB.releaseKeys(instanceId, names)).toBe(3);
+    for (const sec of secrets) expect(sec.every((b) => b === 0)).toBe(true);
+    await expect(agentA.obtainKeys({ instanceId, keys: 'no' as unknown as [] })).rejects.toThrow(/keys must be a list of at most 256/);
+  });
+
   it('first end: a new key stream, ids only; second end: the same ids and the same secret', async () => {
     const a = await agentA.obtainKey(first('t-ids'));
     expect(Object.keys(a).sort()).toEqual(['combiner', 'degraded', 'index', 'kem', 'keyStreamId', 'qkdKeyIds']);

@@ -6,7 +6,7 @@
  */
 import type { NsInstance, TunnelRecord } from '../../../nfvo/index.js';
 import { sadEntryName } from '../../../nfvo/ccips/index.js';
-import type { ApplyIpsecRequest } from '../../../vca/index.js';
+import type { ApplyIpsecRequest, ObtainKeysRequest } from '../../../vca/index.js';
 import { ProtocolError } from '../../../common/index.js';
 import { accountBody, createNs, onboardBundled, registerDomains, startHarness, TWO_DOMAINS, waitOp, type Harness } from '../api/harness.js';
 
@@ -65,10 +65,13 @@ describe('rekey on sadb-expire', () => {
 
     const calls = h.connector.calls.slice(mark).filter((c) => c.method !== 'vca.subscribe');
     // 1. key-id synchronisation: master without ids, peer with exactly those ids.
-    const obtain = calls.filter((c) => c.method === 'vca.obtainKey');
-    expect(obtain.map((c) => c.domain)).toEqual(['dom-a', 'dom-b']);
-    expect((obtain[0]!.params as { ids?: unknown }).ids).toBeUndefined();
-    expect((obtain[1]!.params as { ids: { keyStreamId: string } }).ids.keyStreamId).toBe(t2.keyIds.keyStreamId);
+    const obtain = calls.filter((c) => c.method === 'vca.obtainKeys').map((c) => ({ domain: c.domain, keys: (c.params as ObtainKeysRequest).keys }));
+    expect(obtain.map((c) => [c.domain, c.keys.length])).toEqual([
+      ['dom-a', 1],
+      ['dom-b', 1],
+    ]);
+    expect(obtain[0]!.keys[0]!.ids).toBeUndefined();
+    expect(obtain[1]!.keys[0]!.ids!.keyStreamId).toBe(t2.keyIds.keyStreamId);
     expect(t2.keyIds.keyStreamId).not.toBe(t1.keyIds.keyStreamId);
     // 2. new SAs, SAD entries only, inbound at both before outbound at either; then 3. old ones removed.
     const applies = calls.filter((c) => c.method === 'vca.applyIpsec').map((c) => c.params as ApplyIpsecRequest);
@@ -92,7 +95,10 @@ describe('rekey on sadb-expire', () => {
       ['site-a', [n.in], 'remove'],
       ['site-b', [n.out], 'remove'],
     ]);
-    expect(calls.filter((c) => c.method === 'vca.releaseKey')).toHaveLength(2);
+    expect(calls.filter((c) => c.method === 'vca.releaseKeys').map((c) => [c.domain, (c.params as { tunnelIds: string[] }).tunnelIds])).toEqual([
+      ['dom-a', [t2.id]],
+      ['dom-b', [t2.id]],
+    ]);
     // The routers hold the new pair only; the same reqids, new SPIs.
     expect(h.connector.vca('dom-a').sadNames(ns.id, 'site-a')).toEqual([nn.in, nn.out].sort());
     expect(h.connector.vca('dom-b').sadNames(ns.id, 'site-b')).toEqual([nn.in, nn.out].sort());
@@ -133,7 +139,7 @@ describe('rekey on sadb-expire', () => {
 
   it('retries a failed rekey while the old SAs stay, then succeeds', async () => {
     const t1 = await tunnelOf();
-    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-b', error: new ProtocolError('Hybridization Module unreachable'), times: 2 });
+    h.connector.fail({ method: 'vca.obtainKeys', domain: 'dom-b', error: new ProtocolError('Hybridization Module unreachable'), times: 2 });
     expire('dom-a', 'site-a', names(t1).out);
     await new Promise((r) => setTimeout(r, 30));
     expect(h.connector.vca('dom-a').sadNames(ns.id, 'site-a')).toEqual([names(t1).in, names(t1).out].sort());
@@ -160,7 +166,7 @@ describe('rekey on sadb-expire', () => {
 
   it('terminate pre-empts: it waits for the running rekey and no rekey starts afterwards', async () => {
     const t1 = await tunnelOf();
-    const hold = h.connector.hold('vca.obtainKey', 'dom-b');
+    const hold = h.connector.hold('vca.obtainKeys', 'dom-b');
     expire('dom-a', 'site-a', names(t1).out);
     await hold.reached;
     const term = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/terminate`, {});
@@ -171,11 +177,11 @@ describe('rekey on sadb-expire', () => {
     hold.release();
     expect((await waitOp(h, String(term.headers.location))).operationState).toBe('COMPLETED');
     const order = h.connector.calls.map((c) => c.method);
-    expect(order.lastIndexOf('vca.obtainKey')).toBeLessThan(order.indexOf('vca.teardown'));
+    expect(order.lastIndexOf('vca.obtainKeys')).toBeLessThan(order.indexOf('vca.teardown'));
     const before = h.connector.calls.length;
     expire('dom-a', 'site-a', names(t1).out);
     await new Promise((r) => setTimeout(r, 50));
-    expect(h.connector.calls.slice(before).filter((c) => c.method === 'vca.obtainKey')).toHaveLength(0);
+    expect(h.connector.calls.slice(before).filter((c) => c.method === 'vca.obtainKeys')).toHaveLength(0);
   });
 });
 
@@ -201,7 +207,7 @@ describe("operator rekey: POST /ns_instances/{id}/action { primitive: 'rekey' }"
   });
 
   it('a failing rekey fails the operation with the reason; bad primitives, VNFs and tunnels are 400; not instantiated is 409', async () => {
-    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-a', error: new ProtocolError('Hybridization Module unreachable') });
+    h.connector.fail({ method: 'vca.obtainKeys', domain: 'dom-a', error: new ProtocolError('Hybridization Module unreachable') });
     const r = await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'rekey', primitive_params: { tunnel: (await tunnelOf()).id } });
     const op = await waitOp(h, String(r.headers.location));
     expect(op.operationState).toBe('FAILED');
@@ -260,7 +266,7 @@ describe("operator lifetimes: action { primitive: 'set-lifetimes' }", () => {
     expect(await bad({ tunnel: 'nope', 'hard-time': 60 })).toEqual([{ path: 'primitive_params.tunnel', message: expect.stringContaining("no tunnel 'nope'") }]);
 
     const before = await tunnelOf();
-    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-a', error: new ProtocolError('Hybridization Module unreachable'), times: 1 });
+    h.connector.fail({ method: 'vca.obtainKeys', domain: 'dom-a', error: new ProtocolError('Hybridization Module unreachable'), times: 1 });
     const op = await waitOp(h, String((await h.req('POST', `/nslcm/v1/ns_instances/${ns.id}/action`, { primitive: 'set-lifetimes', primitive_params: { 'hard-time': 30, 'soft-time': 20 } })).headers.location));
     expect(op.operationState).toBe('FAILED');
     expect((await tunnelOf()).lifetimes).toEqual(before.lifetimes);
@@ -330,7 +336,10 @@ describe('tunnels that fall due together are rekeyed together', () => {
     expect(after.map((t) => t.generation)).toEqual([2, 2, 2]);
     expect(new Set(after.map((t) => t.keyIds.keyStreamId)).size).toBe(3);
     const calls = h.connector.calls.slice(mark);
-    expect(calls.filter((c) => c.method === 'vca.obtainKey')).toHaveLength(6);
+    // Six key fetches, in one vca.obtainKeys per domain and side.
+    const obtains = calls.filter((c) => c.method === 'vca.obtainKeys').map((c) => (c.params as ObtainKeysRequest).keys.length);
+    expect(obtains.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(obtains).toHaveLength(4);
     const applies = calls.filter((c) => c.method === 'vca.applyIpsec').map((c) => c.params as ApplyIpsecRequest);
     const added = applies.filter((a) => a.ikeless !== null);
     const removed = applies.filter((a) => a.ikeless === null);

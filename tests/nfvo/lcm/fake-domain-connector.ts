@@ -21,7 +21,7 @@ import { ipsecConfigFromJson, notificationToJson, type SadEntry, type SpdEntry }
 import type { IkelessNotification } from '../../../common/ikeless/types.js';
 import type { DomainClient, DomainConnector, VimAccount } from '../../../nfvo/index.js';
 import { runRouterPrimitive } from '../../../vca/router-primitives.js';
-import { VCA_EVENT, type ApplyIpsecRequest, type DomainIntent, type KeyIds, type ObtainKeyRequest, type RouterIpsecState, type VcaEvent, type VcaMethod, type VcaMethods } from '../../../vca/index.js';
+import { VCA_EVENT, type ApplyIpsecRequest, type DomainIntent, type KeyIds, type ObtainKeyRequest, type ObtainKeysRequest, type RouterIpsecState, type VcaEvent, type VcaMethod, type VcaMethods } from '../../../vca/index.js';
 
 /** One call the NFVO made, as the VCA received it. */
 export interface RecordedCall<M extends VcaMethod = VcaMethod> {
@@ -56,6 +56,8 @@ export class FakeVca {
   readonly heldKeys = new Set<string>();
   /** Make routerState report no SAs (a router that lost its configuration). */
   hideSas = false;
+  /** Tunnels whose key this VCA's (fake) HM cannot give: their items fail, the others go on. */
+  readonly failKeys = new Map<string, Error>();
   /** Notification handlers of sessions that called `vca.subscribe`. */
   readonly subscribers = new Set<(method: string, params: unknown) => void>();
 
@@ -74,11 +76,28 @@ export class FakeVca {
         return this.deploy(params as DomainIntent);
       case 'vca.obtainKey':
         return this.obtainKey(params as ObtainKeyRequest);
+      case 'vca.obtainKeys': {
+        // As the Proxy Agent: each item on its own, a failure reported in its place.
+        const p = params as ObtainKeysRequest;
+        return {
+          results: p.keys.map((k) => {
+            try {
+              return { ids: this.obtainKey({ ...k, instanceId: p.instanceId }) };
+            } catch (err) {
+              return { error: { code: err instanceof QnfvError ? err.code : 'INTERNAL', message: errorMessage(err) } };
+            }
+          }),
+        };
+      }
       case 'vca.applyIpsec':
         return { applied: this.applyIpsec(params as ApplyIpsecRequest) };
       case 'vca.releaseKey': {
         const p = params as { instanceId: string; tunnelId: string };
         return { released: this.heldKeys.delete(`${p.instanceId}/${p.tunnelId}`) };
+      }
+      case 'vca.releaseKeys': {
+        const p = params as { instanceId: string; tunnelIds: string[] };
+        return { released: p.tunnelIds.filter((t) => this.heldKeys.delete(`${p.instanceId}/${t}`)).length };
       }
       case 'vca.routerState': {
         const p = params as { instanceId: string; vnfId: string };
@@ -151,6 +170,8 @@ export class FakeVca {
   }
 
   private obtainKey(req: ObtainKeyRequest): KeyIds {
+    const failure = this.failKeys.get(req.tunnelId);
+    if (failure) throw failure;
     const k = `${req.instanceId}/${req.tunnelId}`;
     if (this.heldKeys.has(k)) throw new ConflictError(`a key for tunnel ${req.tunnelId} is already held; release it first`);
     const uri = new URL(req.source);

@@ -71,19 +71,23 @@ describe('a successful instantiate', () => {
   });
 
   it('key-id synchronisation: the master domain obtains without ids, the peer with exactly the ids the master returned', async () => {
-    const master = h.connector.callsOf('vca.obtainKey', 'dom-a');
-    const peer = h.connector.callsOf('vca.obtainKey', 'dom-b');
+    // One vca.obtainKeys per domain, the master's first; one key each.
+    const master = h.connector.callsOf('vca.obtainKeys', 'dom-a');
+    const peer = h.connector.callsOf('vca.obtainKeys', 'dom-b');
     expect(master).toHaveLength(1);
     expect(peer).toHaveLength(1);
-    expect(master[0]!.params.ids).toBeUndefined();
+    expect(master[0]!.params.keys).toHaveLength(1);
+    expect(peer[0]!.params.keys).toHaveLength(1);
+    expect(master[0]!.params.keys[0]!.ids).toBeUndefined();
     expect(master[0]!.seq).toBeLessThan(peer[0]!.seq);
     const recorded = (await getNs()).qkdVpn!.tunnels[0]!.keyIds;
     expect(h.connector.world.get(recorded.keyStreamId)).toEqual(recorded);
-    expect(peer[0]!.params.ids).toEqual(recorded);
+    expect(peer[0]!.params.keys[0]!.ids).toEqual(recorded);
     // hybrid:// URIs per CONTRACTS: this end first, the domain's HM node, combiner and key sources.
     const uri = (uuid: string) => `hybrid://site-a--site-b@${uuid}?hybridization=kdf&key_sources=QKD,ML-KEM-512`;
-    expect(master[0]!.params).toMatchObject({ instanceId: ns.id, tunnelId: 'site-a--site-b', source: uri(accounts.a.hybridNodeUuid), destination: uri(accounts.b.hybridNodeUuid), keyChunkSize: 32 });
-    expect(peer[0]!.params).toMatchObject({ source: uri(accounts.b.hybridNodeUuid), destination: uri(accounts.a.hybridNodeUuid) });
+    expect(master[0]!.params.instanceId).toBe(ns.id);
+    expect(master[0]!.params.keys[0]).toMatchObject({ tunnelId: 'site-a--site-b', source: uri(accounts.a.hybridNodeUuid), destination: uri(accounts.b.hybridNodeUuid), keyChunkSize: 32 });
+    expect(peer[0]!.params.keys[0]).toMatchObject({ source: uri(accounts.b.hybridNodeUuid), destination: uri(accounts.a.hybridNodeUuid) });
   });
 
   it('installs inbound SAs on both routers before any outbound one, then releases the keys and verifies', () => {
@@ -99,10 +103,10 @@ describe('a successful instantiate', () => {
     expect(applies.map(kind)).toEqual(['site-a:inbound', 'site-b:inbound', 'site-a:outbound', 'site-b:outbound']);
     expect(applies.map((c) => c.domain)).toEqual(['dom-a', 'dom-b', 'dom-a', 'dom-b']);
     const lastApply = applies[3]!.seq;
-    const releases = h.connector.callsOf('vca.releaseKey');
+    const releases = h.connector.callsOf('vca.releaseKeys');
     expect(releases.map((c) => [c.domain, c.params])).toEqual([
-      ['dom-a', { instanceId: ns.id, tunnelId: 'site-a--site-b' }],
-      ['dom-b', { instanceId: ns.id, tunnelId: 'site-a--site-b' }],
+      ['dom-a', { instanceId: ns.id, tunnelIds: ['site-a--site-b'] }],
+      ['dom-b', { instanceId: ns.id, tunnelIds: ['site-a--site-b'] }],
     ]);
     expect(releases.every((c) => c.seq > lastApply)).toBe(true);
     expect(h.connector.callsOf('vca.routerState').map((c) => [c.domain, c.params.vnfId])).toEqual([
@@ -189,15 +193,27 @@ describe('failures: FAILED with stage and reason, everything undone, NS stays NO
     expect(op.operationState).toBe('FAILED');
     expect(op.error!.detail).toMatch(/^Stage 3\/6 \(deploying routers, networks and site hosts in dom-a, dom-b\) failed: VCA of dom-b: ip link add: File exists\. Everything created was removed\.$/);
     await expectUndone(['dom-a', 'dom-b'], { keys: false });
-    expect(h.connector.callsOf('vca.obtainKey')).toEqual([]);
+    expect(h.connector.callsOf('vca.obtainKeys')).toEqual([]);
   });
 
   it('the peer cannot fetch the key: stage 4 named, keys released in both domains', async () => {
-    h.connector.fail({ method: 'vca.obtainKey', domain: 'dom-b', error: new ProtocolError('Hybridization Module: status 3 (no key for that KSID)') });
+    h.connector.fail({ method: 'vca.obtainKeys', domain: 'dom-b', error: new ProtocolError('Hybridization Module: status 3 (no key for that KSID)') });
     const op = await instantiateAndWait(h, ns.id);
     expect(op.operationState).toBe('FAILED');
     expect(op.error!.detail).toContain('Stage 4/6 (key-id synchronisation for tunnel site-a--site-b: site-a obtains keys, site-b fetches them by id) failed: VCA of dom-b: Hybridization Module: status 3');
     await expectUndone(['dom-a', 'dom-b'], { keys: true });
+  });
+
+  it("the peer's HM has no key for this one tunnel (an item of its vca.obtainKeys fails): stage 4 names the VCA and the reason, keys released", async () => {
+    h.connector.vca('dom-b').failKeys.set('site-a--site-b', new ProtocolError('Hybridization Module: status 2 (no QKD key available)'));
+    try {
+      const op = await instantiateAndWait(h, ns.id);
+      expect(op.operationState).toBe('FAILED');
+      expect(op.error!.detail).toContain('Stage 4/6 (key-id synchronisation for tunnel site-a--site-b: site-a obtains keys, site-b fetches them by id) failed: VCA of dom-b: Hybridization Module: status 2');
+      await expectUndone(['dom-a', 'dom-b'], { keys: true });
+    } finally {
+      h.connector.vca('dom-b').failKeys.clear();
+    }
   });
 
   it('a router that does not report its SAs fails verification (stage 6)', async () => {

@@ -70,8 +70,14 @@ describe('instantiation with optional sites', () => {
     const op = await instantiateAndWait(h, ns.id, ABC);
     expect(op.operationState).toBe('COMPLETED');
     expect((await current()).qkdVpn?.tunnels).toHaveLength(3);
-    const obtains = h.connector.callsOf('vca.obtainKey');
-    expect(obtains).toHaveLength(6);
+    // Six key fetches in four calls: the masters' (dom-a: a–b, a–c; dom-b: b–c), then the peers' (dom-b: a–b; dom-c: a–c, b–c).
+    const obtains = h.connector.callsOf('vca.obtainKeys');
+    expect(obtains.map((c) => [c.domain, c.params.keys.map((k) => k.tunnelId).sort()]).sort()).toEqual([
+      ['dom-a', ['site-a--site-b', 'site-a--site-c']],
+      ['dom-b', ['site-a--site-b']],
+      ['dom-b', ['site-b--site-c']],
+      ['dom-c', ['site-a--site-c', 'site-b--site-c']],
+    ]);
     // Installation: per router, one inbound and one outbound applyIpsec, each with both of its tunnels.
     const applies = h.connector.callsOf('vca.applyIpsec');
     expect(applies).toHaveLength(6);
