@@ -157,7 +157,7 @@ export class HybridizationModule {
   private readonly peerStreams: ExpiringMap<string, PeerStream>;
   private readonly offers: ExpiringMap<string, KeptOffer>;
   private server004!: Etsi004Server;
-  private peerServer!: PeerServer;
+  private peerServer!: PeerServer<HmPeer>;
 
   private constructor(opts: HybridizationModuleOptions) {
     if (!isUuid(opts.nodeUuid)) throw new ValidationError(`nodeUuid must be a UUID, got '${opts.nodeUuid}'`);
@@ -200,7 +200,7 @@ export class HybridizationModule {
       port: opts.peerPort,
       name,
       trust: { nodeUuid: hm.nodeUuid, identity: hm.identity, peers: () => hm.peers },
-      handler: (offer, from) => hm.onOffer(offer, from as HmPeer),
+      handler: (offer, from) => hm.onOffer(offer, from),
       replayWindowMs: opts.replayWindowMs,
     });
     try {

@@ -60,8 +60,8 @@ import { PeerAuthError, PeerBusyError, PeerExchangeError } from './peer-errors.j
 import { ReplayGuard } from './replay-guard.js';
 import { openEnvelope, signEnvelope, type SignedEnvelope } from './signed-envelope.js';
 
-/** What the receiving HM does with one verified offer from `from`: returns the reply fields. */
-export type PeerOfferHandler = (offer: PeerFields, from: AcceptedPeer) => Promise<PeerFields>;
+/** What the receiving HM does with one verified offer from `from` (one of its peers): returns the reply fields. */
+export type PeerOfferHandler<P extends AcceptedPeer = AcceptedPeer> = (offer: PeerFields, from: P) => Promise<PeerFields>;
 
 /** One entry of an answer batch: `status` 200 with `reply`, or a refusal with `message`. */
 export interface AnswerItem {
@@ -89,31 +89,31 @@ export interface AcceptedPeer {
 }
 
 /** Who the receiving end is and whom it accepts (read at each batch: peers may be re-pinned). */
-export interface PeerServerTrust {
+export interface PeerServerTrust<P extends AcceptedPeer = AcceptedPeer> {
   nodeUuid: string;
   identity: HmIdentity;
-  peers(): readonly AcceptedPeer[];
+  peers(): readonly P[];
 }
 
 /** Options of the receiving end. */
-export interface PeerServerOptions {
+export interface PeerServerOptions<P extends AcceptedPeer = AcceptedPeer> {
   host: string;
   port?: number;
   name: string;
-  trust: PeerServerTrust;
-  handler: PeerOfferHandler;
+  trust: PeerServerTrust<P>;
+  handler: PeerOfferHandler<P>;
   replayWindowMs?: number;
 }
 
-/** The receiving end (side B's HM). */
-export class PeerServer {
+/** The receiving end (side B's HM); `P` is how the HM knows its peers. */
+export class PeerServer<P extends AcceptedPeer = AcceptedPeer> {
   private readonly server: Server;
   private readonly host: string;
   private readonly log: Logger;
   private readonly replay: ReplayGuard;
-  private readonly opts: PeerServerOptions;
+  private readonly opts: PeerServerOptions<P>;
 
-  private constructor(opts: PeerServerOptions) {
+  private constructor(opts: PeerServerOptions<P>) {
     this.opts = opts;
     this.host = opts.host;
     this.log = createLogger(`qkd.hm.${opts.name}.peer`);
@@ -144,8 +144,8 @@ export class PeerServer {
   }
 
   /** Listen on `host:port` (0 = ephemeral). */
-  static async start(opts: PeerServerOptions): Promise<PeerServer> {
-    const s = new PeerServer(opts);
+  static async start<P extends AcceptedPeer>(opts: PeerServerOptions<P>): Promise<PeerServer<P>> {
+    const s = new PeerServer<P>(opts);
     await listenHttp(s.server, opts.host, opts.port);
     return s;
   }
