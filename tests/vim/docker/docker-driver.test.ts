@@ -34,6 +34,7 @@ import { domainBridgeName } from '../../../vim/docker/docker-names.js';
 import type { FlowStat, OvsPort } from '../../../vim/docker/ovs.js';
 import { IKELESS_CAPABILITY, NETCONF_PORT, routerMainPath, type RouterConfig } from '../../../virtual-router/index.js';
 import { pingArgv } from '../icmp-ping.js';
+import { removeLeftovers } from './docker-leftovers.js';
 
 const runner = new ExecFileRunner();
 const install = `t${randomBytes(6).toString('hex')}`;
@@ -78,11 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (driverA) {
     await driverA.reconcile([]).catch(() => undefined);
-    const left = await leftovers().catch(() => undefined);
-    for (const c of left?.containers ?? []) await driverA.docker.getContainer(c.replace(/^\//, '')).remove({ force: true }).catch(() => undefined);
-    for (const p of left?.ports ?? []) await runner.run(['ovs-vsctl', '--if-exists', 'del-port', p], { allowFailure: true });
-    for (const b of left?.bridges ?? []) await runner.run(['ovs-vsctl', '--if-exists', 'del-br', b], { allowFailure: true });
-    for (const l of left?.links ?? []) await runner.run(['ip', 'link', 'del', l], { allowFailure: true });
+    await removeLeftovers(driverA, runner, await leftovers().catch(() => undefined));
   }
   for (const d of [stateDir, workDir]) if (d) await rm(d, { recursive: true, force: true });
   log.info('docker driver timings', timings);
