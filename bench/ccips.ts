@@ -68,7 +68,6 @@ async function routerPids(nsId: string): Promise<number[]> {
  */
 async function cpuMs(routers: number[]): Promise<number> {
   const u = process.cpuUsage();
-  if (process.env.QNFV_BENCH_TRACE) say(`   trace: lab process CPU ${((u.user + u.system) / 1000).toFixed(0)} ms`);
   let ticks = 0;
   for (const pid of routers) {
     // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100/s), all threads.
@@ -281,8 +280,6 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const c of clients) c.close();
-    const ns = (await lab.nfvo.lcm.instances.list()).find((n) => n.nsState === 'INSTANTIATED');
-    if (ns) await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
     await lab.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

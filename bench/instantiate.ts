@@ -206,9 +206,6 @@ async function withLab<T>(vimDriver: 'netns' | 'docker' | 'local', body: (lab: D
   try {
     return await body(lab);
   } finally {
-    for (const ns of await lab.nfvo.lcm.instances.list()) {
-      if (ns.nsState === 'INSTANTIATED') await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
-    }
     await lab.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -242,8 +242,14 @@ export class DomainLab {
     return api.get<NsInstance>(`/nslcm/v1/ns_instances/${ns.id}`);
   }
 
-  /** Stop everything (NS instances should be terminated first; leftovers are reconciled). */
+  /**
+   * Stop everything. NS instances still instantiated are terminated first, over the NFVO (best
+   * effort: a failed or unfinished one is removed by the VIMs' reconcile after).
+   */
   async stop(): Promise<void> {
+    for (const ns of await this.nfvo.lcm.instances.list().catch(() => [])) {
+      if (ns.nsState === 'INSTANTIATED') await this.nfvo.lcm.terminate(ns.id, {}).then(() => this.nfvo.lcm.settle(ns.id)).catch(() => undefined);
+    }
     await this.nfvo.stop().catch(() => undefined);
     for (const d of this.domains) {
       await d.vca.stop().catch(() => undefined);

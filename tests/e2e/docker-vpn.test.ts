@@ -65,7 +65,6 @@ describe.each(['patch', 'vxlan'] as const)('two-domain QKD VPN on the docker VIM
   }, 60_000);
 
   afterAll(async () => {
-    if (ns?.nsState === 'INSTANTIATED') await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
     await lab?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }, 60_000);

@@ -56,7 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (captureEnvBefore === undefined) delete process.env[LOCAL_CAPTURE_ENV];
   else process.env[LOCAL_CAPTURE_ENV] = captureEnvBefore;
-  if (ns?.nsState === 'INSTANTIATED') await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
   await lab?.stop();
   await rm(dataDir, { recursive: true, force: true });
 }, 60_000);

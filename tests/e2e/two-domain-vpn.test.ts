@@ -100,7 +100,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (ns?.nsState === 'INSTANTIATED') await lab.nfvo.lcm.terminate(ns.id, {}).then(() => lab.nfvo.lcm.settle(ns.id)).catch(() => undefined);
   await lab?.stop();
   await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
