@@ -81,12 +81,12 @@ export async function synchroniseTunnelKeys(instanceId: string, tunnels: readonl
     // Both ends in one domain: its Proxy Agent already holds the key for both routers.
     if (r.ok && t.peer.client !== t.master.client) second.push({ index: i, client: t.peer.client, key: keyRequest(t.tunnelId, t.peer, t.master, r.ids) });
   });
+  // Only tunnels whose master got a key are here.
   for (const [i, r] of await obtainGrouped(instanceId, second)) {
-    const master = results[i]!;
-    if (!r.ok || !master.ok) results[i] = r;
+    if (!r.ok) results[i] = r;
     else {
       try {
-        checkSameKey(tunnels[i]!.tunnelId, master.ids, r.ids);
+        checkSameKey(tunnels[i]!.tunnelId, (results[i] as { ids: KeyIds }).ids, r.ids);
       } catch (err) {
         results[i] = { ok: false, error: err as Error };
       }
@@ -98,7 +98,11 @@ export async function synchroniseTunnelKeys(instanceId: string, tunnels: readonl
 /** One `vca.obtainKeys` per domain client, all at once; each item's result by its index. */
 async function obtainGrouped(instanceId: string, items: readonly { index: number; client: DomainClient; key: Omit<ObtainKeyRequest, 'instanceId'> }[]): Promise<Map<number, KeyingResult>> {
   const byClient = new Map<DomainClient, (typeof items)[number][]>();
-  for (const it of items) byClient.set(it.client, [...(byClient.get(it.client) ?? []), it]);
+  for (const it of items) {
+    const group = byClient.get(it.client);
+    if (group) group.push(it);
+    else byClient.set(it.client, [it]);
+  }
   const out = new Map<number, KeyingResult>();
   await Promise.all(
     [...byClient].map(async ([client, group]) => {
