@@ -50,10 +50,17 @@ export interface WirePortStats {
 /** Receives an accepted datagram: an IPv4 packet at `offset`, or an ESP packet (offset 0); `from` is the sender's IPv4 address. */
 export type WireReceiver = (port: WirePort, kind: 'ip' | 'esp', datagram: Buffer, offset: number, from: number) => void;
 
+/** Member endpoints cached per port. */
+const MAX_CACHED_MEMBERS = 1024;
+
 interface OpenPort extends WirePort {
   socket: Socket;
   stats: WirePortStats;
   capture?: WireCapture;
+  /** Loopback endpoints of the link members sent to, by IPv4 address (the text is built once per member). */
+  members: Map<number, WireEndpoint>;
+  /** The send callback, one per port (not a closure per datagram). */
+  onSent: (err: Error | null) => void;
 }
 
 /** The UDP-wire ports of one node. */
@@ -85,7 +92,10 @@ export class UdpWire {
           rxMalformed: 0,
           txErrors: 0,
         };
-        const port: OpenPort = { index, name: c.name, network: c.network, cidr, linkPort: c.linkPort, framing: c.framing, endpoint, socket, stats };
+        const onSent = (err: Error | null): void => {
+          if (err) stats.txErrors++;
+        };
+        const port: OpenPort = { index, name: c.name, network: c.network, cidr, linkPort: c.linkPort, framing: c.framing, endpoint, socket, stats, members: new Map(), onSent };
         await new Promise<void>((resolve, reject) => {
           socket.once('error', (err) => reject(new ValidationError(`port ${c.name} (${c.address} on ${c.network}) cannot bind ${stats.endpoint}: ${err.message}`)));
           socket.bind({ address: endpoint.host, port: endpoint.port, exclusive: true }, () => resolve());
@@ -171,11 +181,16 @@ export class UdpWire {
       p.stats.txErrors++;
       return false;
     }
-    const dst = memberEndpoint(nextHop, p.linkPort);
+    let dst = p.members.get(nextHop);
+    if (!dst) {
+      dst = memberEndpoint(nextHop, p.linkPort);
+      // Bounded: a large subnet swept address by address must not grow the cache without end.
+      if (p.members.size >= MAX_CACHED_MEMBERS) p.members.clear();
+      p.members.set(nextHop, dst);
+    }
     p.capture?.record(p.endpoint, dst, datagram);
-    p.socket.send(datagram, dst.port, dst.host, (err) => {
-      if (err) p.stats.txErrors++;
-    });
+    // The datagram is the socket's until the send completes, so each send has its own buffer.
+    p.socket.send(datagram, dst.port, dst.host, p.onSent);
     p.stats.txDatagrams++;
     return true;
   }
