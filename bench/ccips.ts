@@ -39,6 +39,8 @@ const PAIRS = arg('pairs', 200);
 const CONCURRENCY = arg('concurrency', 8);
 /** Tunnels per batch in part 2b (keyed as an instantiation keys its tunnels). */
 const BATCH = arg('batch', 8);
+/** Batches keyed at once in part 2b (as several instantiations, scales or rekey rounds at once). */
+const IN_FLIGHT = arg('in-flight', 1);
 const LATENCY_RUNS = arg('latency-runs', 20);
 const STREAM_S = arg('stream-seconds', 20);
 const STREAM_PPS = Math.min(arg('stream-pps', 500), 1000);
@@ -199,7 +201,16 @@ async function main(): Promise<void> {
     const hmBefore = await lab.domains[0].hm.stats();
     const c1 = await cpuMs(routers);
     const t1 = process.hrtime.bigint();
-    for (let left2 = PAIRS; left2 > 0; left2 -= BATCH) await keyBatch(Math.min(BATCH, left2));
+    let left2 = PAIRS;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (left2 > 0) {
+          const k = Math.min(BATCH, left2);
+          left2 -= k;
+          await keyBatch(k);
+        }
+      }),
+    );
     const seconds2 = Number(process.hrtime.bigint() - t1) / 1e9;
     const batchedPerS = PAIRS / seconds2;
     const cpuPerPairBatched = ((await cpuMs(routers)) - c1) / PAIRS;

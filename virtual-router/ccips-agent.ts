@@ -111,7 +111,8 @@ export class CcipsAgent implements NetconfDatastore {
       throw rpcError('operation-failed', `routes into the tunnel could not be set, the edit was rolled back: ${errorMessage(err)}`, { type: 'application' });
     }
     // Keys of entries that left the running config are no longer needed here.
-    for (const old of this.running.sad) if (!candidate.sad.includes(old)) wipe(old);
+    const kept = new Set(candidate.sad);
+    for (const old of this.running.sad) if (!kept.has(old)) wipe(old);
     this.running = candidate;
     log.info('configuration applied', { user: session.user, sas: candidate.sad.length, policies: candidate.spd.length, added: dp.addSa.map((s) => s.name), deleted: dp.deleteSa });
   }
@@ -177,7 +178,7 @@ function merge(base: IkelessConfig, edit: IkelessEdit): IkelessConfig {
   const spd = edit.replaceSpd ? new Map<string, SpdEntry>() : new Map(base.spd.map((e) => [e.name, e]));
   const apply = <T extends { name: string }>(
     table: Map<string, T>,
-    previous: T[] | undefined,
+    previous: ReadonlyMap<string, T> | undefined,
     entries: T[],
     deletes: string[],
     ops: Map<string, string> | undefined,
@@ -193,7 +194,7 @@ function merge(base: IkelessConfig, edit: IkelessEdit): IkelessConfig {
       if (ops?.get(e.name) === 'create' && table.has(e.name)) throw rpcError('data-exists', `${kind} '${e.name}' already exists`, { type: 'application' });
       // Writing an entry exactly as it is installed changes nothing: keeping the installed object keeps
       // the SA in the data path with its sequence numbers, replay window and counters.
-      const installed = table.get(e.name) ?? previous?.find((p) => p.name === e.name);
+      const installed = table.get(e.name) ?? previous?.get(e.name);
       if (installed !== undefined && isDeepStrictEqual(installed, e)) {
         table.set(e.name, installed);
         discard?.(e);
@@ -203,8 +204,8 @@ function merge(base: IkelessConfig, edit: IkelessEdit): IkelessConfig {
     }
   };
   // A replaced table starts empty, but entries written again unchanged are still the installed ones.
-  apply(sad, edit.replaceSad ? base.sad : undefined, edit.sad, edit.deleteSad, edit.operations?.sad, 'sad-entry', wipe);
-  apply(spd, edit.replaceSpd ? base.spd : undefined, edit.spd, edit.deleteSpd, edit.operations?.spd, 'spd-entry');
+  apply(sad, edit.replaceSad ? new Map(base.sad.map((e) => [e.name, e])) : undefined, edit.sad, edit.deleteSad, edit.operations?.sad, 'sad-entry', wipe);
+  apply(spd, edit.replaceSpd ? new Map(base.spd.map((e) => [e.name, e])) : undefined, edit.spd, edit.deleteSpd, edit.operations?.spd, 'spd-entry');
   return { sad: [...sad.values()], spd: [...spd.values()] };
 }
 
@@ -216,11 +217,13 @@ function diff(before: IkelessConfig, after: IkelessConfig): DatapathEdit {
   const afterSpd = new Set(after.spd.map((e) => e.name));
   const addSa = after.sad.filter((e) => beforeSad.get(e.name) !== e);
   const addPolicy = after.spd.filter((e) => beforeSpd.get(e.name) !== e);
+  const replacedSa = new Set(addSa.map((e) => e.name));
+  const replacedPolicy = new Set(addPolicy.map((e) => e.name));
   return {
     addSa,
     addPolicy,
-    deleteSa: [...beforeSad.keys()].filter((n) => !afterSad.has(n) || addSa.some((e) => e.name === n)),
-    deletePolicy: [...beforeSpd.keys()].filter((n) => !afterSpd.has(n) || addPolicy.some((e) => e.name === n)),
+    deleteSa: [...beforeSad.keys()].filter((n) => !afterSad.has(n) || replacedSa.has(n)),
+    deletePolicy: [...beforeSpd.keys()].filter((n) => !afterSpd.has(n) || replacedPolicy.has(n)),
   };
 }
 
