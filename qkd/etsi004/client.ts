@@ -1,7 +1,8 @@
 /**
  * ETSI GS QKD 004 v2.1.1 client over plain TCP (JSON dialect of CONTRACTS.md):
  * `openConnect`, `getKey`, `close` on one connection, requests answered in
- * order. Any non-zero status is thrown as `Etsi004StatusError` carrying the
+ * order. Requests may be pipelined (several key streams' requests in flight on
+ * one connection); those issued in the same tick leave in one TCP write. Any non-zero status is thrown as `Etsi004StatusError` carrying the
  * status, its name and the response (e.g. status 1 on the second side means
  * "peer not connected yet", status 7 carries a QoS counter-proposal). It reads
  * `key_buffer` as a hex string (ours) or a list of byte values (QUBIP's HM).
@@ -33,6 +34,8 @@ export class Etsi004Client {
   private readonly pending: Pending[] = [];
   private readonly timeoutMs: number;
   private failure: Error | undefined;
+  /** The socket is corked until the end of this tick: requests issued together leave in one write. */
+  private corked = false;
 
   private constructor(socket: Socket, timeoutMs: number) {
     this.socket = socket;
@@ -106,6 +109,14 @@ export class Etsi004Client {
         this.fail(new ProtocolError(`ETSI 004: no response within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       this.pending.push({ resolve, reject, timer });
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       this.socket.write(encodeMessage(message));
     });
   }

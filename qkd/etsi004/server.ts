@@ -5,6 +5,12 @@
  * connection, one JSON object + `\n` each. Used by the Hybridization Module
  * (and later by the QKD node itself).
  *
+ * Pipelining: a client may send several requests without waiting (several key
+ * streams on one connection). They are handled side by side, except that the
+ * requests naming one key stream run one after the other, in the order sent
+ * (OPEN_CONNECT, then GET_KEY, then CLOSE); answers still leave in request
+ * order, and those ready in the same tick leave in one TCP write.
+ *
  * Errors: a handler throws `Etsi004StatusError` to answer with that status and a
  * `message`; an invalid request gets `STATUS_FOR_BAD_REQUEST` (4) with a message;
  * bytes that are not JSON objects get one such reply, then the connection is
@@ -104,11 +110,10 @@ export class Etsi004Server {
     };
     this.sockets.add(socket);
     const reader = new JsonMessageReader();
-    let queue: Promise<void> = Promise.resolve();
+    const answers = new InOrderAnswers(socket);
+    /** The last request of each key stream on this connection: the next one waits for it. */
+    const streamTails = new Map<string, Promise<unknown>>();
     let broken = false;
-    const reply = (msg: object): void => {
-      if (!socket.destroyed) socket.write(encodeMessage(msg));
-    };
     socket.on('data', (chunk: Buffer) => {
       if (broken) return;
       let messages: Record<string, unknown>[];
@@ -118,14 +123,22 @@ export class Etsi004Server {
         broken = true;
         const message = err instanceof Error ? err.message : String(err);
         this.log.warn('unreadable stream, closing connection', { conn: conn.id, error: message });
-        queue = queue.then(() => {
-          reply({ status: STATUS_FOR_BAD_REQUEST, message });
-          socket.end();
-        });
+        // After the answers to the requests before it, then the connection ends.
+        answers.add(Promise.resolve({ status: STATUS_FOR_BAD_REQUEST, message }), true);
         return;
       }
       for (const m of messages) {
-        queue = queue.then(async () => reply(await this.dispatch(m, conn)));
+        const ksid = streamOf(m);
+        const before = ksid === undefined ? undefined : streamTails.get(ksid);
+        const answer = before ? before.then(() => this.dispatch(m, conn)) : this.dispatch(m, conn);
+        answers.add(answer);
+        if (ksid !== undefined) {
+          streamTails.set(ksid, answer);
+          // Forget the stream's tail once nothing newer waits on it (the map stays as small as the work in flight).
+          void answer.then(() => {
+            if (streamTails.get(ksid) === answer) streamTails.delete(ksid);
+          });
+        }
       }
     });
     socket.on('error', (err) => this.log.debug('connection error', { conn: conn.id, error: err.message }));
@@ -156,3 +169,52 @@ export class Etsi004Server {
   }
 }
 
+/** The key stream a request names, if any (OPEN_CONNECT for a new stream names none). */
+function streamOf(msg: Record<string, unknown>): string | undefined {
+  const data = msg.data;
+  if (typeof data !== 'object' || data === null) return undefined;
+  const ksid = (data as Record<string, unknown>).key_stream_id;
+  return typeof ksid === 'string' ? ksid : undefined;
+}
+
+/**
+ * The answers of one connection, written in request order whatever order they
+ * are ready in. The socket is corked until the end of the tick, so answers
+ * that are ready together leave in one write.
+ */
+class InOrderAnswers {
+  private readonly slots: { answer?: object; endAfter: boolean }[] = [];
+  private corked = false;
+
+  constructor(private readonly socket: Socket) {}
+
+  /** Queue the answer to the next request (`endAfter`: close the connection once it is sent). dispatch never rejects. */
+  add(answer: Promise<object>, endAfter = false): void {
+    const slot: { answer?: object; endAfter: boolean } = { endAfter };
+    this.slots.push(slot);
+    void answer.then((a) => {
+      slot.answer = a;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.slots.length > 0 && this.slots[0]!.answer !== undefined) {
+      const { answer, endAfter } = this.slots.shift()!;
+      if (this.socket.destroyed) return;
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
+      this.socket.write(encodeMessage(answer!));
+      if (endAfter) {
+        this.socket.end();
+        this.slots.length = 0;
+      }
+    }
+  }
+}

@@ -141,11 +141,14 @@ describe('ProxyAgent with a QKD link and two Hybridization Modules', () => {
     const bad = { ...strip(first('t-many-bad')), destination: 'hybrid://t-many-bad@not-a-node?hybridization=kdf&key_sources=ML-KEM-512,QKD' };
     const masters = await agentA.obtainKeys({ instanceId, keys: [...names.map((n) => strip(first(n))), bad] });
     expect(masters).toHaveLength(4);
+    // The four keys' requests were pipelined on one 004 connection, kept for the next call.
+    expect(idle(agentA)).toHaveLength(1);
     expect(masters[3]).toEqual({ error: { code: expect.any(String), message: expect.stringMatching(/.+/) } });
     const ids = masters.slice(0, 3).map((r) => ('ids' in r ? r.ids : undefined));
     expect(ids.every((x) => x !== undefined)).toBe(true);
     const peers = await agentB.obtainKeys({ instanceId, keys: names.map((n, i) => strip(second(n, ids[i]!))) });
     expect(peers.map((r) => ('ids' in r ? r.ids : r))).toEqual(ids);
+    expect(idle(agentB)).toHaveLength(1);
     for (const n of names) expect(hex(held(agentA).get(`${instanceId}/${n}`)!.secret)).toBe(hex(held(agentB).get(`${instanceId}/${n}`)!.secret));
     const secrets = names.map((n) => held(agentA).get(`${instanceId}/${n}`)!.secret);
     expect(agentA.releaseKeys(instanceId, [...names, 't-never-keyed'])).toBe(3);

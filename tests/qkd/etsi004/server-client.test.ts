@@ -135,3 +135,103 @@ describe('ETSI 004 server and client', () => {
     await expect(pending).rejects.toThrow(/ETSI 004 connection/);
   });
 });
+
+describe('ETSI 004 pipelining (several key streams on one connection)', () => {
+  const A = '00000000-0000-4000-8000-00000000000a';
+  const B = '00000000-0000-4000-8000-00000000000b';
+  /** Records when each handler call starts and ends; GET_KEY of stream A is slow. */
+  function recordingHandler(events: string[], release: Promise<void>): Etsi004Handler {
+    return {
+      openConnect: async (req) => {
+        events.push(`open ${req.key_stream_id} start`);
+        await new Promise((r) => setTimeout(r, 30));
+        events.push(`open ${req.key_stream_id} end`);
+        return { status: 0, key_stream_id: req.key_stream_id!, qos: req.qos };
+      },
+      getKey: async (req) => {
+        events.push(`get ${req.key_stream_id} start`);
+        if (req.key_stream_id === A) await release;
+        events.push(`get ${req.key_stream_id} end`);
+        return { status: 0, index: req.index, key_buffer: req.key_stream_id === A ? 'aa'.repeat(4) : 'bb'.repeat(4) };
+      },
+      close: (req) => {
+        events.push(`close ${req.key_stream_id}`);
+        return { status: 0 };
+      },
+    };
+  }
+  const qos = { key_chunk_size: 4 };
+
+  beforeAll(() => quietLogs());
+
+  it('runs one stream\'s requests in order, other streams side by side, and answers in request order', async () => {
+    const events: string[] = [];
+    let letAGo!: () => void;
+    const release = new Promise<void>((r) => (letAGo = r));
+    const server = await Etsi004Server.start({ handler: recordingHandler(events, release) });
+    const client = await Etsi004Client.connect({ port: server.port });
+    try {
+      const settled: string[] = [];
+      const track = <T>(name: string, p: Promise<T>): Promise<T> => p.finally(() => settled.push(name));
+      // All six requests leave in one tick, before any answer.
+      const all = Promise.all([
+        track('open A', client.openConnect('s', 'd', qos, A)),
+        track('get A', client.getKey(A, 0)),
+        track('close A', client.close(A)),
+        track('open B', client.openConnect('s', 'd', qos, B)),
+        track('get B', client.getKey(B, 0)),
+        track('close B', client.close(B)),
+      ]);
+      // Stream B is served completely while A's GET_KEY waits...
+      for (let i = 0; i < 100 && !events.includes(`close ${B}`); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(events).toContain(`close ${B}`);
+      expect(events).not.toContain(`get ${A} end`);
+      // ...and within each stream nothing starts before the request before it has ended.
+      for (const k of [A, B]) {
+        const mine = events.filter((e) => e.includes(k));
+        expect(mine.indexOf(`open ${k} end`)).toBeLessThan(mine.indexOf(`get ${k} start`));
+      }
+      // But no answer overtakes the one to an earlier request (A's OPEN_CONNECT may be answered: it came first).
+      expect(settled.filter((n) => n !== 'open A')).toEqual([]);
+      letAGo();
+      const [, keyA, , , keyB] = await all;
+      expect(Buffer.from((keyA as { key: Uint8Array }).key).toString('hex')).toBe('aa'.repeat(4));
+      expect(Buffer.from((keyB as { key: Uint8Array }).key).toString('hex')).toBe('bb'.repeat(4));
+      expect(settled).toEqual(['open A', 'get A', 'close A', 'open B', 'get B', 'close B']);
+      expect(events.indexOf(`close ${A}`)).toBeGreaterThan(events.indexOf(`get ${A} end`));
+    } finally {
+      await client.end();
+      await server.stop();
+    }
+  });
+
+  it('sends requests issued in one tick in one write, and answers ready together in one write', async () => {
+    // The client side, seen by a raw server.
+    const chunks: string[] = [];
+    const rawServer = net.createServer((s) => s.on('data', (d) => chunks.push(d.toString('utf8'))));
+    await new Promise<void>((r) => rawServer.listen(0, '127.0.0.1', () => r()));
+    const c = await Etsi004Client.connect({ port: (rawServer.address() as net.AddressInfo).port, timeoutMs: 60_000 });
+    for (const k of [A, B, KSID]) c.getKey(k, 0).catch(() => undefined);
+    for (let i = 0; i < 100 && chunks.join('').split('\n').length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.trim().split('\n').map((l) => (JSON.parse(l) as { data: { key_stream_id: string } }).data.key_stream_id)).toEqual([A, B, KSID]);
+    await c.end().catch(() => undefined);
+    await new Promise<void>((r) => rawServer.close(() => r()));
+
+    // The server side, seen by a raw client: three answers ready in the same tick.
+    const server = await Etsi004Server.start({ handler });
+    try {
+      const got: string[] = [];
+      const s = net.connect({ port: server.port, host: '127.0.0.1' });
+      s.on('data', (d) => got.push(d.toString('utf8')));
+      const req = (i: number): string => JSON.stringify({ command: 'GET_KEY', data: { key_stream_id: `${KSID.slice(0, -1)}${i}`, index: 0 } }) + '\n';
+      s.write(req(1) + req(2) + req(3));
+      for (let i = 0; i < 100 && got.join('').split('\n').length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      s.destroy();
+      expect(got).toHaveLength(1);
+      expect(got[0]!.trim().split('\n')).toHaveLength(3);
+    } finally {
+      await server.stop();
+    }
+  });
+});
