@@ -30,15 +30,22 @@ interface RpcResponse {
 
 /** Split a stream into lines and hand each parsed JSON value to `onMessage`. */
 function readLines(stream: Duplex, onMessage: (msg: unknown) => void, onError: (err: Error) => void): void {
-  let buf = '';
+  // The unterminated rest, in pieces: a long message arrives in many chunks, and each chunk is
+  // searched for its newline once (not the whole rest again at every chunk).
+  let parts: string[] = [];
+  let partsLength = 0;
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
-    buf += chunk;
+    let from = 0;
     let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line === '') continue;
+    while ((nl = chunk.indexOf('\n', from)) >= 0) {
+      const piece = chunk.slice(from, nl);
+      const line = parts.length === 0 ? piece : parts.join('') + piece;
+      parts = [];
+      partsLength = 0;
+      from = nl + 1;
+      // JSON.parse allows whitespace around the value; a blank line is no message.
+      if (BLANK.test(line)) continue;
       let msg: unknown;
       try {
         msg = JSON.parse(line);
@@ -48,14 +55,21 @@ function readLines(stream: Duplex, onMessage: (msg: unknown) => void, onError: (
       }
       onMessage(msg);
     }
+    if (from < chunk.length) {
+      parts.push(from === 0 ? chunk : chunk.slice(from));
+      partsLength += chunk.length - from;
+    }
     // Only the unterminated rest counts: a chunk may carry many complete lines.
-    if (buf.length > MAX_LINE) {
-      buf = '';
+    if (partsLength > MAX_LINE) {
+      parts = [];
+      partsLength = 0;
       onError(new ProtocolError('JSON-RPC line too long'));
       stream.destroy();
     }
   });
 }
+
+const BLANK = /^\s*$/;
 
 /** What a handler may do with the channel its request came on. */
 export interface RpcChannel {

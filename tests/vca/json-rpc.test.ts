@@ -247,10 +247,13 @@ describe('JSON-RPC server against a raw peer', () => {
     const cut = bytes.indexOf(0xc3) + 1;
     pair.client.write(bytes.subarray(0, cut));
     await sleep(20);
-    pair.client.write(bytes.subarray(cut));
+    pair.client.write(bytes.subarray(cut, cut + 700));
+    await sleep(20);
+    pair.client.write(bytes.subarray(cut + 700));
     expect(await replies.next()).toMatchObject({ id: 1, result: { s: 'é'.repeat(1000) } });
     pair.client.write(
-      [2, 3, 4].map((id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'echo', params: { id } })).join('\n') + '\n',
+      // Blank lines between them are no messages.
+      [2, 3, 4].map((id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'echo', params: { id } })).join('\n \n') + '\n',
     );
     expect([await replies.next(), await replies.next(), await replies.next()]).toEqual([2, 3, 4].map((id) => ({ jsonrpc: '2.0', id, result: { id } })));
   });
