@@ -30,28 +30,31 @@ function whenHolds(when: When, tree: Tree, siblings: readonly SchemaNode[]): boo
   return (leafOf(tree, when.leaf) ?? dflt) === when.equals;
 }
 
-/** Validate `tree` (the content of a container or list entry) and canonicalise its leaves. */
+/**
+ * Validate `tree` (the content of a container or list entry) and canonicalise its leaves.
+ * A node's path is built only when it has a problem (or is a container to descend into):
+ * most nodes have none, and an edit validates every leaf of every entry.
+ */
 export function validateTree(tree: Tree, children: readonly SchemaNode[], path: string, kind: DataKind, problems: Problem[]): void {
   const before = problems.length;
   for (const node of children) {
     const v = tree[node.name];
-    const p = childPath(path, node.name);
     if (node.kind === 'container' && node.state && kind === 'config') {
-      if (v !== undefined) problems.push({ path: p, message: 'is state data (config false), not configuration' });
+      if (v !== undefined) problems.push({ path: childPath(path, node.name), message: 'is state data (config false), not configuration' });
       continue;
     }
     if (node.kind === 'container' && node.when && !whenHolds(node.when, tree, children)) {
-      if (v !== undefined) problems.push({ path: p, message: `is only allowed when ${node.when.leaf} is ${node.when.equals}` });
+      if (v !== undefined) problems.push({ path: childPath(path, node.name), message: `is only allowed when ${node.when.leaf} is ${node.when.equals}` });
       continue;
     }
     switch (node.kind) {
       case 'leaf':
         if (v === undefined) {
-          if (node.mandatory) problems.push({ path: p, message: 'is mandatory and missing' });
+          if (node.mandatory) problems.push({ path: childPath(path, node.name), message: 'is mandatory and missing' });
         } else {
           const r = checkLeaf(node.type, v as string);
           if (r.ok) tree[node.name] = r.value;
-          else problems.push({ path: p, message: r.message });
+          else problems.push({ path: childPath(path, node.name), message: r.message });
         }
         break;
       case 'leaf-list': {
@@ -59,8 +62,8 @@ export function validateTree(tree: Tree, children: readonly SchemaNode[], path: 
         const seen = new Set<string>();
         values.forEach((x, i) => {
           const r = checkLeaf(node.type, x);
-          if (!r.ok) problems.push({ path: `${p}[${i}]`, message: r.message });
-          else if (seen.has(r.value)) problems.push({ path: `${p}[${i}]`, message: 'repeats an earlier value (leaf-list values are unique)' });
+          if (!r.ok) problems.push({ path: `${childPath(path, node.name)}[${i}]`, message: r.message });
+          else if (seen.has(r.value)) problems.push({ path: `${childPath(path, node.name)}[${i}]`, message: 'repeats an earlier value (leaf-list values are unique)' });
           else {
             seen.add(r.value);
             values[i] = r.value;
@@ -72,6 +75,7 @@ export function validateTree(tree: Tree, children: readonly SchemaNode[], path: 
         validateTree((v as Tree | undefined) ?? {}, node.children, innerPath(node, path), kind, problems);
         break;
       case 'list': {
+        const p = childPath(path, node.name);
         const seen = new Map<string, number>();
         ((v as Tree[] | undefined) ?? []).forEach((entry, i) => {
           const ep = `${p}[${i}]`;
@@ -88,7 +92,7 @@ export function validateTree(tree: Tree, children: readonly SchemaNode[], path: 
     }
     const present = Array.isArray(v) ? v.length > 0 : v !== undefined;
     if (node.must && present && problems.length === before && !node.must.test(tree)) {
-      problems.push({ path: p, message: node.must.message });
+      problems.push({ path: childPath(path, node.name), message: node.must.message });
     }
   }
 }

@@ -65,11 +65,22 @@ export function checkLeaf(type: LeafType, value: string): LeafCheck {
   }
 }
 
+/** Digits a double holds exactly (10^15 < 2^53): such values need no BigInt, and most leaves are small. */
+const EXACT_DIGITS = 15;
+
 function checkUint(max: bigint, label: string, value: string): LeafCheck {
-  const message = `must be an integer 0..${max} (${label})`;
-  if (!UINT.test(value)) return { ok: false, message };
-  const n = BigInt(value);
-  return n <= max ? { ok: true, value: n.toString() } : { ok: false, message };
+  if (UINT.test(value)) {
+    const digits = value.charCodeAt(0) === 0x2b /* + */ ? value.length - 1 : value.length;
+    if (digits <= EXACT_DIGITS) {
+      // Exact: n < 2^53, and Number(max) is max itself below 2^53 and at least 2^53 above it.
+      const n = Number(value);
+      if (n <= Number(max)) return { ok: true, value: String(n) };
+    } else {
+      const n = BigInt(value);
+      if (n <= max) return { ok: true, value: n.toString() };
+    }
+  }
+  return { ok: false, message: `must be an integer 0..${max} (${label})` };
 }
 
 function isIpAddress(s: string): boolean {

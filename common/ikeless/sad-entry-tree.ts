@@ -5,7 +5,7 @@
  * encoding always writes those leaves explicitly. Key leaves become
  * `yang:hex-string`s; leaving them out is the caller's `withKeys` choice.
  */
-import { fromYangHexString, toYangHexString } from '../hex.js';
+import { toYangHexString } from '../hex.js';
 import type { Tree } from './schema.js';
 import {
   big,
@@ -30,9 +30,18 @@ import {
 import type { EncapsulationType, EspSa, SadEntry, SadEntryState, SoftLifetime } from './types.js';
 
 const hex = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : toYangHexString(b));
+/**
+ * A `yang:hex-string` leaf of a validated tree → its own bytes (key material). `validateTree` has
+ * checked the form already, so Node decodes the hex straight into them (no array of octets per key).
+ */
 const bytes = (t: Tree, name: string): Uint8Array | undefined => {
   const v = t[name] as string | undefined;
-  return v === undefined ? undefined : fromYangHexString(v);
+  if (v === undefined) return undefined;
+  const digits = v.replaceAll(':', '');
+  const out = new Uint8Array(digits.length / 2);
+  // A Buffer view of `out`, not Buffer.from(digits): that copy would sit in Node's shared pool, unwiped.
+  Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(digits, 'hex');
+  return out;
 };
 
 /** SAD entry → tree (key leaves included when set). */

@@ -39,7 +39,8 @@ const isDelete = (op: Effective): boolean => op === 'delete' || op === 'remove';
 /** The element's `nc:operation`, checking that it has no other attributes. */
 function operationAttr(el: XmlElement, path: string, problems: Problem[]): EditOperation | undefined {
   let op: EditOperation | undefined;
-  for (const [k, v] of Object.entries(el.attrs)) {
+  for (const k in el.attrs) {
+    const v = el.attrs[k]!;
     const ns = el.attrNs[k];
     if (k === 'operation' && ns === NETCONF_BASE_NS) {
       if (OPERATIONS.includes(v)) op = v as EditOperation;
@@ -60,14 +61,26 @@ function inherit(parent: Effective, own: EditOperation | undefined, path: string
   return own;
 }
 
-/** Refuse operations inside an entry that differ from the entry's. */
-function checkInner(el: XmlElement, op: Effective, path: string, problems: Problem[]): void {
+/**
+ * Refuse operations inside an entry that differ from the entry's. `inner` holds the names from the
+ * entry down to `el`: a node's path is built only when it has attributes (almost none has).
+ */
+function checkInner(el: XmlElement, op: Effective, path: string, problems: Problem[], inner: string[] = []): void {
   for (const c of el.children) {
-    const p = childPath(path, c.name);
-    const own = operationAttr(c, p, problems);
-    if (own !== undefined && own !== op) problems.push({ path: p, message: INNER_OPERATION });
-    checkInner(c, op, p, problems);
+    inner.push(c.name);
+    if (hasAttributes(c)) {
+      const p = [path, ...inner].join('.');
+      const own = operationAttr(c, p, problems);
+      if (own !== undefined && own !== op) problems.push({ path: p, message: INNER_OPERATION });
+    }
+    checkInner(c, op, path, problems, inner);
+    inner.pop();
   }
+}
+
+function hasAttributes(el: XmlElement): boolean {
+  for (const _ in el.attrs) return true;
+  return false;
 }
 
 /** `<ipsec-ikeless>` with operations (or the `<config>` holding it) → `IkelessEdit`; ValidationError on bad content. */

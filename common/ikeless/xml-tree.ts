@@ -39,41 +39,55 @@ export function treeToXml(t: Tree, children: readonly SchemaNode[]): XmlElement[
   return out;
 }
 
-/** The children of `el` → tree; unknown or repeated elements become problems. */
+/** The schema nodes of each children list by name, built once per list: elements are looked up by name. */
+const byName = new WeakMap<readonly SchemaNode[], ReadonlyMap<string, SchemaNode>>();
+
+function schemaNode(children: readonly SchemaNode[], name: string): SchemaNode | undefined {
+  let index = byName.get(children);
+  if (index === undefined) {
+    index = new Map(children.map((s) => [s.name, s]));
+    byName.set(children, index);
+  }
+  return index.get(name);
+}
+
+/** The children of `el` → tree; unknown or repeated elements become problems (a path is built only for a problem). */
 export function xmlToTree(el: XmlElement, children: readonly SchemaNode[], path: string, state: StatePolicy, problems: Problem[]): Tree {
   const t: Tree = {};
   const counts = new Map<string, number>();
   for (const c of el.children) {
-    const node = c.ns === IKELESS_NS ? children.find((s) => s.name === c.name) : undefined;
-    const p = childPath(path, c.name);
+    const node = c.ns === IKELESS_NS ? schemaNode(children, c.name) : undefined;
     if (!node) {
-      problems.push({ path: p, message: c.ns === IKELESS_NS ? 'is not an element of ietf-i2nsf-ikeless here' : `is in namespace '${c.ns}', not ${IKELESS_NS}` });
+      problems.push({
+        path: childPath(path, c.name),
+        message: c.ns === IKELESS_NS ? 'is not an element of ietf-i2nsf-ikeless here' : `is in namespace '${c.ns}', not ${IKELESS_NS}`,
+      });
       continue;
     }
     const n = counts.get(c.name) ?? 0;
     counts.set(c.name, n + 1);
     if (node.kind === 'container' && node.state && state !== 'allow') {
-      if (state === 'reject') problems.push({ path: p, message: 'is state data (config false), not configuration' });
+      if (state === 'reject') problems.push({ path: childPath(path, c.name), message: 'is state data (config false), not configuration' });
       continue;
     }
     if ((node.kind === 'leaf' || node.kind === 'container') && n > 0) {
-      problems.push({ path: p, message: 'appears more than once' });
+      problems.push({ path: childPath(path, c.name), message: 'appears more than once' });
       continue;
     }
     switch (node.kind) {
       case 'leaf':
-        if (c.children.length > 0) problems.push({ path: p, message: 'must hold a value, not elements' });
+        if (c.children.length > 0) problems.push({ path: childPath(path, c.name), message: 'must hold a value, not elements' });
         else t[c.name] = c.text;
         break;
       case 'leaf-list':
-        if (c.children.length > 0) problems.push({ path: `${p}[${n}]`, message: 'must hold a value, not elements' });
+        if (c.children.length > 0) problems.push({ path: `${childPath(path, c.name)}[${n}]`, message: 'must hold a value, not elements' });
         else ((t[c.name] ??= []) as string[]).push(c.text);
         break;
       case 'container':
         t[c.name] = xmlToTree(c, node.children, innerPath(node, path), state, problems);
         break;
       case 'list':
-        ((t[c.name] ??= []) as Tree[]).push(xmlToTree(c, node.children, `${p}[${n}]`, state, problems));
+        ((t[c.name] ??= []) as Tree[]).push(xmlToTree(c, node.children, `${childPath(path, c.name)}[${n}]`, state, problems));
         break;
     }
   }

@@ -9,10 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { configureLogging } from '../../common/index.js';
-import { IKELESS_NS, ikelessEditToXml, ipsecConfigFromXml, type IkelessEdit, type SadEntryState } from '../../common/ikeless/index.js';
+import { IKELESS_NS, ikelessEditToXml, ipsecConfigFromXml, type IkelessEdit, type SadEntry, type SadEntryState } from '../../common/ikeless/index.js';
 import { NETCONF_NS, NetconfRpcError, parseXml, serializeXml, type EditConfigRequest, type NetconfSessionInfo, type XmlElement } from '../../common/netconf/index.js';
 import { CcipsAgent, type AgentBackend } from '../../virtual-router/ccips-agent.js';
 import type { DatapathEdit } from '../../virtual-router/datapath/control-messages.js';
+import type { RunningTable } from '../../virtual-router/running-table.js';
 import { SITE_A, SITE_B, findKey, sadEntry, tunnelConfig } from './tunnel-fixtures.js';
 
 configureLogging({ console: false });
@@ -70,6 +71,8 @@ function req(e: Partial<IkelessEdit> | string, o: Partial<EditConfigRequest> = {
   return { target: 'running', defaultOperation: 'merge', testOption: 'test-then-set', errorOption: 'stop-on-error', config: [parseXml(xml)], ...o };
 }
 const cfgOf = (els: XmlElement[]) => ipsecConfigFromXml(els[0]!);
+/** The agent's own running entry (the object whose keys it wipes), read from its private SAD. */
+const runningSa = (a: CcipsAgent, name: string): SadEntry => (a as unknown as { sad: RunningTable<SadEntry> }).sad.get(name)!;
 const sadNames = (els: XmlElement[]) => cfgOf(els).sad.map((e) => e.name).sort();
 
 describe('CcipsAgent', () => {
@@ -209,8 +212,7 @@ describe('CcipsAgent', () => {
   it('wipes the keys of entries that leave the running config', async () => {
     const t = t1();
     await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
-    const running = (agent as unknown as { running: { sad: { name: string; espSa: { encryption: { key?: Uint8Array } } }[] } }).running;
-    const key = running.sad.find((e) => e.name === t.sad[0]!.name)!.espSa.encryption.key!;
+    const key = runningSa(agent, t.sad[0]!.name).espSa.encryption.key!;
     expect(key.some((b) => b !== 0)).toBe(true);
     await agent.editConfig(req({ deleteSad: [t.sad[0]!.name] }), ADMIN);
     expect(key.every((b) => b === 0)).toBe(true);
@@ -220,8 +222,7 @@ describe('CcipsAgent', () => {
     const t = t1();
     await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
     const gone = t.sad[0]!.name;
-    const running = (agent as unknown as { running: { sad: { name: string; espSa: { encryption: { key?: Uint8Array } } }[] } }).running;
-    const key = running.sad.find((e) => e.name === gone)!.espSa.encryption.key!;
+    const key = runningSa(agent, gone).espSa.encryption.key!;
     expect(await agent.forgetExpired(gone)).toBe(true);
     expect(key.every((b) => b === 0)).toBe(true);
     expect(sadNames(agent.getConfig('running', undefined, ADMIN))).toEqual(t.sad.slice(1).map((e) => e.name).sort());
@@ -239,6 +240,129 @@ describe('CcipsAgent', () => {
     await expect(agent.editConfig(req({ sad: [clash] }), ADMIN)).rejects.toThrow(/SPI 0x1001 of sad-entry 'other-name' is already used/);
     expect(backend.edits).toHaveLength(1);
     expect(sadNames(agent.getConfig('running', undefined, ADMIN))).toEqual(t.sad.map((e) => e.name).sort());
+  });
+
+  /** `n` tunnels' SAs (no policies), SPIs from `spi0` up, installed in edits of 25 SAs. */
+  async function installMany(n: number, spi0: number): Promise<SadEntry[]> {
+    const all: SadEntry[] = [];
+    for (let i = 0; i < n; i++) all.push(...tunnelConfig(`m${i}`, SITE_A, SITE_B, { spiOut: spi0 + 2 * i, spiIn: spi0 + 2 * i + 1, master: true, secret }).sad);
+    for (let i = 0; i < all.length; i += 25) await agent.editConfig(req({ sad: all.slice(i, i + 25) }), ADMIN);
+    return all;
+  }
+  const names = (xs: { name: string }[]) => xs.map((x) => x.name);
+
+  it('refuses an SA whose SPI an SA installed long before uses, in either direction, and leaves everything as it was', async () => {
+    const t = t1(); // outbound 0x1001, inbound 0x2002
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    await installMany(60, 0x10000);
+    const before = serializeXml(agent.getConfig('running', undefined, ADMIN)[0]!);
+    const edits = backend.edits.length;
+    const fresh = tunnelConfig('late', SITE_A, SITE_B, { spiOut: 0x5001, spiIn: 0x5002, master: true, secret }).sad;
+    const outClash = { ...fresh[0]!, spi: 0x1001 };
+    await expect(agent.editConfig(req({ sad: [outClash, fresh[1]!] }), ADMIN)).rejects.toThrow(
+      `outbound SPI 0x1001 of sad-entry '${outClash.name}' is already used by sad-entry '${t.sad[0]!.name}'`,
+    );
+    const inClash = { ...fresh[1]!, spi: 0x2002 };
+    await expect(agent.editConfig(req({ sad: [inClash] }), ADMIN)).rejects.toThrow(`inbound SPI 0x2002 of sad-entry '${inClash.name}' is already used by sad-entry '${t.sad[1]!.name}'`);
+    // The same SPI in the other direction is another SA (RFC 4301 §4.1: inbound SAs are found by SPI alone).
+    await agent.editConfig(req({ sad: [{ ...fresh[1]!, spi: 0x1001 }] }), ADMIN);
+    expect(backend.edits).toHaveLength(edits + 1);
+    expect(serializeXml(agent.getConfig('running', undefined, ADMIN)[0]!)).not.toBe(before);
+  });
+
+  it('an SPI is free again once its SA is deleted, replaced by a new SPI, expired or dropped by a replace', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const many = await installMany(10, 0x10000);
+    const other = (name: string, spi: number) => ({ ...tunnelConfig(name, SITE_A, SITE_B, { spiOut: spi, spiIn: 0x7000, master: true, secret }).sad[0]!, spi });
+    // Deleted and reused in one edit.
+    await agent.editConfig(req({ sad: [other('x1', 0x1001)], deleteSad: [t.sad[0]!.name] }), ADMIN);
+    // The same name with a new SPI frees the old one.
+    await agent.editConfig(req({ sad: [{ ...other('x1', 0x1001), spi: 0x6001 }] }), ADMIN);
+    await agent.editConfig(req({ sad: [other('x2', 0x1001)] }), ADMIN);
+    // A hard expiry frees it as well.
+    expect(await agent.forgetExpired(many[0]!.name)).toBe(true);
+    await agent.editConfig(req({ sad: [other('x3', many[0]!.spi)] }), ADMIN);
+    // A replaced SAD keeps only what the edit names; the others' SPIs are free.
+    const kept = structuredClone(many[2]!); // outbound, as other()'s SAs (even indexes of `many` are)
+    const held = sadNames(agent.getConfig('running', undefined, ADMIN));
+    await agent.editConfig(req({ sad: [kept] }, { defaultOperation: 'replace' }), ADMIN);
+    expect(sadNames(agent.getConfig('running', undefined, ADMIN))).toEqual([kept.name]);
+    expect(backend.edits.at(-1)!.addSa).toEqual([]); // written unchanged: stays installed
+    expect(backend.edits.at(-1)!.deleteSa.sort()).toEqual(held.filter((n) => n !== kept.name));
+    await agent.editConfig(req({ sad: [other('x4', 0x1001), other('x5', many[4]!.spi)] }), ADMIN);
+    // …but not the SPI of the entry it kept.
+    await expect(agent.editConfig(req({ sad: [other('x6', kept.spi)] }), ADMIN)).rejects.toThrow(/already used by sad-entry/);
+  });
+
+  it('names the first clash in configuration order when several entries of an edit clash', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad }), ADMIN);
+    const a = { ...t.sad[0]!, name: 'a', spi: 0x9001 };
+    const b = { ...t.sad[0]!, name: 'b', spi: 0x9002 };
+    await agent.editConfig(req({ sad: [a, b] }), ADMIN);
+    // `a` (installed before `b`) moves to b's SPI while `b` stays: b is found second, so b is named.
+    await expect(agent.editConfig(req({ sad: [{ ...a, spi: 0x9002 }] }), ADMIN)).rejects.toThrow(`SPI 0x9002 of sad-entry 'b' is already used by sad-entry 'a'`);
+  });
+
+  it('keeps configuration order: changed entries reach the data path in it, new ones after, deletions in running order', async () => {
+    const mk = (name: string, spi: number, s = secret) => ({ ...sadEntry('o', SITE_A, SITE_B, spi, { secret: s }), name });
+    await agent.editConfig(req({ sad: [mk('a', 0x101), mk('b', 0x102), mk('c', 0x103)] }), ADMIN);
+    const other = new Uint8Array(randomBytes(32));
+    await agent.editConfig(req({ sad: [mk('c', 0x103, other), mk('d', 0x104), mk('a', 0x101, other)] }), ADMIN);
+    const dp = backend.edits.at(-1)!;
+    expect(names(dp.addSa)).toEqual(['a', 'c', 'd']);
+    expect(dp.deleteSa).toEqual(['a', 'c']);
+    expect(names(cfgOf(agent.getConfig('running', undefined, ADMIN)).sad)).toEqual(['a', 'b', 'c', 'd']);
+    // Deleted and written again in one request (two roots): it moves to the end.
+    const del = serializeXml(ikelessEditToXml(edit({ deleteSad: ['a'] }), { withKeys: true }));
+    const add = serializeXml(ikelessEditToXml(edit({ sad: [mk('a', 0x101)] }), { withKeys: true }));
+    await agent.editConfig({ ...req({}), config: [parseXml(del), parseXml(add)] }, ADMIN);
+    expect(names(cfgOf(agent.getConfig('running', undefined, ADMIN)).sad)).toEqual(['b', 'c', 'd', 'a']);
+    // A replaced table takes the edit's order.
+    await agent.editConfig(req({ sad: [mk('d', 0x104), mk('b', 0x102)] }, { defaultOperation: 'replace' }), ADMIN);
+    expect(names(cfgOf(agent.getConfig('running', undefined, ADMIN)).sad)).toEqual(['d', 'b']);
+  });
+
+  it('a failed data path apply leaves the SAD, its SPIs and the data path as they were; the edit can be retried', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    const many = await installMany(20, 0x10000);
+    const before = serializeXml(agent.getConfig('running', undefined, ADMIN)[0]!);
+    const installedBefore = new Map(backend.installed);
+    const fresh = tunnelConfig('t9', SITE_A, SITE_B, { spiOut: 0x9001, spiIn: 0x9002, master: true, secret }).sad;
+    const rekeyed = { ...many[4]!, spi: 0x9003 }; // outbound, as fresh[0]
+    backend.failApply = new Error('worker said no');
+    const failing = () => req({ sad: [...fresh, rekeyed], deleteSad: [many[6]!.name] });
+    await expect(agent.editConfig(failing(), ADMIN)).rejects.toThrow('worker said no');
+    expect(serializeXml(agent.getConfig('running', undefined, ADMIN)[0]!)).toBe(before);
+    expect(backend.installed).toEqual(installedBefore);
+    // The SPIs the failed edit would have freed are still taken (many[6] is outbound, as fresh[0]).
+    await expect(agent.editConfig(req({ sad: [{ ...fresh[0]!, name: 'y', spi: many[6]!.spi }] }), ADMIN)).rejects.toThrow(`already used by sad-entry '${many[6]!.name}'`);
+    backend.failApply = undefined;
+    await agent.editConfig(failing(), ADMIN);
+    expect(sadNames(agent.getConfig('running', undefined, ADMIN))).toHaveLength(2 + 40 + 2 - 1);
+    await expect(agent.editConfig(req({ sad: [{ ...fresh[0]!, name: 'z', spi: 0x9003 }] }), ADMIN)).rejects.toThrow(`sad-entry '${rekeyed.name}'`);
+  });
+
+  it('sets routes when the SPD changes, not for an edit of SAs only, and again after routes could not be put back', async () => {
+    const t = t1();
+    await agent.editConfig(req({ sad: t.sad, spd: t.spd }), ADMIN);
+    expect(backend.routeSyncs).toEqual([[SITE_B.lan]]);
+    await installMany(3, 0x10000);
+    expect(backend.routeSyncs).toHaveLength(1);
+    // A route change that fails, and whose rollback fails too: the routes' state is unknown.
+    backend.failRoutes = new Error('ip failed');
+    const c = { name: 'c', tunnel: '198.51.100.3', lan: '10.3.0.0/24' };
+    const other = tunnelConfig('t2', SITE_A, c, { spiOut: 0x3001, spiIn: 0x3002, master: true, secret });
+    await expect(agent.editConfig(req({ sad: other.sad, spd: other.spd }), ADMIN)).rejects.toMatchObject({ tag: 'operation-failed' });
+    backend.failRoutes = undefined;
+    const syncs = backend.routeSyncs.length;
+    await installMany(1, 0x20000);
+    expect(backend.routeSyncs).toHaveLength(syncs + 1);
+    expect(backend.routeSyncs.at(-1)).toEqual([SITE_B.lan]);
+    await installMany(1, 0x30000);
+    expect(backend.routeSyncs).toHaveLength(syncs + 1);
   });
 
   it('refuses foreign namespaces and malformed ikeless content', async () => {

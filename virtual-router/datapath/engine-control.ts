@@ -25,9 +25,11 @@ export function applyEdit(engine: EspEngine, edit: DatapathEdit): void {
   const addedPolicies: string[] = [];
   // An outbound SA replaced under the same name keeps counting where it was: restarting its
   // sequence number would repeat AES-GCM IVs (IV = sequence number) under a key that may be unchanged.
+  // Looked up by name: the cost of an edit follows its own size, not the number of SAs installed.
   const carried = new Map<string, bigint>();
-  for (const sa of engine.listSas()) {
-    if (sa.direction === 'outbound' && edit.addSa.some((e) => e.name === sa.name)) carried.set(sa.name, sa.state.replayStats.seqNumberCounter);
+  for (const e of edit.addSa) {
+    const sa = engine.saInfo(e.name);
+    if (sa?.direction === 'outbound') carried.set(sa.name, sa.state.replayStats.seqNumberCounter);
   }
   try {
     // Deleting first lets an edit replace an entry under the same name.

@@ -203,15 +203,13 @@ export class EspEngine {
   /** Every installed SA with its counters and state. */
   listSas(): SaInfo[] {
     const now = this.now();
-    return [...this.sad.all()].map((sa) => ({
-      name: sa.name,
-      spi: sa.spi,
-      reqid: sa.reqid,
-      direction: sa.direction,
-      extSeqNum: sa.esn,
-      counters: { ...sa.counters },
-      state: sa.state(now),
-    }));
+    return [...this.sad.all()].map((sa) => describeSa(sa, now));
+  }
+
+  /** The named SA as `listSas` lists it, or undefined: for a few SAs, without listing them all. */
+  saInfo(name: string): SaInfo | undefined {
+    const sa = this.sad.get(name);
+    return sa ? describeSa(sa, this.now()) : undefined;
   }
 
   /** Every installed SPD entry (outbound first, in match order). */
@@ -476,6 +474,19 @@ export class EspEngine {
       }
     }
   }
+}
+
+/** An SA as `listSas` lists it: its counters copied, its state at `now`. */
+function describeSa(sa: SecurityAssociation, now: number): SaInfo {
+  return {
+    name: sa.name,
+    spi: sa.spi,
+    reqid: sa.reqid,
+    direction: sa.direction,
+    extSeqNum: sa.esn,
+    counters: { ...sa.counters },
+    state: sa.state(now),
+  };
 }
 
 function hexSpi(spi: number | undefined): string | undefined {
