@@ -1,12 +1,12 @@
 /**
  * deriveSaKeys (vca/key-expansion.ts): HKDF-SHA-256 (RFC 5869) with the
- * CONTRACTS labels, checked against two independent computations — an HMAC
+ * CONTRACTS labels, checked against three independent computations — an HMAC
  * implementation of RFC 5869 written here (itself checked with the RFC's
- * Appendix A vectors) and @noble/hashes' hkdf — and the RFC 9061 key leaf
+ * Appendix A vectors), @noble/hashes' hkdf and node:crypto's hkdfSync — and the RFC 9061 key leaf
  * layouts: AES-GCM key ‖ 4-byte salt (36 / 20 bytes), AES-CBC key plus a
  * 32-byte HMAC-SHA-256 integrity key.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -54,6 +54,8 @@ describe('deriveSaKeys', () => {
     // Second independent implementation (salt undefined = RFC 5869 zero salt).
     expect(hex(k.encryptionKey.subarray(0, 32))).toBe(hex(nobleHkdf(sha256, secret, undefined, label(`qnfv esp enc ${dir}`), 32)));
     expect(hex(k.encryptionKey.subarray(32))).toBe(hex(nobleHkdf(sha256, secret, undefined, label(`qnfv esp salt ${dir}`), 4)));
+    // Third: OpenSSL's HKDF through node:crypto (an empty salt is the zero salt, RFC 5869 §2.2).
+    expect(hex(k.encryptionKey.subarray(0, 32))).toBe(Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), label(`qnfv esp enc ${dir}`), 32)).toString('hex'));
   });
 
   it('AES-GCM-16 128: 20 bytes = 16-byte key ‖ 4-byte salt', () => {
