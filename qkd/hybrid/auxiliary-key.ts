@@ -10,9 +10,9 @@
  * source key; its secrecy is that of the one source that was available. That is
  * why such a key is always reported with `degraded: true`.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { AUX_LABEL } from './constants.js';
-import { lengthPrefixed } from './combiners.js';
+import { encodeParts, u32be } from './bytes.js';
+import { sha256 } from './sha256.js';
 
 /** The public fields the auxiliary key is derived from. */
 export interface AuxiliaryKeyFields {
@@ -24,8 +24,5 @@ export interface AuxiliaryKeyFields {
 
 /** Derive the 32-byte auxiliary key (the caller zeroes it like any key). */
 export function auxiliaryKey(f: AuxiliaryKeyFields): Uint8Array {
-  const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-  const index = new Uint8Array(4);
-  new DataView(index.buffer).setUint32(0, f.index);
-  return sha256(lengthPrefixed([utf8(AUX_LABEL), utf8(f.ksid), index, utf8(f.source), utf8(f.destination)]));
+  return sha256(encodeParts([AUX_LABEL, f.ksid, u32be(f.index), f.source, f.destination]));
 }

@@ -17,12 +17,13 @@
  * Output length ≤ input length for xor and ≤ 32 for hmac (truncation, never
  * extension). Every intermediate is zeroed in `finally`; inputs are not touched.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ValidationError, zeroize } from '../../common/index.js';
 import { HKDF_SHA256_MAX_LENGTH, HMAC_SHA256_LENGTH, KDF_LABEL, SOURCE_ORDER } from './constants.js';
 import type { CombinerName } from './hybrid-uri.js';
+import { hkdfSha256, hmacSha256 } from './sha256.js';
+import { encodeParts, encodeSecretParts } from './bytes.js';
+
+export { hkdfSha256, hmacSha256 };
 
 /** One secret and the source it came from (`QKD`, `ML-KEM-512`, `X25519`, `AUX`). */
 export interface SecretInput {
@@ -53,30 +54,9 @@ export function orderBySource(inputs: readonly SecretInput[]): SecretInput[] {
   return [...inputs].sort((a, b) => SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source));
 }
 
-/** Concatenate `u32be(len) ‖ bytes` for each part. */
+/** Concatenate `u32be(len) ‖ bytes` for each part (in memory of its own: it may hold secrets). */
 export function lengthPrefixed(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
-  const view = new DataView(out.buffer);
-  let off = 0;
-  for (const p of parts) {
-    view.setUint32(off, p.length);
-    out.set(p, off + 4);
-    off += 4 + p.length;
-  }
-  return out;
-}
-
-/** RFC 5869 HKDF with SHA-256 (`salt` undefined = HashLen zero bytes). */
-export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_LENGTH) {
-    throw new ValidationError(`HKDF-SHA-256 length must be 1..${HKDF_SHA256_MAX_LENGTH}, got ${length}`);
-  }
-  return hkdf(sha256, ikm, salt, info, length);
-}
-
-/** RFC 2104 HMAC-SHA-256. */
-export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  return hmac(sha256, key, message);
+  return encodeSecretParts(parts);
 }
 
 /** `xor`: XOR of two equal-length independent uniform keys, truncated to `length`. */
@@ -120,7 +100,7 @@ export const kdfCombiner: Combiner = (inputs, opts) => {
   const ordered = checkInputs(inputs, 'kdf');
   checkLength(opts.length, HKDF_SHA256_MAX_LENGTH, 'kdf');
   const ikm = lengthPrefixed(ordered.map((i) => i.secret));
-  const info = lengthPrefixed([new TextEncoder().encode(KDF_LABEL), opts.context ?? new Uint8Array(0)]);
+  const info = encodeParts([KDF_LABEL, opts.context ?? new Uint8Array(0)]);
   try {
     return hkdfSha256(ikm, undefined, info, opts.length);
   } finally {

@@ -12,10 +12,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ValidationError, zeroize } from '../../common/index.js';
 import { ML_DSA_65_SIZES, PIN_FRAGMENT_PARAM } from './constants.js';
+import { sha256 } from './sha256.js';
 
 /** Algorithm name in identity files. */
 export const HM_IDENTITY_ALGORITHM = 'ML-DSA-65';
@@ -70,9 +70,9 @@ export function pinOfKey(publicKey: Uint8Array): PeerPin {
   return { fingerprint: verificationKeyFingerprint(publicKey), publicKey: Uint8Array.from(publicKey) };
 }
 
-/** Whether `signerKey` is the pinned one. */
+/** Whether `signerKey` is the pinned one (public keys: no need for a constant-time comparison). */
 export function matchesPin(pin: PeerPin, signerKey: Uint8Array): boolean {
-  if (pin.publicKey) return pin.publicKey.length === signerKey.length && pin.publicKey.every((b, i) => b === signerKey[i]);
+  if (pin.publicKey) return Buffer.from(pin.publicKey.buffer, pin.publicKey.byteOffset, pin.publicKey.byteLength).equals(signerKey);
   return verificationKeyFingerprint(signerKey) === pin.fingerprint;
 }
 

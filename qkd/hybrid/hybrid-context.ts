@@ -12,7 +12,7 @@
  * Both sides build it from the same public values, so it holds no secrets.
  */
 import { SOURCE_ORDER } from './constants.js';
-import { lengthPrefixed } from './combiners.js';
+import { encodeParts, u32be } from './bytes.js';
 
 /** What one input contributes to the context (public values only). */
 export interface SourceBinding {
@@ -36,15 +36,7 @@ export interface HybridContextFields {
 
 /** Encode the context bytes for the `kdf` combiner. */
 export function encodeHybridContext(f: HybridContextFields): Uint8Array {
-  const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-  const index = new Uint8Array(4);
-  new DataView(index.buffer).setUint32(0, f.index);
   const ordered = [...f.bindings].sort((a, b) => SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source));
-  return lengthPrefixed([
-    utf8(f.ksid),
-    index,
-    utf8(f.source),
-    utf8(f.destination),
-    ...ordered.map((b) => lengthPrefixed([utf8(b.source), utf8(b.status ?? 'ok'), lengthPrefixed(b.keyIds.map(utf8)), b.transcriptHash])),
-  ]);
+  // Strings are their UTF-8; each binding, and its list of key ids, is one length-prefixed part.
+  return encodeParts([f.ksid, u32be(f.index), f.source, f.destination, ...ordered.map((b) => [b.source, b.status ?? 'ok', b.keyIds, b.transcriptHash])]);
 }

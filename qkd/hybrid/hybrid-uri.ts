@@ -34,9 +34,25 @@ export interface HybridUri {
 const URI_RE = /^hybrid:\/\/([^@/?#]+)@([^/?#]+)(?:\?([^#]*))?$/i;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PARAMS = ['hybridization', 'key_sources', 'single_source_policy'];
+/** Most URIs whose parse is remembered (a stream's two URIs recur at each OPEN_CONNECT and offer). */
+const PARSED_CACHE_SIZE = 1024;
+/** Parses of valid URIs by URI text, oldest first (a URI's parse does not depend on anything else). */
+const parsedUris = new Map<string, Readonly<HybridUri>>();
 
 /** Parse a hybrid URI; `field` names it in errors (e.g. `source`). */
 export function parseHybridUri(uri: string, field = 'uri'): HybridUri {
+  let u = parsedUris.get(uri);
+  if (!u) {
+    // Only valid URIs are remembered: an invalid one throws again, with this call's `field`.
+    u = parseUncached(uri, field);
+    if (parsedUris.size >= PARSED_CACHE_SIZE) parsedUris.delete(parsedUris.keys().next().value as string);
+    parsedUris.set(uri, u);
+  }
+  // A copy: callers own what they get.
+  return { ...u, keySources: [...u.keySources] };
+}
+
+function parseUncached(uri: string, field: string): HybridUri {
   const m = URI_RE.exec(uri);
   if (!m) throw new ValidationError(`${field} must look like hybrid://<name>@<node-uuid>?hybridization=…&key_sources=…, got '${uri}'`);
   const name = decode(m[1], `${field} name`);

@@ -51,6 +51,7 @@ import { PeerAuthError, PeerBusyError } from './peer-errors.js';
 import { objectOf, parseOffer } from './peer-offer.js';
 import { metadataBuffer, policyOf, qosCounterProposal, sameEnds, type HybridPolicy } from './policy.js';
 import { QkdEtsi014Source } from './qkd-etsi014-source.js';
+import { StreamSlots } from './stream-slots.js';
 import { X25519PeerSource } from './x25519-peer-source.js';
 
 /** Options of `HybridizationModule.start`. */
@@ -150,12 +151,14 @@ export class HybridizationModule {
   /** The sources shared by all peers (ML-KEM, X25519; or the `sources` option, all of them). */
   private readonly sources = new Map<string, KeySource>();
   private readonly peers: HmPeer[];
+  /** `sources` and each peer's QKD source, listed once (forgotten at every GET_KEY and CLOSE on side B). */
+  private readonly everySource: readonly KeySource[];
   /** The KME client the per-peer QKD sources share, when this module made it. */
   private readonly ownKme014Client: Etsi014Client | undefined;
   private readonly streams = new Map<string, LocalStream>();
-  /** Side B: what the peer offered, per KSID and per `ksid/index`. */
+  /** Side B: what the peer offered, per KSID and per (KSID, index). */
   private readonly peerStreams: ExpiringMap<string, PeerStream>;
-  private readonly offers: ExpiringMap<string, KeptOffer>;
+  private readonly offers: StreamSlots<KeptOffer>;
   private server004!: Etsi004Server;
   private peerServer!: PeerServer<HmPeer>;
 
@@ -171,9 +174,8 @@ export class HybridizationModule {
     this.combiners = { ...COMBINERS, ...opts.combiners };
     const ttl = opts.offerTtlMs ?? DEFAULT_OFFER_TTL_MS;
     this.peerStreams = new ExpiringMap(ttl);
-    this.offers = new ExpiringMap(ttl, (slot) => {
-      const [ksid, index] = slot.split('/');
-      for (const s of this.allSources()) s.forget(ksid, Number(index));
+    this.offers = new StreamSlots(ttl, (ksid, index) => {
+      for (const s of this.allSources()) s.forget(ksid, index);
     });
     const sources = opts.sources ?? [...ML_KEM_ALGORITHMS.map((algorithm) => new MlKemPeerSource({ algorithm, ttlMs: ttl })), new X25519PeerSource({ ttlMs: ttl })];
     for (const s of sources) this.sources.set(s.name, s);
@@ -188,6 +190,7 @@ export class HybridizationModule {
       qkdSource: (peerSaeId: string) => (kme ? new QkdEtsi014Source({ client: kme, peerSaeId }) : undefined),
     };
     this.peers = peerConfigs(opts).map((c, i) => new HmPeer(c, ctx, opts.peers ? `peers[${i}]` : 'peer'));
+    this.everySource = [...this.sources.values(), ...this.peers.flatMap((p) => (p.qkd ? [p.qkd] : []))];
   }
 
   /** Start the ETSI 004 server and the HM-to-HM endpoint. */
@@ -335,7 +338,7 @@ export class HybridizationModule {
     const ksid = req.key_stream_id;
     const local = this.streams.delete(ksid);
     const offered = this.peerStreams.take(ksid) !== undefined;
-    for (const [slot] of this.offers.values()) if (slot.startsWith(`${ksid}/`)) this.offers.take(slot);
+    this.offers.takeStream(ksid);
     for (const src of this.allSources()) src.forget(ksid);
     if (!local && !offered) throw new Etsi004StatusError(Etsi004Status.NO_QKD_CONNECTION, `unknown key_stream_id ${ksid}`);
     this.log.info('key stream closed', { ksid });
@@ -402,8 +405,7 @@ export class HybridizationModule {
   // ---- Side B ---------------------------------------------------------------
 
   private async serveSideB(s: LocalStream, req: GetKeyRequest): Promise<GetKeyResponse> {
-    const slot = `${s.ksid}/${req.index}`;
-    const offer = this.offers.get(slot);
+    const offer = this.offers.get(s.ksid, req.index);
     const peer = this.peerStreams.get(s.ksid);
     if (!offer || !peer) {
       throw new Etsi004StatusError(Etsi004Status.PEER_APP_NOT_CONNECTED, `the peer has not requested index ${req.index} of key stream ${s.ksid} (yet)`);
@@ -414,7 +416,7 @@ export class HybridizationModule {
     const qkdKeyIds = qkd && Array.isArray(qkd.key_IDs) ? (qkd.key_IDs as string[]) : [];
     const degraded = offer.degraded.length > 0 || s.policy.sources.length - offer.degraded.length < 2;
     this.checkMetadataRoom(req, metadataBuffer({ ksid: s.ksid, index: req.index, qkdKeyIds, kem: s.policy.kem, combiner: s.policy.combiner, degraded }));
-    this.offers.take(slot);
+    this.offers.take(s.ksid, req.index);
     const ctx = this.contextOf(s.ksid, req.index, peer.source, peer.destination, s.policy, peer.keyChunkSize);
     const materials: KeyMaterial[] = [];
     try {
@@ -432,10 +434,9 @@ export class HybridizationModule {
   private async onOffer(offer: PeerFields, from: HmPeer): Promise<PeerFields> {
     const { ksid, index, source, destination, keyChunkSize: chunk, policy, degraded, used, offered } = parseOffer(offer, this.nodeUuid, from.nodeUuid);
     const key = ksid;
-    const slot = `${key}/${index}`;
     const local = this.streams.get(key);
     if (local?.side === 'A') throw new ConflictError(`key stream ${key} was opened here as side A`);
-    if (local?.delivered.has(index) || this.offers.get(slot)) throw new ConflictError(`index ${index} of key stream ${key} was already offered`);
+    if (local?.delivered.has(index) || this.offers.get(key, index)) throw new ConflictError(`index ${index} of key stream ${key} was already offered`);
     const known = this.peerStreams.get(key);
     const peer: PeerStream = { source, destination, combiner: policy.combiner, keyChunkSize: chunk };
     if (known && (known.source !== peer.source || known.destination !== peer.destination || known.keyChunkSize !== peer.keyChunkSize)) {
@@ -458,7 +459,7 @@ export class HybridizationModule {
       for (const src of this.allSources()) src.forget(key, index);
       throw err;
     }
-    this.offers.set(slot, kept);
+    this.offers.set(key, index, kept);
     this.peerStreams.set(key, peer);
     const qkd = offered[SOURCE_QKD] as PeerFields | undefined;
     this.log.info('peer offer accepted', { ksid: key, index, qkd_key_IDs: qkd?.key_IDs ?? [], key_sources: used, degraded_sources: degraded });
@@ -528,9 +529,9 @@ export class HybridizationModule {
     });
   }
 
-  /** Every source: the shared ones and each peer's QKD source. */
-  private allSources(): KeySource[] {
-    return [...this.sources.values(), ...this.peers.flatMap((p) => (p.qkd ? [p.qkd] : []))];
+  /** Every source: the shared ones and each peer's QKD source (both fixed at construction). */
+  private allSources(): readonly KeySource[] {
+    return this.everySource;
   }
 
   /** The configured peer with this node UUID (a single peer configured without one matches any). */

@@ -16,9 +16,9 @@
  */
 import { ml_kem1024, ml_kem512, ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { WASM_ML_KEMS, type MlKemImpl } from './ml-kem-wasm.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ValidationError, zeroize } from '../../common/index.js';
-import { lengthPrefixed } from './combiners.js';
+import { encodeParts } from './bytes.js';
+import { sha256 } from './sha256.js';
 import { DEFAULT_OFFER_TTL_MS, ML_KEM_ALGORITHMS, ML_KEM_SIZES } from './constants.js';
 import { AnsweredSecrets } from './answered-secrets.js';
 import type { KeyMaterial, KeyRequestContext, KeySource, PeerFields, PendingKey } from './key-source.js';
@@ -34,7 +34,7 @@ export const ML_KEMS: Readonly<Record<MlKemAlgorithm, MlKemImpl>> = WASM_ML_KEMS
 
 /** SHA-256 of the public transcript of one exchange with the peer: source name, what A sent (public key), what B sent (ciphertext or public key). */
 export function peerTranscriptHash(name: string, fromA: Uint8Array, fromB: Uint8Array): Uint8Array {
-  return sha256(lengthPrefixed([new TextEncoder().encode(name), fromA, fromB]));
+  return sha256(encodeParts([name, fromA, fromB]));
 }
 
 /** ML-KEM shared secrets agreed with the peer HM. */
@@ -101,11 +101,18 @@ export class MlKemPeerSource implements KeySource {
   }
 }
 
+/** The base64 alphabet, padding at most two `=` at the end (no whitespace, no base64url). */
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /** Decode a base64 field of `length` bytes from `source`'s fields. */
 export function base64Field(fields: PeerFields, name: string, length: number, source: string): Uint8Array {
   const v = fields[name];
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new ValidationError(`sources.${source}.${name} must be a base64 string`);
-  const bytes = new Uint8Array(Buffer.from(v, 'base64'));
-  if (bytes.length !== length) throw new ValidationError(`sources.${source}.${name} must be ${length} bytes, got ${bytes.length}`);
-  return bytes;
+  if (typeof v !== 'string') throw new ValidationError(`sources.${source}.${name} must be a base64 string`);
+  const decoded = Buffer.from(v, 'base64');
+  // What a peer sends is the canonical encoding of what it decodes to: comparing with that is
+  // the check, and cheaper than the regex over kilobytes; any other form still gets the regex.
+  if (decoded.toString('base64') !== v && !BASE64_RE.test(v)) throw new ValidationError(`sources.${source}.${name} must be a base64 string`);
+  if (decoded.length !== length) throw new ValidationError(`sources.${source}.${name} must be ${length} bytes, got ${decoded.length}`);
+  // Public keys and ciphertexts: the decoded bytes may stay in Node's buffer pool (no copy of their own).
+  return decoded;
 }

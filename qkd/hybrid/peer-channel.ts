@@ -33,7 +33,6 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ConflictError, QnfvError, ValidationError, createLogger, type Logger } from '../../common/index.js';
 import { closeHttp, listenHttp, readJsonBody, sendJson } from '../http-json.js';
 import {
@@ -58,6 +57,7 @@ import type { HmIdentity, PeerPin } from './hm-identity.js';
 import type { PeerFields } from './key-source.js';
 import { PeerAuthError, PeerBusyError, PeerExchangeError } from './peer-errors.js';
 import { ReplayGuard } from './replay-guard.js';
+import { sha256 } from './sha256.js';
 import { openEnvelope, signEnvelope, type SignedEnvelope } from './signed-envelope.js';
 
 /** What the receiving HM does with one verified offer from `from` (one of its peers): returns the reply fields. */
@@ -299,7 +299,8 @@ export class PeerClient {
   private checkAnswer(envelope: unknown, pin: PeerPin, offerMessage: string, offers: PeerFields[]): AnswerItem[] {
     const { body } = openEnvelope(envelope, pin, ANSWER_SIGNATURE_LABEL, 'peer HM answer');
     if (body.type !== ANSWER_BATCH_TYPE || body.version !== PEER_PROTOCOL_VERSION) throw new PeerAuthError(`peer HM answer is not a version ${PEER_PROTOCOL_VERSION} answer batch`);
-    const expected = Buffer.from(sha256(new TextEncoder().encode(offerMessage))).toString('hex');
+    // The UTF-8 of the offer text, as the peer hashed it.
+    const expected = Buffer.from(sha256(offerMessage)).toString('hex');
     if (body.offer_digest !== expected) throw new PeerAuthError('peer HM answer names another offer batch (offer_digest differs): replayed or substituted');
     if (body.to !== this.opts.trust.nodeUuid) throw new PeerAuthError(`peer HM answer is addressed to node ${String(body.to)}`);
     const answers = body.answers;

@@ -18,12 +18,13 @@
  * and only then parses the text. Every failure is a `PeerAuthError` naming
  * what did not hold.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ValidationError } from '../../common/index.js';
+import { utf8 } from './bytes.js';
 import { MAX_SIGNATURE_LABEL_BYTES, ML_DSA_65_SIZES } from './constants.js';
 import { matchesPin, verificationKeyFingerprint, type HmIdentity, type PeerPin } from './hm-identity.js';
 import { WASM_ML_DSA_65 } from './ml-dsa-wasm.js';
 import { PeerAuthError } from './peer-errors.js';
+import { sha256 } from './sha256.js';
 
 /** A signed message on the wire. */
 export interface SignedEnvelope {
@@ -35,17 +36,15 @@ export interface SignedEnvelope {
 /** A verified message: its parsed JSON and the SHA-256 of its bytes. */
 export interface OpenedEnvelope {
   body: Record<string, unknown>;
-  digest: Uint8Array;
+  /** SHA-256 of the message bytes (computed when first read: only side B, which names the batch it answers, needs it). */
+  readonly digest: Uint8Array;
   /** The pin the signer's key matched. */
   signer: PeerPin;
 }
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
 /** The bytes signed for `message` under `label`: u8(len(label)) ‖ label ‖ message. */
 export function labelledMessage(label: string, message: Uint8Array): Uint8Array {
-  const l = utf8(label);
-  if (l.length === 0 || l.length > MAX_SIGNATURE_LABEL_BYTES) throw new ValidationError(`signature label must be 1..${MAX_SIGNATURE_LABEL_BYTES} bytes, got ${l.length}`);
+  const l = labelBytes(label);
   const out = new Uint8Array(1 + l.length + message.length);
   out[0] = l.length;
   out.set(l, 1);
@@ -53,10 +52,33 @@ export function labelledMessage(label: string, message: Uint8Array): Uint8Array 
   return out;
 }
 
+/** `labelledMessage(label, UTF-8 of text)`, the text encoded straight into place (messages are kilobytes). */
+function labelledText(label: string, text: string): { signed: Uint8Array; message: Uint8Array } {
+  const l = labelBytes(label);
+  const signed = new Uint8Array(1 + l.length + Buffer.byteLength(text, 'utf8'));
+  signed[0] = l.length;
+  signed.set(l, 1);
+  const message = signed.subarray(1 + l.length);
+  Buffer.from(signed.buffer, signed.byteOffset + 1 + l.length, message.length).write(text, 'utf8');
+  return { signed, message };
+}
+
+/** A signature label's UTF-8 bytes, checked to fit its length byte. */
+function labelBytes(label: string): Uint8Array {
+  const l = utf8(label);
+  if (l.length === 0 || l.length > MAX_SIGNATURE_LABEL_BYTES) throw new ValidationError(`signature label must be 1..${MAX_SIGNATURE_LABEL_BYTES} bytes, got ${l.length}`);
+  return l;
+}
+
+/** Base64 of `bytes` without copying them first. */
+function base64Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
 /** Sign `message` (JSON text) under `label`. */
 export function signEnvelope(message: string, identity: HmIdentity, label: string): SignedEnvelope {
-  const signature = WASM_ML_DSA_65.sign(labelledMessage(label, utf8(message)), identity.secretKey);
-  return { message, signature: Buffer.from(signature).toString('base64'), signer_key: Buffer.from(identity.publicKey).toString('base64') };
+  const signature = WASM_ML_DSA_65.sign(labelledText(label, message).signed, identity.secretKey);
+  return { message, signature: base64Of(signature), signer_key: base64Of(identity.publicKey) };
 }
 
 /**
@@ -80,8 +102,8 @@ export function openEnvelope(envelope: unknown, pin: PeerPin | readonly PeerPin[
     const pinned = pins.length === 1 ? `the pinned peer key ${pins[0]!.fingerprint.slice(0, 16)}…` : `any of the ${pins.length} pinned peer keys`;
     throw new PeerAuthError(`${what} is signed by key ${verificationKeyFingerprint(signerKey).slice(0, 16)}…, not by ${pinned}`);
   }
-  const bytes = utf8(e.message);
-  if (!WASM_ML_DSA_65.verify(signature, labelledMessage(label, bytes), signerKey)) {
+  const { signed, message } = labelledText(label, e.message);
+  if (!WASM_ML_DSA_65.verify(signature, signed, signerKey)) {
     throw new PeerAuthError(`${what}: ML-DSA-65 signature does not verify (altered in transit?)`);
   }
   let body: unknown;
@@ -91,5 +113,13 @@ export function openEnvelope(envelope: unknown, pin: PeerPin | readonly PeerPin[
     throw new PeerAuthError(`${what}: signed message is not JSON`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PeerAuthError(`${what}: signed message is not a JSON object`);
-  return { body: body as Record<string, unknown>, digest: sha256(bytes), signer };
+  let digest: Uint8Array | undefined;
+  return {
+    body: body as Record<string, unknown>,
+    get digest(): Uint8Array {
+      digest ??= sha256(message);
+      return digest;
+    },
+    signer,
+  };
 }

@@ -8,7 +8,7 @@
  * length-prefixed labels, label separation and tampering), X25519 (RFC 7748 §5.2, §6.1). The sources use exactly these
  * implementations (`ML_KEMS`, `x25519SharedSecret`, `signEnvelope`).
  */
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import {
   ANSWER_SIGNATURE_LABEL,
@@ -102,6 +102,18 @@ describe('ML-DSA-65 (FIPS 204)', () => {
     // And an envelope noble signed over those bytes opens.
     const byNoble = { ...env, signature: Buffer.from(ml_dsa65.sign(signed, id.secretKey)).toString('base64') };
     expect(openEnvelope(byNoble, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer').body).toEqual(JSON.parse(message));
+  });
+
+  it('signs the UTF-8 of a non-ASCII message (as TextEncoder gives it), and the digest is its SHA-256', () => {
+    // Raw text, not JSON.stringify's: it would escape the lone surrogate, which must become U+FFFD here.
+    const text = '{"name":"SPI_é€😀","odd":"a\ud800b"}';
+    const e = signEnvelope(text, id, OFFER_SIGNATURE_LABEL);
+    const bytes = new TextEncoder().encode(text);
+    expect(Buffer.from(bytes).includes(Buffer.from([0x61, 0xef, 0xbf, 0xbd, 0x62]))).toBe(true);
+    expect(ml_dsa65.verify(Buffer.from(e.signature, 'base64'), labelledMessage(OFFER_SIGNATURE_LABEL, bytes), id.publicKey)).toBe(true);
+    const opened = openEnvelope(e, pinOfKey(id.publicKey), OFFER_SIGNATURE_LABEL, 'offer');
+    expect(opened.body).toEqual(JSON.parse(text));
+    expect(Buffer.from(opened.digest).toString('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('separates offers from answers: an offer envelope is refused as an answer, and the reverse', () => {
