@@ -150,7 +150,7 @@ export class EspEngine {
       sa.dispose();
       throw err;
     }
-    this.log.info('SA installed', { sa: sa.name, spi: hexSpi(sa.spi), direction: sa.direction, reqid: sa.reqid.toString(), esn: sa.esn });
+    this.log.debug('SA installed', { sa: sa.name, spi: hexSpi(sa.spi), direction: sa.direction, reqid: sa.reqid.toString(), esn: sa.esn });
   }
 
   /** Remove an SA and zero its keys; true when it existed. */
@@ -158,7 +158,7 @@ export class EspEngine {
     const sa = this.sad.remove(name);
     if (!sa) return false;
     sa.dispose();
-    this.log.info('SA deleted', { sa: name, spi: hexSpi(sa.spi) });
+    this.log.debug('SA deleted', { sa: name, spi: hexSpi(sa.spi) });
     return true;
   }
 
