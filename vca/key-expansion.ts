@@ -6,7 +6,7 @@
  * AES-GCM's RFC 9061 `key` leaf is key ‖ 4-byte salt (RFC 4106); AES-CBC
  * gets a separate HMAC-SHA-256 integrity key. The caller zeroes the result.
  */
-import { createHmac } from 'node:crypto';
+import { hkdfExpandSha256, hkdfExtractSha256 } from '../qkd/index.js';
 import { AUTH, ENCR } from '../common/ikeless/types.js';
 import { ValidationError, zeroize } from '../common/index.js';
 import type { KeyDirection } from './protocol.js';
@@ -18,39 +18,6 @@ export interface SaKeys {
 }
 
 const GCM_SALT_BYTES = 4;
-
-/** RFC 5869 §2.2: the salt not provided = HashLen zero bytes. */
-const ZERO_SALT = new Uint8Array(32);
-
-/**
- * HKDF-SHA-256 (RFC 5869) of one SA, with node:crypto's HMAC: Extract once (§2.2), then one
- * Expand per label (§2.3). Every output here is at most HashLen (32) bytes, so an Expand is the
- * single block T(1) = HMAC(PRK, info ‖ 0x01). The same bytes as `hkdfSync('sha256', secret, '',
- * label, length)` (the tests check both against RFC 5869's vectors), at half its cost: hkdfSync
- * builds key objects and extracts again for every label.
- */
-class SaKdf {
-  private readonly prk: Buffer;
-
-  constructor(secret: Uint8Array) {
-    this.prk = createHmac('sha256', ZERO_SALT).update(secret).digest();
-  }
-
-  expand(label: string, length: number): Uint8Array {
-    if (length > 32) throw new RangeError('SaKdf.expand gives at most one SHA-256 block');
-    const block = createHmac('sha256', this.prk).update(label, 'ascii').update(ONE).digest();
-    const out = new Uint8Array(block.subarray(0, length));
-    block.fill(0);
-    return out;
-  }
-
-  /** Zero the pseudorandom key. */
-  wipe(): void {
-    this.prk.fill(0);
-  }
-}
-
-const ONE = Uint8Array.of(1);
 
 /**
  * Derive the keys of one SA. `keyLengthBits` is the cipher key size
@@ -69,19 +36,21 @@ export function deriveSaKeys(secret: Uint8Array, direction: KeyDirection, encryp
   } else {
     throw new ValidationError(`encryption-algorithm ${encryptionAlgorithm} is not supported (20 = AES-GCM-16, 12 = AES-CBC)`);
   }
-  const kdf = new SaKdf(secret);
+  // One Extract for the SA (RFC 5869 §2.2, zero salt), then one Expand per label.
+  const prk = hkdfExtractSha256(secret, undefined);
+  const expand = (label: string, length: number): Uint8Array => hkdfExpandSha256(prk, label, length);
   try {
     if (encryptionAlgorithm === ENCR.AES_CBC) {
-      return { encryptionKey: kdf.expand(`qnfv esp enc ${direction}`, keyBytes), integrityKey: kdf.expand(`qnfv esp integ ${direction}`, 32) };
+      return { encryptionKey: expand(`qnfv esp enc ${direction}`, keyBytes), integrityKey: expand(`qnfv esp integ ${direction}`, 32) };
     }
-    const key = kdf.expand(`qnfv esp enc ${direction}`, keyBytes);
-    const salt = kdf.expand(`qnfv esp salt ${direction}`, GCM_SALT_BYTES);
+    const key = expand(`qnfv esp enc ${direction}`, keyBytes);
+    const salt = expand(`qnfv esp salt ${direction}`, GCM_SALT_BYTES);
     const out = new Uint8Array(keyBytes + GCM_SALT_BYTES);
     out.set(key);
     out.set(salt, keyBytes);
     zeroize(key, salt);
     return { encryptionKey: out };
   } finally {
-    kdf.wipe();
+    zeroize(prk);
   }
 }

@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import { ProtocolError, fromHex } from '../../common/index.js';
 import { CMD_CLOSE, CMD_GET_KEY, CMD_OPEN_CONNECT, DEFAULT_QOS, DEFAULT_REQUEST_TIMEOUT_MS, Etsi004Status } from './constants.js';
-import { JsonMessageReader, encodeMessage } from './codec.js';
+import { JsonMessageReader, TickBatchedWriter } from './codec.js';
 import { Etsi004StatusError, type Metadata, type Qos } from './messages.js';
 
 /** A key chunk from GET_KEY. The caller owns `key` and zeroes it. */
@@ -34,11 +34,12 @@ export class Etsi004Client {
   private readonly pending: Pending[] = [];
   private readonly timeoutMs: number;
   private failure: Error | undefined;
-  /** The socket is corked until the end of this tick: requests issued together leave in one write. */
-  private corked = false;
+  /** Requests issued in one tick leave in one write. */
+  private readonly writer: TickBatchedWriter;
 
   private constructor(socket: Socket, timeoutMs: number) {
     this.socket = socket;
+    this.writer = new TickBatchedWriter(socket);
     this.timeoutMs = timeoutMs;
     socket.on('data', (chunk: Buffer) => {
       let messages: Record<string, unknown>[];
@@ -109,15 +110,7 @@ export class Etsi004Client {
         this.fail(new ProtocolError(`ETSI 004: no response within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       this.pending.push({ resolve, reject, timer });
-      if (!this.corked) {
-        this.corked = true;
-        this.socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          this.socket.uncork();
-        });
-      }
-      this.socket.write(encodeMessage(message));
+      this.writer.write(message);
     });
   }
 

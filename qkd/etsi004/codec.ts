@@ -6,6 +6,7 @@
  * no terminator at all (QUBIP's clients send none), by scanning for complete
  * top-level objects (string- and escape-aware brace matching) rather than lines.
  */
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ProtocolError } from '../../common/index.js';
 import { MAX_MESSAGE_CHARS } from './constants.js';
@@ -13,6 +14,28 @@ import { MAX_MESSAGE_CHARS } from './constants.js';
 /** Encode one message: compact JSON plus `\n`. */
 export function encodeMessage(message: object): string {
   return JSON.stringify(message) + '\n';
+}
+
+/**
+ * Writes messages to a socket, corked until the end of the tick: the messages written in one
+ * tick (pipelined requests, answers ready together) leave in one TCP write.
+ */
+export class TickBatchedWriter {
+  private corked = false;
+
+  constructor(private readonly socket: Writable) {}
+
+  write(message: object): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(encodeMessage(message));
+  }
 }
 
 /** Incremental reader of a stream of JSON objects. After it throws, the stream is unusable. */

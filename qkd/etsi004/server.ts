@@ -21,7 +21,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { QnfvError, ValidationError, createLogger, type Logger } from '../../common/index.js';
 import { DEFAULT_HOST } from '../constants.js';
 import { CMD_CLOSE, CMD_GET_KEY, CMD_OPEN_CONNECT, Etsi004Status, STATUS_FOR_BAD_REQUEST } from './constants.js';
-import { JsonMessageReader, encodeMessage } from './codec.js';
+import { JsonMessageReader, TickBatchedWriter } from './codec.js';
 import {
   Etsi004StatusError,
   parseRequest,
@@ -184,9 +184,11 @@ function streamOf(msg: Record<string, unknown>): string | undefined {
  */
 class InOrderAnswers {
   private readonly slots: { answer?: object; endAfter: boolean }[] = [];
-  private corked = false;
+  private readonly writer: TickBatchedWriter;
 
-  constructor(private readonly socket: Socket) {}
+  constructor(private readonly socket: Socket) {
+    this.writer = new TickBatchedWriter(socket);
+  }
 
   /** Queue the answer to the next request (`endAfter`: close the connection once it is sent). dispatch never rejects. */
   add(answer: Promise<object>, endAfter = false): void {
@@ -202,15 +204,7 @@ class InOrderAnswers {
     while (this.slots.length > 0 && this.slots[0]!.answer !== undefined) {
       const { answer, endAfter } = this.slots.shift()!;
       if (this.socket.destroyed) return;
-      if (!this.corked) {
-        this.corked = true;
-        this.socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          this.socket.uncork();
-        });
-      }
-      this.socket.write(encodeMessage(answer!));
+      this.writer.write(answer!);
       if (endAfter) {
         this.socket.end();
         this.slots.length = 0;

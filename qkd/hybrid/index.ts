@@ -2,6 +2,7 @@
 export * from './constants.js';
 export * from './hybrid-uri.js';
 export * from './combiners.js';
+export { hkdfExtractSha256, hkdfExpandSha256 } from './sha256.js';
 export * from './hybrid-context.js';
 export * from './auxiliary-key.js';
 export * from './key-source.js';

@@ -37,15 +37,30 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
  * URIs can be longer) and is no faster for one block.
  */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
+  const prk = hkdfExtractSha256(ikm, salt);
+  try {
+    return hkdfExpandSha256(prk, info, length);
+  } finally {
+    zeroize(prk);
+  }
+}
+
+/** RFC 5869 §2.2 Extract: PRK = HMAC-Hash(salt, IKM) (`salt` undefined = HashLen zero bytes). The caller zeroes it. */
+export function hkdfExtractSha256(ikm: Uint8Array, salt: Uint8Array | undefined): Uint8Array {
+  return bytesOf(createHmac('sha256', salt ?? new Uint8Array(SHA256_LENGTH)).update(ikm).digest());
+}
+
+/**
+ * RFC 5869 §2.3 Expand: T(i) = HMAC-Hash(PRK, T(i-1) ‖ info ‖ i), OKM = the first L bytes of
+ * T(1) ‖ T(2) ‖ …. Several Expands of one PRK (one per label) need only one Extract.
+ */
+export function hkdfExpandSha256(prk: Uint8Array, info: Uint8Array | string, length: number): Uint8Array {
   if (!Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_LENGTH) {
     throw new ValidationError(`HKDF-SHA-256 length must be 1..${HKDF_SHA256_MAX_LENGTH}, got ${length}`);
   }
-  // §2.2 Extract: PRK = HMAC-Hash(salt, IKM).
-  const prk = createHmac('sha256', salt ?? new Uint8Array(SHA256_LENGTH)).update(ikm).digest();
   const okm = new Uint8Array(length);
   let t: Buffer | undefined;
   try {
-    // §2.3 Expand: T(i) = HMAC-Hash(PRK, T(i-1) ‖ info ‖ i), OKM = the first L bytes of T(1) ‖ T(2) ‖ …
     for (let i = 1, off = 0; off < length; i++, off += SHA256_LENGTH) {
       const h = createHmac('sha256', prk);
       if (t) h.update(t);
@@ -56,6 +71,6 @@ export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: 
     }
     return okm;
   } finally {
-    zeroize(prk, t);
+    zeroize(t);
   }
 }
